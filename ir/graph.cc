@@ -1,0 +1,288 @@
+#include "ir/graph.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "util/check.h"
+
+namespace quantc {
+
+std::optional<std::vector<int64_t>> TensorType::StaticDims() const {
+  if (!shape) return std::nullopt;
+  std::vector<int64_t> dims;
+  for (const Dim& d : *shape) {
+    if (!d.known()) return std::nullopt;
+    dims.push_back(d.value);
+  }
+  return dims;
+}
+
+TensorType TensorType::Static(DType dtype, absl::Span<const int64_t> dims) {
+  TensorType t;
+  t.dtype = dtype;
+  t.shape.emplace();
+  for (int64_t d : dims) t.shape->push_back(Dim{d, ""});
+  return t;
+}
+
+// ---- Node ----
+
+void Node::SetInput(int i, Value* v) {
+  QC_CHECK(i >= 0 && i < num_inputs());
+  if (Value* old = inputs_[i]) {
+    auto& u = old->uses_;
+    u.erase(std::find(u.begin(), u.end(), Use{this, i}));
+  }
+  inputs_[i] = v;
+  if (v) v->uses_.push_back(Use{this, i});
+}
+
+void Node::AddInput(Value* v) {
+  inputs_.push_back(nullptr);
+  SetInput(num_inputs() - 1, v);
+}
+
+const Attribute* Node::FindAttr(absl::string_view name) const {
+  auto it = std::lower_bound(attrs_.begin(), attrs_.end(), name,
+                             [](const Attribute& a, absl::string_view n) { return a.name < n; });
+  return it != attrs_.end() && it->name == name ? &*it : nullptr;
+}
+
+int64_t Node::GetInt(absl::string_view name, int64_t dflt) const {
+  const Attribute* a = FindAttr(name);
+  return a && a->kind == Attribute::Kind::kInt ? a->i : dflt;
+}
+
+float Node::GetFloat(absl::string_view name, float dflt) const {
+  const Attribute* a = FindAttr(name);
+  return a && a->kind == Attribute::Kind::kFloat ? a->f : dflt;
+}
+
+std::string Node::GetString(absl::string_view name, absl::string_view dflt) const {
+  const Attribute* a = FindAttr(name);
+  return a && a->kind == Attribute::Kind::kString ? a->s : std::string(dflt);
+}
+
+std::vector<int64_t> Node::GetInts(absl::string_view name, std::vector<int64_t> dflt) const {
+  const Attribute* a = FindAttr(name);
+  return a && a->kind == Attribute::Kind::kInts ? a->ints : dflt;
+}
+
+std::vector<float> Node::GetFloats(absl::string_view name, std::vector<float> dflt) const {
+  const Attribute* a = FindAttr(name);
+  return a && a->kind == Attribute::Kind::kFloats ? a->floats : dflt;
+}
+
+void Node::SetAttr(Attribute a) {
+  auto it = std::lower_bound(attrs_.begin(), attrs_.end(), a.name,
+                             [](const Attribute& x, const std::string& n) { return x.name < n; });
+  if (it != attrs_.end() && it->name == a.name) {
+    *it = std::move(a);
+  } else {
+    attrs_.insert(it, std::move(a));
+  }
+}
+
+void Node::RemoveAttr(absl::string_view name) {
+  attrs_.erase(std::remove_if(attrs_.begin(), attrs_.end(),
+                              [&](const Attribute& a) { return a.name == name; }),
+               attrs_.end());
+}
+
+std::string Node::Describe() const {
+  return absl::StrCat("node '", name_, "' (", op_type_, ")");
+}
+
+// ---- Graph ----
+
+int64_t Graph::opset() const {
+  auto it = info_.opsets.find("");
+  return it == info_.opsets.end() ? 0 : it->second;
+}
+
+std::vector<Node*> Graph::NodeRange::ToVector() const {
+  std::vector<Node*> v;
+  for (const auto& n : l_) v.push_back(n.get());
+  return v;
+}
+
+namespace {
+std::string Uniquify(absl::flat_hash_set<std::string>& taken, absl::string_view base,
+                     int64_t& counter) {
+  std::string b = base.empty() ? "t" : std::string(base);
+  if (taken.insert(b).second) return b;
+  while (true) {
+    std::string n = absl::StrCat(b, "__", ++counter);
+    if (taken.insert(n).second) return n;
+  }
+}
+}  // namespace
+
+std::string Graph::UniqueName(absl::string_view base) {
+  return Uniquify(names_, base, name_counter_);
+}
+
+std::string Graph::UniqueNodeName(absl::string_view base) {
+  return Uniquify(node_names_, base, name_counter_);
+}
+
+Value* Graph::AddInput(absl::string_view name, TensorType type) {
+  auto v = std::make_unique<Value>();
+  v->name_ = UniqueName(name);
+  v->type_ = std::move(type);
+  v->is_graph_input_ = true;
+  inputs_.push_back(v.get());
+  owned_values_.push_back(std::move(v));
+  return inputs_.back();
+}
+
+Value* Graph::AddInitializer(absl::string_view name, Tensor t) {
+  auto v = std::make_unique<Value>();
+  v->name_ = UniqueName(name);
+  v->type_ = TensorType::Static(t.dtype(), t.dims());
+  v->initializer_ = std::move(t);
+  initializers_.push_back(v.get());
+  owned_values_.push_back(std::move(v));
+  return initializers_.back();
+}
+
+void Graph::SetInitializer(Value* v, Tensor t) {
+  QC_CHECK(v->is_initializer());
+  v->type_ = TensorType::Static(t.dtype(), t.dims());
+  v->initializer_ = std::move(t);
+}
+
+void Graph::AddOutput(Value* v) { outputs_.push_back(v); }
+
+void Graph::SetOutput(int i, Value* v) { outputs_.at(i) = v; }
+
+Node* Graph::AddNode(absl::string_view op_type, absl::Span<Value* const> inputs,
+                     absl::Span<const std::string> output_names, Node* before,
+                     absl::string_view node_name, absl::string_view domain) {
+  auto node = std::make_unique<Node>();
+  Node* n = node.get();
+  n->op_type_ = std::string(op_type);
+  n->domain_ = std::string(domain);
+  n->name_ = node_name.empty() ? std::string() : UniqueNodeName(node_name);
+  for (Value* v : inputs) n->AddInput(v);
+  for (const std::string& out : output_names) {
+    auto v = std::make_unique<Value>();
+    v->name_ = out.empty() ? std::string() : UniqueName(out);
+    v->producer_ = n;
+    v->producer_index_ = static_cast<int>(n->outputs_.size());
+    n->outputs_.push_back(v.get());
+    n->owned_outputs_.push_back(std::move(v));
+  }
+  nodes_.insert(before ? Find(before) : nodes_.end(), std::move(node));
+  return n;
+}
+
+Graph::NodeList::iterator Graph::Find(Node* n) {
+  auto it = std::find_if(nodes_.begin(), nodes_.end(),
+                         [n](const std::unique_ptr<Node>& p) { return p.get() == n; });
+  QC_CHECK(it != nodes_.end());
+  return it;
+}
+
+bool Graph::IsGraphOutput(const Value* v) const {
+  return std::find(outputs_.begin(), outputs_.end(), v) != outputs_.end();
+}
+
+void Graph::RemoveNode(Node* n) {
+  for (Value* out : n->outputs_) {
+    QC_CHECK(out->uses_.empty() && !IsGraphOutput(out));
+    names_.erase(out->name_);
+  }
+  for (int i = 0; i < n->num_inputs(); ++i) n->SetInput(i, nullptr);
+  node_names_.erase(n->name_);
+  nodes_.erase(Find(n));
+}
+
+void Graph::RemoveInitializer(Value* v) {
+  QC_CHECK(v->is_initializer() && v->uses_.empty() && !IsGraphOutput(v));
+  initializers_.erase(std::find(initializers_.begin(), initializers_.end(), v));
+  names_.erase(v->name_);
+  owned_values_.erase(std::find_if(owned_values_.begin(), owned_values_.end(),
+                                   [v](const std::unique_ptr<Value>& p) { return p.get() == v; }));
+}
+
+void Graph::RenameValue(Value* v, std::string name) {
+  names_.erase(v->name_);
+  v->name_ = std::move(name);
+  names_.insert(v->name_);
+}
+
+void Graph::ReplaceAllUsesWith(Value* from, Value* to) {
+  QC_CHECK(from != to);
+  std::vector<Use> uses = from->uses_;
+  for (const Use& u : uses) u.user->SetInput(u.index, to);
+  if (!IsGraphOutput(from)) return;
+  // Graph outputs are the model's public contract, so their names survive.
+  std::string public_name = from->name_;
+  Value* carrier = to;
+  bool to_is_plain = to->producer_ != nullptr && !IsGraphOutput(to);
+  if (!to_is_plain) {
+    Node* id = AddNode("Identity", {to}, {from->name_ + "__out"});
+    id->outputs_[0]->type_ = to->type_;
+    carrier = id->outputs_[0];
+  }
+  RenameValue(from, UniqueName(public_name + "__replaced"));
+  RenameValue(carrier, public_name);
+  for (Value*& o : outputs_) {
+    if (o == from) o = carrier;
+  }
+}
+
+Value* Graph::FindValue(absl::string_view name) const {
+  for (Value* v : inputs_) if (v->name_ == name) return v;
+  for (Value* v : initializers_) if (v->name_ == name) return v;
+  for (const auto& n : nodes_) {
+    for (Value* v : n->outputs_) if (v->name_ == name) return v;
+  }
+  return nullptr;
+}
+
+void Graph::MoveBefore(Node* n, Node* before) {
+  auto from = Find(n);
+  auto to = before ? Find(before) : nodes_.end();
+  nodes_.splice(to, nodes_, from);
+}
+
+bool Graph::SortTopologically() {
+  // Kahn's algorithm, always taking the earliest ready node in the current
+  // order, so an already sorted graph keeps its order exactly.
+  std::vector<Node*> order = nodes().ToVector();
+  absl::flat_hash_map<const Node*, int> pending;
+  for (Node* n : order) {
+    absl::flat_hash_set<const Node*> preds;
+    for (Value* v : n->inputs_) {
+      if (v && v->producer_ && v->producer_ != n) preds.insert(v->producer_);
+      if (v && v->producer_ == n) return false;  // self loop
+    }
+    pending[n] = static_cast<int>(preds.size());
+  }
+  std::vector<Node*> sorted;
+  std::vector<bool> done(order.size(), false);
+  size_t cursor = 0;
+  while (sorted.size() < order.size()) {
+    while (cursor < order.size() && done[cursor]) ++cursor;
+    size_t i = cursor;
+    while (i < order.size() && (done[i] || pending[order[i]] != 0)) ++i;
+    if (i == order.size()) return false;  // cycle
+    Node* n = order[i];
+    done[i] = true;
+    sorted.push_back(n);
+    absl::flat_hash_set<const Node*> notified;
+    for (Value* out : n->outputs_) {
+      for (const Use& u : out->uses_) {
+        if (notified.insert(u.user).second) --pending[u.user];
+      }
+    }
+  }
+  NodeList reordered;
+  for (Node* n : sorted) reordered.splice(reordered.end(), nodes_, Find(n));
+  nodes_.swap(reordered);
+  return true;
+}
+
+}  // namespace quantc

@@ -1,0 +1,140 @@
+#include "ir/onnx_export.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "ir/onnx_proto_util.h"
+#include "onnx/checker.h"
+#include "onnx/onnx_pb.h"
+#include "onnx/shape_inference/implementation.h"
+#include "util/status_macros.h"
+
+namespace quantc {
+namespace {
+
+void AttrToProto(const Attribute& a, onnx::AttributeProto* p) {
+  using P = onnx::AttributeProto;
+  p->set_name(a.name);
+  switch (a.kind) {
+    case Attribute::Kind::kFloat: p->set_type(P::FLOAT); p->set_f(a.f); break;
+    case Attribute::Kind::kInt: p->set_type(P::INT); p->set_i(a.i); break;
+    case Attribute::Kind::kString: p->set_type(P::STRING); p->set_s(a.s); break;
+    case Attribute::Kind::kTensor: p->set_type(P::TENSOR); TensorToProto(a.t, p->mutable_t()); break;
+    case Attribute::Kind::kFloats:
+      p->set_type(P::FLOATS);
+      for (float f : a.floats) p->add_floats(f);
+      break;
+    case Attribute::Kind::kInts:
+      p->set_type(P::INTS);
+      for (int64_t i : a.ints) p->add_ints(i);
+      break;
+    case Attribute::Kind::kStrings:
+      p->set_type(P::STRINGS);
+      for (const auto& s : a.strings) p->add_strings(s);
+      break;
+    case Attribute::Kind::kTensors:
+      p->set_type(P::TENSORS);
+      for (const auto& t : a.tensors) TensorToProto(t, p->add_tensors());
+      break;
+  }
+}
+
+void ValueInfoToProto(const Value* v, onnx::ValueInfoProto* p) {
+  p->set_name(v->name());
+  TypeToProto(v->type(), p->mutable_type());
+}
+
+onnx::ModelProto ToProto(const Graph& g) {
+  onnx::ModelProto m;
+  const ModelInfo& info = g.info();
+  m.set_ir_version(info.ir_version);
+  for (const auto& [domain, version] : info.opsets) {
+    auto* op = m.add_opset_import();
+    op->set_domain(domain);
+    op->set_version(version);
+  }
+  m.set_producer_name(info.producer_name);
+  m.set_producer_version(info.producer_version);
+  if (!info.domain.empty()) m.set_domain(info.domain);
+  if (info.model_version) m.set_model_version(info.model_version);
+  if (!info.doc_string.empty()) m.set_doc_string(info.doc_string);
+  for (const auto& [k, v] : info.metadata) {
+    auto* kv = m.add_metadata_props();
+    kv->set_key(k);
+    kv->set_value(v);
+  }
+  onnx::GraphProto* gp = m.mutable_graph();
+  gp->set_name(g.name());
+  for (const Value* v : g.inputs()) ValueInfoToProto(v, gp->add_input());
+  // Before IR version 4 every initializer must also be a graph input.
+  if (info.ir_version < 4) {
+    for (const Value* v : g.initializers()) ValueInfoToProto(v, gp->add_input());
+  }
+  for (const Value* v : g.initializers()) {
+    onnx::TensorProto* t = gp->add_initializer();
+    TensorToProto(v->initializer(), t);
+    t->set_name(v->name());
+  }
+  for (const Node* n : g.nodes()) {
+    onnx::NodeProto* np = gp->add_node();
+    np->set_op_type(n->op_type());
+    if (!n->name().empty()) np->set_name(n->name());
+    if (!n->domain().empty()) np->set_domain(n->domain());
+    for (const Value* in : n->inputs()) np->add_input(in ? in->name() : "");
+    for (const Value* out : n->outputs()) np->add_output(out->name());
+    for (const Attribute& a : n->attributes()) AttrToProto(a, np->add_attribute());
+  }
+  for (const Value* v : g.outputs()) ValueInfoToProto(v, gp->add_output());
+  return m;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ExportModelBytes(const Graph& g) {
+  onnx::ModelProto m = ToProto(g);
+  try {
+    onnx::checker::check_model(m);
+    onnx::ShapeInferenceOptions options{false, 0, false};
+    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("export produced an invalid model: ", e.what()));
+  }
+  std::string bytes;
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  if (!m.SerializeToCodedStream(&coded)) {
+    return absl::InternalError("protobuf serialization failed (model over 2 GB?)");
+  }
+  coded.Trim();
+  return bytes;
+}
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& bytes) {
+  std::string tmp = absl::StrCat(path, ".tmp.", getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write file"));
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    f.flush();
+    if (!f) {
+      std::remove(tmp.c_str());
+      return absl::ResourceExhaustedError(absl::StrCat(path, ": write failed"));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return absl::PermissionDeniedError(absl::StrCat(path, ": cannot rename temporary file"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ExportModelFile(const Graph& g, const std::string& path) {
+  QC_ASSIGN_OR_RETURN(std::string bytes, ExportModelBytes(g));
+  return WriteFileAtomically(path, bytes);
+}
+
+}  // namespace quantc

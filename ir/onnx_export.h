@@ -1,0 +1,28 @@
+// quantc Graph -> ONNX ModelProto bytes.
+#ifndef QUANTC_IR_ONNX_EXPORT_H_
+#define QUANTC_IR_ONNX_EXPORT_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ir/graph.h"
+
+namespace quantc {
+
+/// Serializes deterministically (same graph, same bytes). Intermediate value
+/// types are recomputed by ONNX shape inference so they are never stale; the
+/// result is checked with the ONNX checker, and a failure is an Internal
+/// error (a quantc bug, not bad input).
+absl::StatusOr<std::string> ExportModelBytes(const Graph& g);
+
+/// Writes to `path` through a temporary file in the same folder and a
+/// rename, so a failure never leaves a partial file behind.
+absl::Status WriteFileAtomically(const std::string& path, const std::string& bytes);
+
+/// ExportModelBytes + WriteFileAtomically.
+absl::Status ExportModelFile(const Graph& g, const std::string& path);
+
+}  // namespace quantc
+
+#endif  // QUANTC_IR_ONNX_EXPORT_H_

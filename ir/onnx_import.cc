@@ -1,0 +1,389 @@
+// ONNX import: validation happens here, once, so that every later stage can
+// trust the Graph. Order: parse -> opset/domain/feature checks (quantc's
+// clear "unsupported" errors) -> external data -> structural checks with
+// node-naming messages (undefined inputs, duplicate definitions, cycles) ->
+// ONNX checker -> ONNX shape inference -> Graph construction.
+#include "ir/onnx_import.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "ir/onnx_proto_util.h"
+#include "onnx/checker.h"
+#include "onnx/defs/parser.h"
+#include "onnx/onnx_pb.h"
+#include "onnx/shape_inference/implementation.h"
+#include "util/status_macros.h"
+
+namespace quantc {
+namespace {
+
+std::string NodeLabel(const onnx::NodeProto& n, int index) {
+  std::string name = n.name().empty() ? absl::StrCat("#", index) : n.name();
+  return absl::StrCat("node '", name, "' (", n.op_type(), ")");
+}
+
+bool IsDefaultDomain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
+
+absl::Status CheckOpsets(const onnx::ModelProto& m) {
+  bool has_default = false;
+  for (const auto& op : m.opset_import()) {
+    if (IsDefaultDomain(op.domain())) {
+      has_default = true;
+      if (op.version() < kMinOpset || op.version() > kMaxOpset) {
+        return absl::UnimplementedError(absl::StrCat("ai.onnx opset ", op.version(),
+                                                     " is not supported (quantc handles ",
+                                                     kMinOpset, " to ", kMaxOpset, ")"));
+      }
+    } else if (op.domain() != "ai.onnx.ml" && op.domain() != "ai.onnx.preview.training") {
+      return absl::UnimplementedError(
+          absl::StrCat("operator domain '", op.domain(), "' is not supported"));
+    }
+  }
+  if (!has_default) return absl::InvalidArgumentError("the model imports no ai.onnx opset");
+  return absl::OkStatus();
+}
+
+absl::Status CheckNodesSupported(const onnx::GraphProto& g) {
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    if (!IsDefaultDomain(n.domain())) {
+      return absl::UnimplementedError(absl::StrCat(NodeLabel(n, i), ": operator domain '",
+                                                   n.domain(), "' is not supported"));
+    }
+    for (const auto& a : n.attribute()) {
+      if (a.has_g() || a.graphs_size() > 0) {
+        return absl::UnimplementedError(absl::StrCat(
+            NodeLabel(n, i), ": control flow (graph attribute '", a.name(),
+            "') is not supported"));
+      }
+      if (a.has_sparse_tensor() || a.sparse_tensors_size() > 0 || a.has_tp() ||
+          a.type_protos_size() > 0) {
+        return absl::UnimplementedError(absl::StrCat(NodeLabel(n, i), ": attribute '",
+                                                     a.name(), "' has an unsupported kind"));
+      }
+    }
+  }
+  if (g.sparse_initializer_size() > 0) {
+    return absl::UnimplementedError("sparse initializers are not supported");
+  }
+  for (const auto& vi : g.input()) {
+    if (!vi.type().has_tensor_type()) {
+      return absl::UnimplementedError(
+          absl::StrCat("graph input '", vi.name(), "' is not a plain tensor"));
+    }
+  }
+  for (const auto& vi : g.output()) {
+    if (!vi.type().has_tensor_type()) {
+      return absl::UnimplementedError(
+          absl::StrCat("graph output '", vi.name(), "' is not a plain tensor"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Reads external data into raw_data so the rest of import (and the checker)
+// sees a self-contained model. Paths must stay inside the model's folder.
+absl::Status LoadExternal(onnx::TensorProto& t, const std::string& base_dir) {
+  if (t.data_location() != onnx::TensorProto::EXTERNAL) return absl::OkStatus();
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& kv : t.external_data()) {
+    if (kv.key() == "location") location = kv.value();
+    if (kv.key() == "offset") offset = std::atoll(kv.value().c_str());
+    if (kv.key() == "length") length = std::atoll(kv.value().c_str());
+  }
+  std::string where = absl::StrCat("initializer '", t.name(), "': external data");
+  if (location.empty()) return absl::InvalidArgumentError(absl::StrCat(where, " has no location"));
+  for (absl::string_view part : absl::StrSplit(location, absl::ByAnyChar("/\\"))) {
+    if (part == "..") {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, " location '", location, "' leaves the model's folder"));
+    }
+  }
+  if (location[0] == '/') {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, " location '", location, "' is an absolute path"));
+  }
+  std::string path = base_dir.empty() ? location : absl::StrCat(base_dir, "/", location);
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, " file '", path, "' cannot be opened"));
+  }
+  f.seekg(0, std::ios::end);
+  int64_t size = f.tellg();
+  if (length < 0) length = size - offset;
+  if (offset < 0 || length < 0 || offset + length > size) {
+    return absl::InvalidArgumentError(absl::StrCat(where, " range [", offset, ", +", length,
+                                                   ") exceeds file '", path, "' of ", size,
+                                                   " bytes"));
+  }
+  std::string bytes(length, '\0');
+  f.seekg(offset);
+  f.read(bytes.data(), length);
+  t.set_raw_data(std::move(bytes));
+  t.clear_external_data();
+  t.set_data_location(onnx::TensorProto::DEFAULT);
+  return absl::OkStatus();
+}
+
+absl::Status LoadAllExternal(onnx::GraphProto& g, const std::string& base_dir) {
+  for (auto& t : *g.mutable_initializer()) QC_RETURN_IF_ERROR(LoadExternal(t, base_dir));
+  for (auto& n : *g.mutable_node()) {
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.has_t()) QC_RETURN_IF_ERROR(LoadExternal(*a.mutable_t(), base_dir));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Finds undefined inputs, double definitions and cycles, and sorts the nodes
+// topologically (stable) in place. The ONNX checker finds these too, but
+// with messages that do not say which node is wrong.
+absl::Status CheckAndSortNodes(onnx::GraphProto& g) {
+  absl::flat_hash_map<std::string, int> producer;  // value -> node index, -1 = input/init
+  auto define = [&](const std::string& name, int who, const std::string& what) -> absl::Status {
+    if (name.empty()) return absl::OkStatus();
+    if (!producer.emplace(name, who).second && !(who == -1 && producer[name] == -1)) {
+      return absl::InvalidArgumentError(absl::StrCat(what, ": value '", name,
+                                                     "' is defined more than once"));
+    }
+    return absl::OkStatus();
+  };
+  for (const auto& t : g.initializer()) QC_RETURN_IF_ERROR(define(t.name(), -1, "initializer"));
+  for (const auto& vi : g.input()) QC_RETURN_IF_ERROR(define(vi.name(), -1, "graph input"));
+  for (int i = 0; i < g.node_size(); ++i) {
+    for (const auto& out : g.node(i).output()) {
+      QC_RETURN_IF_ERROR(define(out, i, NodeLabel(g.node(i), i)));
+    }
+  }
+  std::vector<int> pending(g.node_size(), 0);
+  std::vector<std::vector<int>> users(g.node_size());
+  for (int i = 0; i < g.node_size(); ++i) {
+    absl::flat_hash_set<int> preds;
+    for (const auto& in : g.node(i).input()) {
+      if (in.empty()) continue;
+      auto it = producer.find(in);
+      if (it == producer.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            NodeLabel(g.node(i), i), ": input '", in,
+            "' is not defined by any node, graph input or initializer"));
+      }
+      if (it->second >= 0 && preds.insert(it->second).second) {
+        users[it->second].push_back(i);
+        ++pending[i];
+      }
+    }
+  }
+  for (const auto& vi : g.output()) {
+    if (!producer.contains(vi.name())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("graph output '", vi.name(), "' is not defined by any node"));
+    }
+  }
+  // Stable Kahn: repeatedly take the lowest-index ready node.
+  std::vector<int> order;
+  std::vector<bool> done(g.node_size(), false);
+  std::vector<int> ready;
+  for (int i = 0; i < g.node_size(); ++i) if (pending[i] == 0) ready.push_back(i);
+  while (!ready.empty()) {
+    auto it = std::min_element(ready.begin(), ready.end());
+    int i = *it;
+    ready.erase(it);
+    order.push_back(i);
+    done[i] = true;
+    for (int u : users[i]) if (--pending[u] == 0) ready.push_back(u);
+  }
+  if (static_cast<int>(order.size()) != g.node_size()) {
+    for (int i = 0; i < g.node_size(); ++i) {
+      if (!done[i]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(NodeLabel(g.node(i), i), ": the graph has a cycle through this node"));
+      }
+    }
+  }
+  bool sorted = std::is_sorted(order.begin(), order.end());
+  if (!sorted) {
+    google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+    for (int i : order) *nodes.Add() = g.node(i);
+    g.mutable_node()->Swap(&nodes);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunOnnxChecks(onnx::ModelProto& m) {
+  try {
+    onnx::checker::check_model(m);
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("ONNX checker: ", e.what()));
+  }
+  try {
+    onnx::ShapeInferenceOptions options{/*check_type=*/false, /*error_mode=*/0,
+                                        /*enable_data_propagation=*/false};
+    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("ONNX shape inference: ", e.what()));
+  }
+  return absl::OkStatus();
+}
+
+Attribute AttrFromProto(const onnx::AttributeProto& a, absl::Status& st) {
+  Attribute out;
+  out.name = a.name();
+  using P = onnx::AttributeProto;
+  auto tensor = [&](const onnx::TensorProto& t) {
+    auto r = TensorFromProto(t);
+    if (!r.ok()) {
+      st = absl::Status(r.status().code(),
+                        absl::StrCat("attribute '", a.name(), "' ", r.status().message()));
+      return Tensor();
+    }
+    return *r;
+  };
+  switch (a.type()) {
+    case P::FLOAT: out.kind = Attribute::Kind::kFloat; out.f = a.f(); break;
+    case P::INT: out.kind = Attribute::Kind::kInt; out.i = a.i(); break;
+    case P::STRING: out.kind = Attribute::Kind::kString; out.s = a.s(); break;
+    case P::TENSOR: out.kind = Attribute::Kind::kTensor; out.t = tensor(a.t()); break;
+    case P::FLOATS:
+      out.kind = Attribute::Kind::kFloats;
+      out.floats.assign(a.floats().begin(), a.floats().end());
+      break;
+    case P::INTS:
+      out.kind = Attribute::Kind::kInts;
+      out.ints.assign(a.ints().begin(), a.ints().end());
+      break;
+    case P::STRINGS:
+      out.kind = Attribute::Kind::kStrings;
+      out.strings.assign(a.strings().begin(), a.strings().end());
+      break;
+    case P::TENSORS:
+      out.kind = Attribute::Kind::kTensors;
+      for (const auto& t : a.tensors()) out.tensors.push_back(tensor(t));
+      break;
+    default:
+      st = absl::UnimplementedError(
+          absl::StrCat("attribute '", a.name(), "' has an unsupported kind"));
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<Graph>> BuildGraph(const onnx::ModelProto& m) {
+  const onnx::GraphProto& g = m.graph();
+  auto graph = std::make_unique<Graph>();
+  graph->set_name(g.name());
+  ModelInfo& info = graph->info();
+  info.ir_version = m.ir_version();
+  for (const auto& op : m.opset_import()) {
+    info.opsets[IsDefaultDomain(op.domain()) ? "" : op.domain()] = op.version();
+  }
+  info.producer_name = m.producer_name();
+  info.producer_version = m.producer_version();
+  info.domain = m.domain();
+  info.model_version = m.model_version();
+  info.doc_string = m.doc_string();
+  for (const auto& kv : m.metadata_props()) info.metadata.emplace_back(kv.key(), kv.value());
+
+  absl::flat_hash_map<std::string, Value*> values;
+  absl::flat_hash_map<std::string, TensorType> types;
+  for (const auto& vi : g.value_info()) types[vi.name()] = TypeFromProto(vi.type());
+  for (const auto& vi : g.output()) types[vi.name()] = TypeFromProto(vi.type());
+
+  for (const auto& t : g.initializer()) {
+    auto tensor = TensorFromProto(t);
+    if (!tensor.ok()) {
+      return absl::Status(tensor.status().code(), absl::StrCat("initializer '", t.name(), "' ",
+                                                               tensor.status().message()));
+    }
+    values[t.name()] = graph->AddInitializer(t.name(), *std::move(tensor));
+  }
+  for (const auto& vi : g.input()) {
+    // IR < 4 lists initializers as inputs too; they stay constants here and
+    // the exporter lists them again for such models.
+    if (values.contains(vi.name())) continue;
+    values[vi.name()] = graph->AddInput(vi.name(), TypeFromProto(vi.type()));
+  }
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& np = g.node(i);
+    std::vector<Value*> inputs;
+    for (const auto& in : np.input()) inputs.push_back(in.empty() ? nullptr : values.at(in));
+    std::vector<std::string> outs(np.output().begin(), np.output().end());
+    Node* n = graph->AddNode(np.op_type(), inputs, outs, nullptr, np.name(), "");
+    absl::Status st;
+    for (const auto& a : np.attribute()) {
+      n->SetAttr(AttrFromProto(a, st));
+      if (!st.ok()) return absl::Status(st.code(), absl::StrCat(NodeLabel(np, i), ": ", st.message()));
+    }
+    for (Value* out : n->outputs()) {
+      if (out->name().empty()) continue;
+      values[out->name()] = out;
+      auto it = types.find(out->name());
+      if (it != types.end()) out->set_type(it->second);
+    }
+  }
+  for (const auto& vi : g.output()) graph->AddOutput(values.at(vi.name()));
+  return graph;
+}
+
+absl::StatusOr<std::unique_ptr<Graph>> ImportProto(onnx::ModelProto& m,
+                                                  const std::string& base_dir) {
+  if (!m.has_graph()) return absl::InvalidArgumentError("the model has no graph");
+  QC_RETURN_IF_ERROR(CheckOpsets(m));
+  QC_RETURN_IF_ERROR(CheckNodesSupported(m.graph()));
+  QC_RETURN_IF_ERROR(LoadAllExternal(*m.mutable_graph(), base_dir));
+  QC_RETURN_IF_ERROR(CheckAndSortNodes(*m.mutable_graph()));
+  QC_RETURN_IF_ERROR(RunOnnxChecks(m));
+  return BuildGraph(m);
+}
+
+absl::Status Prefixed(const absl::Status& st, const std::string& prefix) {
+  return absl::Status(st.code(), absl::StrCat(prefix, ": ", st.message()));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Graph>> ImportModelBytes(absl::string_view bytes,
+                                                       const std::string& base_dir,
+                                                       const std::string& display_name) {
+  if (bytes.empty()) return absl::InvalidArgumentError(absl::StrCat(display_name, ": empty file"));
+  onnx::ModelProto m;
+  if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
+      !m.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(display_name, ": not a valid ONNX model (protobuf parsing failed)"));
+  }
+  auto g = ImportProto(m, base_dir);
+  if (!g.ok()) return Prefixed(g.status(), display_name);
+  return g;
+}
+
+absl::StatusOr<std::unique_ptr<Graph>> ImportModelFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return absl::NotFoundError(absl::StrCat(path, ": cannot open file"));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  if (f.bad()) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read file"));
+  std::string dir;
+  size_t slash = path.find_last_of('/');
+  if (slash != std::string::npos) dir = path.substr(0, slash);
+  return ImportModelBytes(ss.str(), dir, path);
+}
+
+absl::StatusOr<std::unique_ptr<Graph>> ImportModelText(absl::string_view text) {
+  onnx::ModelProto m;
+  auto st = onnx::OnnxParser::Parse(m, std::string(text).c_str());
+  if (!st.IsOK()) {
+    return absl::InvalidArgumentError(absl::StrCat("ONNX text: ", st.ErrorMessage()));
+  }
+  auto g = ImportProto(m, "");
+  if (!g.ok()) return Prefixed(g.status(), "ONNX text");
+  return g;
+}
+
+}  // namespace quantc

@@ -1,0 +1,36 @@
+// ONNX ModelProto -> quantc Graph.
+#ifndef QUANTC_IR_ONNX_IMPORT_H_
+#define QUANTC_IR_ONNX_IMPORT_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "ir/graph.h"
+
+namespace quantc {
+
+/// Oldest and newest ai.onnx opset the importer accepts (libonnx 1.12).
+inline constexpr int64_t kMinOpset = 7;
+inline constexpr int64_t kMaxOpset = 17;
+
+/// Reads, validates (ONNX checker plus quantc's own structural checks),
+/// shape-infers and converts a model file. External data is loaded relative
+/// to the file's folder. Errors: NotFound (no file), InvalidArgument
+/// (malformed model), Unimplemented (valid ONNX quantc does not handle);
+/// messages start with the file name and name the offending node or value.
+absl::StatusOr<std::unique_ptr<Graph>> ImportModelFile(const std::string& path);
+
+/// Same, from serialized bytes. `base_dir` resolves external data;
+/// `display_name` prefixes error messages.
+absl::StatusOr<std::unique_ptr<Graph>> ImportModelBytes(absl::string_view bytes,
+                                                       const std::string& base_dir,
+                                                       const std::string& display_name);
+
+/// Same, from ONNX's textual syntax (onnx/defs/parser.h), as used by tests.
+absl::StatusOr<std::unique_ptr<Graph>> ImportModelText(absl::string_view text);
+
+}  // namespace quantc
+
+#endif  // QUANTC_IR_ONNX_IMPORT_H_

@@ -1,0 +1,133 @@
+#include "ir/onnx_proto_util.h"
+
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace quantc {
+namespace {
+
+bool KnownDType(int32_t t) {
+  switch (static_cast<DType>(t)) {
+    case DType::kFloat32: case DType::kUInt8: case DType::kInt8: case DType::kUInt16:
+    case DType::kInt16: case DType::kInt32: case DType::kInt64: case DType::kString:
+    case DType::kBool: case DType::kFloat16: case DType::kFloat64: case DType::kUInt32:
+    case DType::kUInt64: case DType::kBFloat16:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Copies typed-field values into a tensor, narrowing as the dtype demands.
+template <typename Src, typename Field>
+absl::Status FillFrom(const Field& field, Tensor& t) {
+  int64_t n = t.num_elements();
+  if (static_cast<int64_t>(field.size()) != n) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "holds ", field.size(), " values but its shape [", absl::StrJoin(t.dims(), ","),
+        "] needs ", n));
+  }
+  char* out = t.mutable_raw();
+  size_t sz = DTypeSize(t.dtype());
+  for (int64_t i = 0; i < n; ++i) {
+    Src v = static_cast<Src>(field.Get(i));
+    // Typed fields store narrow types widened; keep the low bytes
+    // (little-endian), which is exactly ONNX's packing rule.
+    std::memcpy(out + i * sz, &v, sz);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Tensor> TensorFromProto(const onnx::TensorProto& p) {
+  if (!KnownDType(p.data_type())) {
+    return absl::UnimplementedError(absl::StrCat("unsupported tensor data type ", p.data_type()));
+  }
+  if (p.has_segment()) return absl::UnimplementedError("segmented tensors are not supported");
+  DType dt = static_cast<DType>(p.data_type());
+  std::vector<int64_t> dims(p.dims().begin(), p.dims().end());
+  for (int64_t d : dims) {
+    if (d < 0) return absl::InvalidArgumentError(absl::StrCat("has a negative dimension ", d));
+  }
+  int64_t n = NumElements(dims);
+  if (dt == DType::kString) {
+    if (p.string_data_size() != n) {
+      return absl::InvalidArgumentError(absl::StrCat("holds ", p.string_data_size(),
+                                                     " strings but its shape needs ", n));
+    }
+    return Tensor::Strings(dims, {p.string_data().begin(), p.string_data().end()});
+  }
+  Tensor t(dt, dims);
+  if (p.has_raw_data()) {
+    size_t want = static_cast<size_t>(n) * DTypeSize(dt);
+    if (p.raw_data().size() != want) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "holds ", p.raw_data().size(), " bytes but its shape [", absl::StrJoin(dims, ","),
+          "] and type ", DTypeName(dt), " need ", want));
+    }
+    if (want) std::memcpy(t.mutable_raw(), p.raw_data().data(), want);
+    return t;
+  }
+  absl::Status st;
+  switch (dt) {
+    case DType::kFloat32: st = FillFrom<float>(p.float_data(), t); break;
+    case DType::kFloat64: st = FillFrom<double>(p.double_data(), t); break;
+    case DType::kInt64: st = FillFrom<int64_t>(p.int64_data(), t); break;
+    case DType::kUInt32:
+    case DType::kUInt64: st = FillFrom<uint64_t>(p.uint64_data(), t); break;
+    default: st = FillFrom<int32_t>(p.int32_data(), t); break;
+  }
+  if (!st.ok()) return st;
+  return t;
+}
+
+void TensorToProto(const Tensor& t, onnx::TensorProto* p) {
+  p->set_data_type(static_cast<int32_t>(t.dtype()));
+  for (int64_t d : t.dims()) p->add_dims(d);
+  if (t.dtype() == DType::kString) {
+    for (const std::string& s : t.strings()) p->add_string_data(s);
+  } else {
+    p->set_raw_data(std::string(t.raw() ? t.raw() : "", t.num_bytes()));
+  }
+}
+
+TensorType TypeFromProto(const onnx::TypeProto& t) {
+  TensorType out;
+  if (!t.has_tensor_type()) return out;
+  const auto& tt = t.tensor_type();
+  out.dtype = static_cast<DType>(tt.elem_type());
+  if (tt.has_shape()) {
+    out.shape.emplace();
+    for (const auto& d : tt.shape().dim()) {
+      Dim dim;
+      if (d.has_dim_value()) {
+        dim.value = d.dim_value();
+      } else if (d.has_dim_param()) {
+        dim.param = d.dim_param();
+      }
+      out.shape->push_back(dim);
+    }
+  }
+  return out;
+}
+
+void TypeToProto(const TensorType& t, onnx::TypeProto* p) {
+  auto* tt = p->mutable_tensor_type();
+  tt->set_elem_type(static_cast<int32_t>(t.dtype));
+  if (!t.shape) return;
+  auto* shape = tt->mutable_shape();
+  for (const Dim& d : *t.shape) {
+    auto* pd = shape->add_dim();
+    if (d.known()) {
+      pd->set_dim_value(d.value);
+    } else if (!d.param.empty()) {
+      pd->set_dim_param(d.param);
+    }
+  }
+}
+
+}  // namespace quantc

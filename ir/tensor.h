@@ -1,0 +1,127 @@
+// Tensors: typed, immutable, shared byte buffers with a shape.
+//
+// A Tensor is cheap to copy (the bytes are shared and never mutated after
+// construction), which lets constant folding, the interpreter and passes hand
+// tensors around without thinking about ownership.
+#ifndef QUANTC_IR_TENSOR_H_
+#define QUANTC_IR_TENSOR_H_
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/types/span.h"
+
+namespace quantc {
+
+/// Element types. Values mirror onnx::TensorProto_DataType so that import and
+/// export convert with a cast, but quantc code only ever uses the names.
+enum class DType : int32_t {
+  kUndefined = 0,
+  kFloat32 = 1,
+  kUInt8 = 2,
+  kInt8 = 3,
+  kUInt16 = 4,
+  kInt16 = 5,
+  kInt32 = 6,
+  kInt64 = 7,
+  kString = 8,
+  kBool = 9,
+  kFloat16 = 10,
+  kFloat64 = 11,
+  kUInt32 = 12,
+  kUInt64 = 13,
+  kBFloat16 = 16,
+};
+
+/// Bytes per element; 0 for kUndefined and kString.
+size_t DTypeSize(DType t);
+/// Short lowercase name used by the printer: "f32", "i8", "u8", ...
+const char* DTypeName(DType t);
+/// Whether `t` is one of the numeric types above (not string/undefined).
+bool IsNumeric(DType t);
+
+template <typename T>
+struct DTypeOf;
+template <> struct DTypeOf<float> { static constexpr DType value = DType::kFloat32; };
+template <> struct DTypeOf<double> { static constexpr DType value = DType::kFloat64; };
+template <> struct DTypeOf<int8_t> { static constexpr DType value = DType::kInt8; };
+template <> struct DTypeOf<uint8_t> { static constexpr DType value = DType::kUInt8; };
+template <> struct DTypeOf<int16_t> { static constexpr DType value = DType::kInt16; };
+template <> struct DTypeOf<uint16_t> { static constexpr DType value = DType::kUInt16; };
+template <> struct DTypeOf<int32_t> { static constexpr DType value = DType::kInt32; };
+template <> struct DTypeOf<uint32_t> { static constexpr DType value = DType::kUInt32; };
+template <> struct DTypeOf<int64_t> { static constexpr DType value = DType::kInt64; };
+template <> struct DTypeOf<uint64_t> { static constexpr DType value = DType::kUInt64; };
+template <> struct DTypeOf<bool> { static constexpr DType value = DType::kBool; };
+
+/// Number of elements of a shape (1 for a scalar).
+int64_t NumElements(absl::Span<const int64_t> dims);
+
+/// A dense, row-major tensor. String tensors keep one std::string per element
+/// in `strings()`; every other dtype keeps its little-endian bytes.
+class Tensor {
+ public:
+  Tensor() = default;
+  /// Zero-filled tensor.
+  Tensor(DType dtype, std::vector<int64_t> dims);
+  /// Takes `bytes`, which must hold exactly NumElements(dims)*DTypeSize bytes.
+  Tensor(DType dtype, std::vector<int64_t> dims, std::string bytes);
+  /// String tensor.
+  static Tensor Strings(std::vector<int64_t> dims, std::vector<std::string> values);
+
+  template <typename T>
+  static Tensor FromVector(std::vector<int64_t> dims, const std::vector<T>& v) {
+    Tensor t(DTypeOf<T>::value, std::move(dims));
+    if constexpr (std::is_same_v<T, bool>) {
+      for (size_t i = 0; i < v.size(); ++i) t.mutable_data<bool>()[i] = v[i];
+    } else {
+      std::memcpy(t.mutable_raw(), v.data(), v.size() * sizeof(T));
+    }
+    return t;
+  }
+  template <typename T>
+  static Tensor Scalar(T v) { return FromVector<T>({}, {v}); }
+
+  DType dtype() const { return dtype_; }
+  const std::vector<int64_t>& dims() const { return dims_; }
+  int64_t rank() const { return static_cast<int64_t>(dims_.size()); }
+  int64_t num_elements() const { return NumElements(dims_); }
+  size_t num_bytes() const { return bytes_ ? bytes_->size() : 0; }
+  const char* raw() const { return bytes_ ? bytes_->data() : nullptr; }
+  const std::vector<std::string>& strings() const;
+
+  template <typename T>
+  absl::Span<const T> data() const {
+    return absl::Span<const T>(reinterpret_cast<const T*>(raw()), num_elements());
+  }
+  /// Mutable access is only for the code that builds a tensor, before it is
+  /// shared; copies made earlier alias the same bytes.
+  char* mutable_raw();
+  template <typename T>
+  T* mutable_data() { return reinterpret_cast<T*>(mutable_raw()); }
+
+  /// Same bytes, new dims (element counts must match).
+  Tensor Reshaped(std::vector<int64_t> dims) const;
+  /// Element `i` converted to double (numeric dtypes only).
+  double GetAsDouble(int64_t i) const;
+  /// Exact equality of dtype, dims and bytes.
+  bool operator==(const Tensor& o) const;
+  bool operator!=(const Tensor& o) const { return !(*this == o); }
+
+ private:
+  DType dtype_ = DType::kUndefined;
+  std::vector<int64_t> dims_;
+  std::shared_ptr<std::string> bytes_;
+  std::shared_ptr<std::vector<std::string>> strings_;
+};
+
+/// 64-bit FNV-1a of the tensor's dtype, dims and bytes: stable across runs
+/// and machines, used by the printer to summarize large constants.
+uint64_t TensorHash(const Tensor& t);
+
+}  // namespace quantc
+
+#endif  // QUANTC_IR_TENSOR_H_

@@ -1,0 +1,106 @@
+// fold_constants: evaluates initializer-only subgraphs at compile time, such
+// as the Shape -> Gather -> Unsqueeze -> Concat -> Reshape chains PyTorch
+// exports around Flatten/view.
+//
+//   Before:  %s = Shape(%x: f32[1,16,4,4]);  %n = Gather(%s, %zero);
+//            %shape = Concat(%n, %minus1);    %y = Reshape(%x, %shape)
+//   After:   const %shape: i64[2] [1, -1];    %y = Reshape(%x, %shape)
+//
+// Math: each folded node is computed by the reference interpreter's kernel
+// (ir/interpreter.h), i.e. exactly the ONNX operator semantics, so folding
+// never changes results. Shape is folded from the static type alone (its
+// input need not be constant). Nodes are visited in topological order, so a
+// whole chain folds in one run. Not folded: non-deterministic ops (Random*),
+// nodes producing graph outputs (the model's public outputs stay computed),
+// ops without a kernel, and results over FoldConstantsOptions's size cap.
+// The folded nodes become dead and are deleted by remove_dead_nodes.
+#include "passes/fold_constants.h"
+
+#include <optional>
+
+#include "absl/strings/match.h"
+#include "ir/interpreter.h"
+#include "util/status_macros.h"
+
+namespace quantc {
+namespace {
+
+bool ProducesGraphOutput(const Graph& graph, const Node& n) {
+  for (const Value* out : n.outputs()) {
+    if (graph.IsGraphOutput(out)) return true;
+  }
+  return false;
+}
+
+bool AllOutputsUnused(const Node& n) {
+  for (const Value* out : n.outputs()) {
+    if (!out->uses().empty()) return false;
+  }
+  return true;
+}
+
+// Shape(x) with a static shape for x: the values are known without x.
+std::optional<Tensor> FoldShape(const Graph& graph, const Node& n) {
+  if (n.op_type() != "Shape" || !n.input(0)) return std::nullopt;
+  std::optional<std::vector<int64_t>> dims = n.input(0)->type().StaticDims();
+  if (!dims) return std::nullopt;
+  int64_t rank = static_cast<int64_t>(dims->size());
+  int64_t start = 0, end = rank;
+  if (graph.opset() >= 15) {
+    start = n.GetInt("start", 0);
+    end = n.GetInt("end", rank);
+    if (start < 0) start += rank;
+    if (end < 0) end += rank;
+    start = std::clamp<int64_t>(start, 0, rank);
+    end = std::clamp<int64_t>(end, start, rank);
+  }
+  std::vector<int64_t> slice(dims->begin() + start, dims->begin() + end);
+  return Tensor::FromVector<int64_t>({static_cast<int64_t>(slice.size())}, slice);
+}
+
+bool IsFoldable(const Graph& graph, const Node& n) {
+  if (!n.domain().empty() || absl::StartsWith(n.op_type(), "Random")) return false;
+  if (n.op_type() == "Multinomial" || ProducesGraphOutput(graph, n) || AllOutputsUnused(n)) {
+    return false;
+  }
+  for (const Value* in : n.inputs()) {
+    if (in && !in->is_initializer()) return false;
+  }
+  return HasKernel(n.op_type());
+}
+
+}  // namespace
+
+absl::StatusOr<bool> FoldConstantsPass::Run(Graph& graph) {
+  bool changed = false;
+  for (Node* n : graph.nodes().ToVector()) {
+    if (ProducesGraphOutput(graph, *n) || AllOutputsUnused(*n)) continue;
+    std::vector<Tensor> results;
+    if (std::optional<Tensor> shape = FoldShape(graph, *n)) {
+      results.push_back(*std::move(shape));
+    } else if (IsFoldable(graph, *n)) {
+      std::vector<const Tensor*> inputs;
+      int64_t input_bytes = 0;
+      for (const Value* in : n->inputs()) {
+        inputs.push_back(in ? &in->initializer() : nullptr);
+        if (in) input_bytes += static_cast<int64_t>(in->initializer().num_bytes());
+      }
+      QC_ASSIGN_OR_RETURN(results, EvaluateNode(*n, inputs, graph.opset()));
+      int64_t out_bytes = 0;
+      for (const Tensor& t : results) out_bytes += static_cast<int64_t>(t.num_bytes());
+      if (out_bytes > options_.max_result_bytes && out_bytes > input_bytes) continue;
+    } else {
+      continue;
+    }
+    for (int i = 0; i < n->num_outputs(); ++i) {
+      Value* out = n->output(i);
+      if (out->uses().empty() || i >= static_cast<int>(results.size())) continue;
+      Value* c = graph.AddInitializer(out->name() + "_folded", results[i]);
+      graph.ReplaceAllUsesWith(out, c);
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+}  // namespace quantc

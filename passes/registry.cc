@@ -1,0 +1,56 @@
+#include "passes/registry.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "passes/fold_constants.h"
+#include "passes/pipelines.h"
+#include "passes/remove_dead_nodes.h"
+#include "passes/remove_identity.h"
+
+namespace quantc {
+namespace {
+
+template <typename P>
+std::unique_ptr<Pass> Make() {
+  return std::make_unique<P>();
+}
+
+// Explicit, greppable table; no static self-registration (see
+// shared/docs/engineering-style.md, convention 5).
+const PassInfo kPasses[] = {
+    {"remove_identity", "bypass Identity and inference-mode Dropout", &Make<RemoveIdentityPass>},
+    {"fold_constants", "evaluate initializer-only nodes and static Shape at compile time",
+     &Make<FoldConstantsPass>},
+    {"remove_dead_nodes", "delete nodes and initializers no output depends on",
+     &Make<RemoveDeadNodesPass>},
+    {"canonicalize", "the canonical cleanup pipeline, repeated to a fixed point",
+     &CanonicalizePass},
+};
+
+}  // namespace
+
+absl::Span<const PassInfo> RegisteredPasses() { return kPasses; }
+
+absl::StatusOr<std::unique_ptr<Pass>> CreatePass(absl::string_view name) {
+  for (const PassInfo& p : kPasses) {
+    if (name == p.name) return p.create();
+  }
+  std::vector<std::string> names;
+  for (const PassInfo& p : kPasses) names.push_back(p.name);
+  return absl::InvalidArgumentError(absl::StrCat("unknown pass '", name, "' (known: ",
+                                                 absl::StrJoin(names, ", "), ")"));
+}
+
+absl::StatusOr<std::vector<std::unique_ptr<Pass>>> CreatePasses(absl::string_view list) {
+  std::vector<std::unique_ptr<Pass>> passes;
+  for (absl::string_view name : absl::StrSplit(list, ',', absl::SkipWhitespace())) {
+    auto p = CreatePass(absl::StripAsciiWhitespace(name));
+    if (!p.ok()) return p.status();
+    passes.push_back(*std::move(p));
+  }
+  if (passes.empty()) return absl::InvalidArgumentError("empty pass list");
+  return passes;
+}
+
+}  // namespace quantc

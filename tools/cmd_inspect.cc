@@ -1,0 +1,116 @@
+// `quantc inspect MODEL.onnx [--format=text|json]`: the textual IR and a
+// summary (op histogram, parameters, weight bytes, MACs, peak activations).
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "fmt/format.h"
+#include "ir/onnx_import.h"
+#include "ir/printer.h"
+#include "ir/stats.h"
+#include "ir/verifier.h"
+#include "tools/cli.h"
+#include "tools/commands.h"
+
+namespace quantc {
+namespace {
+
+constexpr char kHelp[] = R"(usage: quantc inspect MODEL.onnx [--format=text|json]
+
+Prints MODEL's graph in quantc's textual IR followed by a summary: op
+histogram, parameter count, weight bytes, multiply-accumulates (MACs) per
+compute layer and in total, and peak activation bytes (tensors live from
+their producer to their last consumer, nodes run in order).
+
+  --format=text   IR and summary as text (default)
+  --format=json   summary as one JSON object (no IR)
+)";
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string LayerName(const Node* n) { return n->name().empty() ? n->output(0)->name() : n->name(); }
+
+std::string SummaryText(const GraphStats& s) {
+  std::string out = "\n# summary\nops:";
+  for (const auto& [op, count] : s.op_histogram) absl::StrAppend(&out, " ", op, "=", count);
+  absl::StrAppend(&out, "\nparameters: ", s.parameters, "\nweight bytes: ", s.weight_bytes,
+                  "\nMACs per layer:\n");
+  for (const LayerMacs& l : s.layers) {
+    absl::StrAppend(&out, fmt::format("  {:<32} {:<14} {}\n", LayerName(l.node),
+                                      l.node->op_type(),
+                                      l.macs < 0 ? "unknown" : absl::StrCat(l.macs)));
+  }
+  absl::StrAppend(&out, "total MACs: ", s.total_macs,
+                  "\npeak activation bytes: ", s.peak_activation_bytes, "\n");
+  if (s.unknown_size_values > 0) {
+    absl::StrAppend(&out, "values of unknown size (not counted): ", s.unknown_size_values, "\n");
+  }
+  return out;
+}
+
+std::string SummaryJson(const Graph& g, const std::string& path, const GraphStats& s) {
+  std::vector<std::string> ops, layers, inputs, outputs;
+  for (const auto& [op, count] : s.op_histogram) ops.push_back(absl::StrCat(JsonString(op), ":", count));
+  for (const LayerMacs& l : s.layers) {
+    layers.push_back(absl::StrCat("{\"name\":", JsonString(LayerName(l.node)),
+                                  ",\"op\":", JsonString(l.node->op_type()),
+                                  ",\"macs\":", l.macs < 0 ? "null" : absl::StrCat(l.macs), "}"));
+  }
+  for (const Value* v : g.inputs()) {
+    inputs.push_back(absl::StrCat("{\"name\":", JsonString(v->name()),
+                                  ",\"type\":", JsonString(PrintType(v->type())), "}"));
+  }
+  for (const Value* v : g.outputs()) {
+    outputs.push_back(absl::StrCat("{\"name\":", JsonString(v->name()),
+                                   ",\"type\":", JsonString(PrintType(v->type())), "}"));
+  }
+  return absl::StrCat(
+      "{\"model\":", JsonString(path), ",\"opset\":", g.opset(), ",\"nodes\":", g.num_nodes(),
+      ",\"inputs\":[", absl::StrJoin(inputs, ","), "],\"outputs\":[", absl::StrJoin(outputs, ","),
+      "],\"ops\":{", absl::StrJoin(ops, ","), "},\"parameters\":", s.parameters,
+      ",\"weight_bytes\":", s.weight_bytes, ",\"layers\":[", absl::StrJoin(layers, ","),
+      "],\"total_macs\":", s.total_macs, ",\"peak_activation_bytes\":", s.peak_activation_bytes,
+      ",\"unknown_size_values\":", s.unknown_size_values, "}\n");
+}
+
+}  // namespace
+
+int InspectCommand(const std::vector<std::string>& argv) {
+  auto args = cli::ParseArgs(argv, {{"format", "", true}, {"help", "h", false}});
+  if (!args.ok()) return cli::UsageError("inspect", std::string(args.status().message()));
+  if (args->Has("help")) {
+    std::fputs(kHelp, stdout);
+    return cli::kOk;
+  }
+  if (args->positional.size() != 1) return cli::UsageError("inspect", "expected one MODEL.onnx");
+  std::string format = args->Get("format", "text");
+  if (format != "text" && format != "json") {
+    return cli::UsageError("inspect", "--format must be text or json");
+  }
+  const std::string& path = args->positional[0];
+  auto graph = ImportModelFile(path);
+  if (!graph.ok()) return cli::ReportError(graph.status());
+  if (absl::Status st = VerifyGraph(**graph); !st.ok()) {
+    return cli::ReportError(absl::Status(st.code(), absl::StrCat(path, ": ", st.message())));
+  }
+  GraphStats stats = ComputeStats(**graph);
+  std::string out = format == "json" ? SummaryJson(**graph, path, stats)
+                                     : PrintGraph(**graph) + SummaryText(stats);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return cli::kOk;
+}
+
+}  // namespace quantc

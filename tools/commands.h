@@ -1,0 +1,16 @@
+// quantc's subcommands. Each takes the arguments after its name and returns
+// the process exit code (tools/cli.h).
+#ifndef QUANTC_TOOLS_COMMANDS_H_
+#define QUANTC_TOOLS_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+namespace quantc {
+
+int InspectCommand(const std::vector<std::string>& args);
+int ConvertCommand(const std::vector<std::string>& args);
+
+}  // namespace quantc
+
+#endif  // QUANTC_TOOLS_COMMANDS_H_

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# End-to-end checks of the quantc command line: every class of bad input
+# gives "quantc: error:", the file name, the right exit code and no output
+# file; good input converts deterministically.
+set -u
+QUANTC="${1:?usage: cli_test.sh QUANTC_BINARY BAD_MODELS_DIR FIXTURE_MODEL}"
+BAD="${2:?}"
+FIXTURE="${3:?}"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+passed=0
+failed=0
+
+check() {  # check NAME EXPECTED_CODE STDERR_FRAGMENT CMD...
+  local name="$1" want="$2" fragment="$3"
+  shift 3
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  local got=$?
+  if [[ $got -ne $want ]]; then
+    echo "FAIL $name: exit $got, want $want; stderr: $(head -c 300 "$TMP/err")"
+    failed=$((failed + 1))
+  elif [[ -n "$fragment" ]] && ! grep -qF -- "$fragment" "$TMP/err"; then
+    echo "FAIL $name: stderr lacks '$fragment': $(head -c 300 "$TMP/err")"
+    failed=$((failed + 1))
+  else
+    passed=$((passed + 1))
+  fi
+}
+
+bad_convert() {  # bad_convert FILE EXPECTED_CODE MESSAGE_FRAGMENT
+  local file="$BAD/$1" out="$TMP/out_$1"
+  check "convert $1" "$2" "quantc: error: $file" "$QUANTC" convert "$file" -o "$out"
+  if ! grep -qF -- "$3" "$TMP/err"; then
+    echo "FAIL convert $1: message lacks '$3': $(cat "$TMP/err")"
+    failed=$((failed + 1))
+  fi
+  if ls "$TMP" | grep -q "^out_$1"; then
+    echo "FAIL convert $1: left an output file behind"
+    failed=$((failed + 1))
+  fi
+  check "inspect $1" "$2" "quantc: error:" "$QUANTC" inspect "$file"
+}
+
+bad_convert does_not_exist.onnx 3 "cannot open file"
+bad_convert empty.onnx 3 "empty file"
+bad_convert random.onnx 3 "not a valid ONNX model"
+bad_convert truncated.onnx 3 "not a valid ONNX model"
+bad_convert undefined_input.onnx 3 "node 'relu1' (Relu): input 'ghost' is not defined"
+bad_convert cycle.onnx 3 "cycle"
+bad_convert unknown_domain.onnx 4 "domain 'com.example' is not supported"
+bad_convert opset_too_new.onnx 4 "opset 18 is not supported"
+bad_convert initializer_size_mismatch.onnx 3 "initializer 'w'"
+bad_convert missing_external_data.onnx 3 "missing_weights.bin"
+
+# Usage errors.
+check "no command" 2 "" "$QUANTC"
+check "unknown command" 2 "unknown command" "$QUANTC" frobnicate
+check "convert without -o" 2 "missing -o" "$QUANTC" convert "$FIXTURE"
+check "unknown flag" 2 "unknown option '--bogus'" "$QUANTC" convert "$FIXTURE" -o "$TMP/x.onnx" --bogus
+check "unknown pass" 2 "unknown pass 'nope'" "$QUANTC" convert "$FIXTURE" -o "$TMP/x.onnx" --passes=nope
+check "bad format" 2 "--format" "$QUANTC" inspect "$FIXTURE" --format=xml
+check "help" 0 "" "$QUANTC" --help
+check "convert help" 0 "" "$QUANTC" convert --help
+check "inspect help" 0 "" "$QUANTC" inspect --help
+
+# Unwritable output: an error, and nothing left behind.
+check "unwritable output" 1 "cannot write" "$QUANTC" convert "$FIXTURE" -o "$TMP/no/such/dir/out.onnx"
+
+# Success is silent and deterministic; both flag spellings work.
+check "convert" 0 "" "$QUANTC" convert "$FIXTURE" -o "$TMP/a.onnx"
+if [[ -s "$TMP/out" || -s "$TMP/err" ]]; then
+  echo "FAIL convert printed output on success"; failed=$((failed + 1))
+fi
+check "convert again" 0 "" "$QUANTC" convert "$FIXTURE" --output "$TMP/b.onnx"
+if ! cmp -s "$TMP/a.onnx" "$TMP/b.onnx"; then
+  echo "FAIL convert is not deterministic"; failed=$((failed + 1))
+fi
+check "print-ir-after-all" 0 "" "$QUANTC" convert "$FIXTURE" -o "$TMP/c.onnx" --print-ir-after-all --verify-each
+if ! grep -q "IR after canonicalize" "$TMP/out"; then
+  echo "FAIL --print-ir-after-all printed no IR"; failed=$((failed + 1))
+fi
+check "explicit passes" 0 "" "$QUANTC" convert "$FIXTURE" -o "$TMP/d.onnx" --passes=remove_identity,remove_dead_nodes --print-ir-after=remove_dead_nodes
+if [[ $(grep -c "IR after" "$TMP/out") -ne 1 ]]; then
+  echo "FAIL --print-ir-after printed $(grep -c "IR after" "$TMP/out") times"; failed=$((failed + 1))
+fi
+
+# inspect: text summary and JSON.
+check "inspect text" 0 "" "$QUANTC" inspect "$FIXTURE"
+for want in "# summary" "total MACs:" "peak activation bytes:" "parameters:"; do
+  grep -qF "$want" "$TMP/out" || { echo "FAIL inspect lacks '$want'"; failed=$((failed + 1)); }
+done
+check "inspect json" 0 "" "$QUANTC" inspect "$FIXTURE" --format=json
+if ! grep -q '"total_macs":[1-9]' "$TMP/out"; then
+  echo "FAIL inspect json: $(head -c 300 "$TMP/out")"; failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite (the README's second quick-start command). Prints a
+# closing "N passed, N failed" line counting Bazel test targets.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export QUANTC_ORT_DIR="${QUANTC_ORT_DIR:-/opt/quantc-ort}"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+bazel test //... --test_env=QUANTC_ORT_DIR="$QUANTC_ORT_DIR" "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log")
+failed=$(grep -cE '^//[^ ]+ +(\(cached\) )?(FAILED|TIMEOUT|NO STATUS|FAILED TO BUILD)' "$log")
+echo "${passed} passed, ${failed} failed"
+if [[ $rc -ne 0 || $passed -eq 0 ]]; then
+  exit $(( rc == 0 ? 1 : rc ))
+fi

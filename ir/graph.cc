@@ -212,10 +212,17 @@ void Graph::RenameValue(Value* v, std::string name) {
   names_.insert(v->name_);
 }
 
-void Graph::ReplaceAllUsesWith(Value* from, Value* to) {
+void Graph::ReplaceAllUsesWith(Value* from, Value* to, const Node* except) {
   QC_CHECK(from != to);
   std::vector<Use> uses = from->uses_;
-  for (const Use& u : uses) u.user->SetInput(u.index, to);
+  for (const Use& u : uses) {
+    if (u.user != except) u.user->SetInput(u.index, to);
+  }
+  // `from` and `to` hold the same values, so `to` may adopt a more precise
+  // static type (e.g. a graph output's declared shape).
+  bool from_more_shaped = from->type_.shape && (!to->type_.shape || (from->type_.StaticDims() &&
+                                                                     !to->type_.StaticDims()));
+  if (from_more_shaped && from->type_.dtype == to->type_.dtype) to->type_ = from->type_;
   if (!IsGraphOutput(from)) return;
   // Graph outputs are the model's public contract, so their names survive.
   std::string public_name = from->name_;
@@ -231,6 +238,39 @@ void Graph::ReplaceAllUsesWith(Value* from, Value* to) {
   for (Value*& o : outputs_) {
     if (o == from) o = carrier;
   }
+}
+
+std::unique_ptr<Graph> Graph::Clone() const {
+  auto g = std::make_unique<Graph>();
+  g->name_ = name_;
+  g->info_ = info_;
+  absl::flat_hash_map<const Value*, Value*> map;
+  auto copy_meta = [](const Value* from, Value* to) {
+    to->type_ = from->type_;
+    to->quant_ = from->quant_;
+  };
+  for (const Value* v : inputs_) {
+    map[v] = g->AddInput(v->name_, v->type_);
+    copy_meta(v, map[v]);
+  }
+  for (const Value* v : initializers_) {
+    map[v] = g->AddInitializer(v->name_, *v->initializer_);
+    copy_meta(v, map[v]);
+  }
+  for (const auto& n : nodes_) {
+    std::vector<Value*> ins;
+    for (const Value* in : n->inputs_) ins.push_back(in ? map.at(in) : nullptr);
+    std::vector<std::string> outs;
+    for (const Value* out : n->outputs_) outs.push_back(out->name_);
+    Node* c = g->AddNode(n->op_type_, ins, outs, nullptr, n->name_, n->domain_);
+    c->attrs_ = n->attrs_;
+    for (int i = 0; i < n->num_outputs(); ++i) {
+      map[n->outputs_[i]] = c->outputs_[i];
+      copy_meta(n->outputs_[i], c->outputs_[i]);
+    }
+  }
+  for (const Value* v : outputs_) g->outputs_.push_back(map.at(v));
+  return g;
 }
 
 Value* Graph::FindValue(absl::string_view name) const {

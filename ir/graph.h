@@ -157,6 +157,10 @@ class Graph {
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;
 
+  /// A deep copy (tensor bytes are shared, being immutable): same names,
+  /// order, types, attributes and quantization parameters.
+  std::unique_ptr<Graph> Clone() const;
+
   const std::string& name() const { return name_; }
   void set_name(std::string n) { name_ = std::move(n); }
   ModelInfo& info() { return info_; }
@@ -197,8 +201,10 @@ class Graph {
 
   /// Redirects every use of `from` to `to`. If `from` is a graph output, the
   /// output keeps its public name: `to` takes the name when it is a plain
-  /// node output, otherwise an Identity carries it.
-  void ReplaceAllUsesWith(Value* from, Value* to);
+  /// node output, otherwise an Identity carries it. Uses by `except` (the
+  /// node that now reads `from` to produce `to`, when inserting a node after
+  /// `from`) are left alone.
+  void ReplaceAllUsesWith(Value* from, Value* to, const Node* except = nullptr);
 
   /// A name not yet used by any value or node, derived from `base`.
   std::string UniqueName(absl::string_view base);

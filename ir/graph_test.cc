@@ -96,6 +96,21 @@ TEST(Graph, AttributesStaySorted) {
   EXPECT_EQ(n->FindAttr("group"), nullptr);
 }
 
+TEST(Graph, ClonePrintsIdenticallyAndIsIndependent) {
+  Graph g;
+  Value* x = g.AddInput("x", F32({4}));
+  Value* w = g.AddInitializer("w", Tensor::FromVector<float>({4}, {1, 2, 3, 4}));
+  Node* n = g.AddNode("Mul", {x, w}, {"y"}, nullptr, "mul");
+  n->output(0)->set_type(F32({4}));
+  n->SetAttr(Attribute::Int("unused", 1));
+  g.AddOutput(n->output(0));
+  std::unique_ptr<Graph> c = g.Clone();
+  EXPECT_EQ(PrintGraph(g), PrintGraph(*c));
+  EXPECT_TRUE(VerifyGraph(*c).ok());
+  c->nodes().ToVector()[0]->RemoveAttr("unused");
+  EXPECT_NE(PrintGraph(g), PrintGraph(*c));
+}
+
 TEST(Tensor, HashIsStableAndContentSensitive) {
   Tensor a = Tensor::FromVector<float>({2}, {1, 2});
   Tensor b = Tensor::FromVector<float>({2}, {1, 2});

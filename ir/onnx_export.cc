@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "ir/onnx_proto_util.h"
 #include "onnx/checker.h"
@@ -111,6 +112,34 @@ absl::StatusOr<std::string> ExportModelBytes(const Graph& g) {
   }
   coded.Trim();
   return bytes;
+}
+
+absl::StatusOr<bool> InferTypes(Graph& g) {
+  onnx::ModelProto m = ToProto(g);
+  try {
+    onnx::ShapeInferenceOptions options{false, 0, false};
+    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("shape inference: ", e.what()));
+  }
+  absl::flat_hash_map<std::string, const onnx::TypeProto*> inferred;
+  for (const auto& vi : m.graph().value_info()) inferred[vi.name()] = &vi.type();
+  bool changed = false;
+  for (Node* n : g.nodes()) {
+    for (Value* out : n->outputs()) {
+      auto it = inferred.find(out->name());
+      if (it == inferred.end()) continue;
+      TensorType t = TypeFromProto(*it->second);
+      bool more_shape = t.shape && (!out->type().shape || t.StaticDims() && !out->type().StaticDims());
+      bool more_dtype = out->type().dtype == DType::kUndefined && t.dtype != DType::kUndefined;
+      if (!more_shape && !more_dtype) continue;
+      if (!more_shape) t.shape = out->type().shape;
+      if (!more_dtype) t.dtype = out->type().dtype;
+      out->set_type(t);
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 absl::Status WriteFileAtomically(const std::string& path, const std::string& bytes) {

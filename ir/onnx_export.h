@@ -16,6 +16,12 @@ namespace quantc {
 /// error (a quantc bug, not bad input).
 absl::StatusOr<std::string> ExportModelBytes(const Graph& g);
 
+/// Re-runs ONNX shape inference over the graph and stores the inferred
+/// types of node outputs (only where they add information). Returns whether
+/// any type changed. Passes that create values without full types run this
+/// to keep later shape-dependent passes (quantization) working.
+absl::StatusOr<bool> InferTypes(Graph& g);
+
 /// Writes to `path` through a temporary file in the same folder and a
 /// rename, so a failure never leaves a partial file behind.
 absl::Status WriteFileAtomically(const std::string& path, const std::string& bytes);

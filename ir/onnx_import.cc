@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "ir/onnx_proto_util.h"
 #include "onnx/checker.h"
@@ -384,6 +385,54 @@ absl::StatusOr<std::unique_ptr<Graph>> ImportModelText(absl::string_view text) {
   auto g = ImportProto(m, "");
   if (!g.ok()) return Prefixed(g.status(), "ONNX text");
   return g;
+}
+
+absl::StatusOr<Tensor> ReadTensorProtoFile(const std::string& path, std::string* name) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return absl::NotFoundError(absl::StrCat(path, ": cannot open file"));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  if (f.bad()) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read file"));
+  std::string bytes = ss.str();
+  onnx::TensorProto t;
+  if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
+      !t.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a valid TensorProto (protobuf parsing failed)"));
+  }
+  // Protobuf happily parses many non-tensor files (an empty file, other
+  // messages); a tensor always has a data type.
+  if (t.data_type() == onnx::TensorProto::UNDEFINED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a TensorProto (no data type)"));
+  }
+  size_t slash = path.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash);
+  absl::Status st = LoadExternal(t, dir);
+  if (!st.ok()) return Prefixed(st, path);
+  // TensorFromProto allocates the tensor before checking its data, and
+  // other messages (a SequenceProto, say) can parse as a TensorProto with
+  // absurd dims. Every element takes at least one byte of the file or of
+  // its external data, which bounds the element count safely.
+  uint64_t elements = 1;
+  for (int64_t d : t.dims()) {
+    if (d < 0 || __builtin_mul_overflow(elements, static_cast<uint64_t>(d), &elements)) {
+      elements = UINT64_MAX;
+      break;
+    }
+  }
+  if (elements > bytes.size() + t.raw_data().size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": tensor '", t.name(), "' has shape [", absl::StrJoin(t.dims(), ","),
+        "], more elements than the file holds (is it a sequence or optional?)"));
+  }
+  auto tensor = TensorFromProto(t);
+  if (!tensor.ok()) {
+    return absl::Status(tensor.status().code(),
+                        absl::StrCat(path, ": tensor '", t.name(), "' ", tensor.status().message()));
+  }
+  if (name != nullptr) *name = t.name();
+  return tensor;
 }
 
 }  // namespace quantc

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "ir/graph.h"
+#include "ir/tensor.h"
 
 namespace quantc {
 
@@ -30,6 +31,13 @@ absl::StatusOr<std::unique_ptr<Graph>> ImportModelBytes(absl::string_view bytes,
 
 /// Same, from ONNX's textual syntax (onnx/defs/parser.h), as used by tests.
 absl::StatusOr<std::unique_ptr<Graph>> ImportModelText(absl::string_view text);
+
+/// Reads one serialized onnx.TensorProto (the test_data_set_*/input_K.pb
+/// files of ONNX's test data). External data is resolved relative to the
+/// file's folder. If `name` is non-null it receives the tensor's name.
+/// Errors (NotFound, InvalidArgument, Unimplemented) start with `path`.
+absl::StatusOr<Tensor> ReadTensorProtoFile(const std::string& path,
+                                           std::string* name = nullptr);
 
 }  // namespace quantc
 

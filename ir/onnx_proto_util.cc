@@ -53,7 +53,25 @@ absl::StatusOr<Tensor> TensorFromProto(const onnx::TensorProto& p) {
   for (int64_t d : dims) {
     if (d < 0) return absl::InvalidArgumentError(absl::StrCat("has a negative dimension ", d));
   }
-  int64_t n = NumElements(dims);
+  // Check the element count against the data actually present before
+  // allocating anything: a corrupt shape must not become a huge allocation.
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d != 0 && n > (int64_t{1} << 40) / d) {
+      return absl::InvalidArgumentError("has a shape with an absurd number of elements");
+    }
+    n *= d;
+  }
+  int64_t present = p.has_raw_data() ? static_cast<int64_t>(p.raw_data().size())
+                                      : static_cast<int64_t>(p.float_data_size()) + p.int32_data_size() +
+                                            p.int64_data_size() + p.double_data_size() +
+                                            p.uint64_data_size() + p.string_data_size();
+  int64_t needed = p.has_raw_data() ? n * static_cast<int64_t>(DTypeSize(dt)) : n;
+  if (present != needed) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "holds ", present, p.has_raw_data() ? " bytes" : " values", " but its shape [",
+        absl::StrJoin(dims, ","), "] and type ", DTypeName(dt), " need ", needed));
+  }
   if (dt == DType::kString) {
     if (p.string_data_size() != n) {
       return absl::InvalidArgumentError(absl::StrCat("holds ", p.string_data_size(),

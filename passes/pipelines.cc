@@ -1,6 +1,9 @@
 #include "passes/pipelines.h"
 
+#include "passes/fold_batch_norm.h"
 #include "passes/fold_constants.h"
+#include "passes/insert_observers.h"
+#include "passes/infer_shapes.h"
 #include "passes/pass_manager.h"
 #include "passes/remove_dead_nodes.h"
 #include "passes/remove_identity.h"
@@ -15,6 +18,26 @@ std::vector<std::unique_ptr<Pass>> CanonicalPipeline() {
   // static Reshape/Flatten shapes quantization needs.
   p.push_back(std::make_unique<FoldConstantsPass>());
   // The two passes above only redirect uses; this deletes what they orphaned.
+  p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  // Folding turns dynamic shapes static; record them for later passes.
+  p.push_back(std::make_unique<InferShapesPass>());
+  return p;
+}
+
+std::vector<std::unique_ptr<Pass>> GenericQuantizePipeline(const GenericQuantizeOptions& o) {
+  std::vector<std::unique_ptr<Pass>> p;
+  // Start from the clean, fully typed graph every later pattern expects.
+  p.push_back(CanonicalizePass());
+  // BN folded into Conv/Gemm weights is quantized once, with the weights.
+  p.push_back(std::make_unique<FoldBatchNormPass>());
+  p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  // Mark the activation tensors to quantize (Conv/Gemm + Relu/Clip share one).
+  p.push_back(std::make_unique<InsertObserversPass>(InsertObserversOptions{o.qdq.float_ops}));
+  // Observe the float model on the user's data.
+  p.push_back(std::make_unique<CalibratePass>(o.calibrate));
+  // Observers become Q/DQ pairs; weights and biases become integers.
+  p.push_back(std::make_unique<InsertQdqPass>(o.qdq));
+  // The observers are now dead.
   p.push_back(std::make_unique<RemoveDeadNodesPass>());
   return p;
 }

@@ -5,13 +5,24 @@
 #include <memory>
 #include <vector>
 
+#include "passes/calibrate.h"
+#include "passes/insert_qdq.h"
 #include "passes/pass.h"
 
 namespace quantc {
 
+/// Everything `quantc quantize --target=generic` can be asked for.
+struct GenericQuantizeOptions {
+  CalibrateOptions calibrate;  ///< data, observer, batch, epochs, progress
+  InsertQdqOptions qdq;        ///< schemes; float_ops shared with observers
+};
+
 /// What `quantc convert` runs by default: cleanups that never change the
 /// model's results.
 std::vector<std::unique_ptr<Pass>> CanonicalPipeline();
+
+/// Post-training quantization to a standard int8 ONNX QDQ model.
+std::vector<std::unique_ptr<Pass>> GenericQuantizePipeline(const GenericQuantizeOptions& o);
 
 /// CanonicalPipeline wrapped as one fixed-point pass named "canonicalize".
 std::unique_ptr<Pass> CanonicalizePass();

@@ -3,7 +3,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "passes/fold_batch_norm.h"
 #include "passes/fold_constants.h"
+#include "passes/infer_shapes.h"
 #include "passes/pipelines.h"
 #include "passes/remove_dead_nodes.h"
 #include "passes/remove_identity.h"
@@ -22,8 +24,12 @@ const PassInfo kPasses[] = {
     {"remove_identity", "bypass Identity and inference-mode Dropout", &Make<RemoveIdentityPass>},
     {"fold_constants", "evaluate initializer-only nodes and static Shape at compile time",
      &Make<FoldConstantsPass>},
+    {"fold_batch_norm", "fold inference-mode BatchNormalization into a preceding Conv or Gemm",
+     &Make<FoldBatchNormPass>},
     {"remove_dead_nodes", "delete nodes and initializers no output depends on",
      &Make<RemoveDeadNodesPass>},
+    {"infer_shapes", "refresh unknown value types with ONNX shape inference",
+     &Make<InferShapesPass>},
     {"canonicalize", "the canonical cleanup pipeline, repeated to a fixed point",
      &CanonicalizePass},
 };

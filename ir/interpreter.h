@@ -1,0 +1,87 @@
+// Reference interpreter: runs a Graph (or a single Node) on concrete tensors.
+//
+// Kernels follow the ONNX operator specification for ai.onnx opsets 7..17,
+// including the forms that moved between attributes and inputs across
+// opsets (Reshape, Squeeze/Unsqueeze, Split, Slice, Pad, Clip, ReduceSum).
+// The kernel table lives in ir/kernels/registry.cc; kernels are grouped by
+// family in ir/kernels/*.cc.
+//
+// Numerics: integer ops are exact. Float32 results are bit-for-bit
+// deterministic (everything runs on the calling thread, sums run in a fixed
+// order, FMA contraction is disabled), so calibration statistics and
+// constant-folded tensors never depend on the machine's thread count.
+//
+// Errors: an op type or dtype without a kernel gives Unimplemented; bad
+// shapes, attributes or values give InvalidArgument. Messages start with
+// the node, e.g. "node 'conv1' (Conv): ...".
+#ifndef QUANTC_IR_INTERPRETER_H_
+#define QUANTC_IR_INTERPRETER_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "ir/graph.h"
+#include "ir/tensor.h"
+
+namespace quantc {
+
+/// Runs one node on concrete inputs (nullptr entries for omitted optional
+/// inputs). Returns one Tensor per node output (omitted outputs may be
+/// returned as empty Tensor()). Unsupported op / dtype -> UnimplementedError
+/// naming the node; bad shapes/values -> InvalidArgument naming the node.
+absl::StatusOr<std::vector<Tensor>> EvaluateNode(const Node& node,
+                                                 absl::Span<const Tensor* const> inputs,
+                                                 int64_t opset);
+
+/// Whether EvaluateNode has a kernel for this op type (at some opset).
+bool HasKernel(absl::string_view op_type);
+
+/// Sorted list of supported op types.
+std::vector<std::string> SupportedOps();
+
+/// Runs a whole graph, one sample at a time.
+class Interpreter {
+ public:
+  /// The graph must outlive the interpreter and must not change while it
+  /// exists (the execution plan is computed here, once).
+  explicit Interpreter(const Graph& g);
+
+  /// Feeds graph inputs in order; returns graph outputs in order. Each
+  /// intermediate tensor is released right after its last use, so peak
+  /// memory is one sample's live activations. Input dtypes and known dims
+  /// are checked against the graph's declared input types.
+  absl::StatusOr<std::vector<Tensor>> Run(absl::Span<const Tensor> inputs);
+
+  /// Optional: called for every (named) node output right after it is
+  /// computed, in node order. Calibration observers use this.
+  void set_observer(std::function<void(const Value&, const Tensor&)> fn) {
+    observer_ = std::move(fn);
+  }
+
+ private:
+  // Execution plan: every Value gets a slot; nodes read and write slots.
+  struct Step {
+    const Node* node;
+    std::vector<int> inputs;   // slot per input, -1 for omitted
+    std::vector<int> outputs;  // slot per output, -1 for omitted
+    std::vector<int> release;  // slots whose last use is this step
+  };
+
+  const Graph& graph_;
+  int64_t opset_;
+  int num_slots_ = 0;
+  std::vector<std::pair<int, Tensor>> constants_;  // initializer slots
+  std::vector<int> input_slots_;
+  std::vector<int> output_slots_;
+  std::vector<Step> steps_;
+  std::function<void(const Value&, const Tensor&)> observer_;
+};
+
+}  // namespace quantc
+
+#endif  // QUANTC_IR_INTERPRETER_H_

@@ -1,0 +1,147 @@
+// What every kernel sees: the node, its concrete inputs and the opset, plus
+// the small helpers that most kernels share (axis normalization, reading
+// shape-like int tensors, dtype dispatch).
+//
+// Kernels report errors without the node prefix; EvaluateNode adds
+// "node 'x' (Op): " in one place so that every message names the node.
+#ifndef QUANTC_IR_KERNELS_KERNEL_H_
+#define QUANTC_IR_KERNELS_KERNEL_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
+#include "ir/graph.h"
+#include "ir/tensor.h"
+
+namespace quantc {
+namespace kernels {
+
+class KernelContext {
+ public:
+  KernelContext(const Node& node, absl::Span<const Tensor* const> inputs, int64_t opset)
+      : node_(node), inputs_(inputs), opset_(opset) {}
+
+  const Node& node() const { return node_; }
+  int64_t opset() const { return opset_; }
+  /// Input `i`, or nullptr when omitted or past the end.
+  const Tensor* input(int i) const {
+    return i < static_cast<int>(inputs_.size()) ? inputs_[i] : nullptr;
+  }
+  bool has_input(int i) const { return input(i) != nullptr; }
+  int num_inputs() const { return static_cast<int>(inputs_.size()); }
+  int num_outputs() const { return node_.num_outputs(); }
+  /// Whether output `i` exists and is consumed by name (not omitted).
+  bool wants_output(int i) const {
+    return i < node_.num_outputs() && !node_.output(i)->name().empty();
+  }
+
+ private:
+  const Node& node_;
+  absl::Span<const Tensor* const> inputs_;
+  int64_t opset_;
+};
+
+using KernelResult = absl::StatusOr<std::vector<Tensor>>;
+using KernelFn = KernelResult (*)(const KernelContext&);
+
+/// InvalidArgument with the pieces concatenated (the node prefix is added
+/// by EvaluateNode).
+template <typename... Args>
+absl::Status Invalid(const Args&... args) {
+  return absl::InvalidArgumentError(absl::StrCat(args...));
+}
+template <typename... Args>
+absl::Status Unsupported(const Args&... args) {
+  return absl::UnimplementedError(absl::StrCat(args...));
+}
+
+/// Input `i`, or InvalidArgument when it is missing.
+absl::StatusOr<const Tensor*> RequireInput(const KernelContext& ctx, int i);
+
+/// Maps `axis` in [-rank, rank) to [0, rank).
+absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank);
+/// Same for a list; also rejects duplicates.
+absl::StatusOr<std::vector<int64_t>> NormalizeAxes(absl::Span<const int64_t> axes, int64_t rank);
+
+/// Elements of an int32/int64 tensor (shapes, axes, indices given as data).
+absl::StatusOr<std::vector<int64_t>> ReadInts(const Tensor& t, absl::string_view what);
+/// Element 0 of a one-element numeric tensor, converted to double.
+absl::StatusOr<double> ReadScalar(const Tensor& t, absl::string_view what);
+
+/// "[2,3,4]" for messages.
+std::string ShapeStr(absl::Span<const int64_t> dims);
+
+/// Row-major strides of `dims`.
+std::vector<int64_t> Strides(absl::Span<const int64_t> dims);
+
+/// Tag type for dtype dispatch: `f(TypeTag<T>{})`.
+template <typename T>
+struct TypeTag {
+  using type = T;
+};
+
+/// Calls `f(TypeTag<T>{})` with T the C++ type of a float dtype.
+template <typename F>
+auto DispatchFloat(DType dt, F&& f) -> decltype(f(TypeTag<float>{})) {
+  switch (dt) {
+    case DType::kFloat32: return f(TypeTag<float>{});
+    case DType::kFloat64: return f(TypeTag<double>{});
+    default:
+      return Unsupported("element type ", DTypeName(dt), " is not supported");
+  }
+}
+
+/// Same for any integer dtype.
+template <typename F>
+auto DispatchInt(DType dt, F&& f) -> decltype(f(TypeTag<float>{})) {
+  switch (dt) {
+    case DType::kInt8: return f(TypeTag<int8_t>{});
+    case DType::kUInt8: return f(TypeTag<uint8_t>{});
+    case DType::kInt16: return f(TypeTag<int16_t>{});
+    case DType::kUInt16: return f(TypeTag<uint16_t>{});
+    case DType::kInt32: return f(TypeTag<int32_t>{});
+    case DType::kUInt32: return f(TypeTag<uint32_t>{});
+    case DType::kInt64: return f(TypeTag<int64_t>{});
+    case DType::kUInt64: return f(TypeTag<uint64_t>{});
+    default:
+      return Unsupported("element type ", DTypeName(dt), " is not supported");
+  }
+}
+
+/// Float or integer dtypes (not bool, string or 16-bit floats).
+template <typename F>
+auto DispatchNumeric(DType dt, F&& f) -> decltype(f(TypeTag<float>{})) {
+  if (dt == DType::kFloat32 || dt == DType::kFloat64) return DispatchFloat(dt, f);
+  return DispatchInt(dt, f);
+}
+
+/// For kernels that only move elements: calls `f(TypeTag<U>{})` with U an
+/// unsigned integer type as wide as one element of `dt` (any dtype but
+/// string).
+template <typename F>
+auto DispatchBySize(DType dt, F&& f) -> decltype(f(TypeTag<uint8_t>{})) {
+  switch (DTypeSize(dt)) {
+    case 1: return f(TypeTag<uint8_t>{});
+    case 2: return f(TypeTag<uint16_t>{});
+    case 4: return f(TypeTag<uint32_t>{});
+    case 8: return f(TypeTag<uint64_t>{});
+    default:
+      return Unsupported("element type ", DTypeName(dt), " is not supported");
+  }
+}
+
+/// Converts to another element type with Cast's rules (see cast.cc).
+absl::StatusOr<Tensor> CastTensor(const Tensor& x, DType to);
+
+/// Float32 or float64 input `i`, as a checked precondition of float kernels.
+absl::Status RequireFloat(const Tensor& t, absl::string_view what);
+
+}  // namespace kernels
+}  // namespace quantc
+
+#endif  // QUANTC_IR_KERNELS_KERNEL_H_

@@ -1,0 +1,42 @@
+// Single-precision matrix multiply used by Conv, ConvTranspose, Gemm and
+// MatMul.
+//
+// Why a hand-written blocked GEMM rather than Eigen: the interpreter must be
+// bit-for-bit deterministic, across thread counts and across machines,
+// because calibration statistics flow into the emitted model. Eigen's
+// blocking (and therefore its summation order) depends on the cache sizes
+// it detects, and its kernels depend on the compile-time ISA. Here every
+// output element is one fused multiply-add chain in a fixed order:
+//
+//   c[i][j] = fma(a[i][K-1], b[K-1][j], ... fma(a[i][0], b[0][j], 0.0f))
+//
+// The AVX2/FMA micro-kernel and the portable fallback (std::fma, exactly
+// rounded) produce identical bits; blocking over K only spills the running
+// float sum to memory and back, which is exact. Structure follows the
+// BLIS/GotoBLAS scheme: pack B into KCxNR panels and A into MRxKC panels,
+// then a 6x16 register-tiled micro-kernel.
+#ifndef QUANTC_IR_KERNELS_SGEMM_H_
+#define QUANTC_IR_KERNELS_SGEMM_H_
+
+#include <cstdint>
+
+namespace quantc {
+namespace kernels {
+
+/// C = A * B with A: M x K, B: K x N, C: M x N (row stride ldc).
+/// Element (i, k) of A is a[i * a_rs + k * a_cs]; element (k, j) of B is
+/// b[k * b_rs + j * b_cs], so transposed operands need no copy.
+void Sgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,
+           const float* b, int64_t b_rs, int64_t b_cs, float* c, int64_t ldc);
+
+/// Same contract in double precision (a simple loop; f64 models are rare).
+void Dgemm(int64_t m, int64_t n, int64_t k, const double* a, int64_t a_rs, int64_t a_cs,
+           const double* b, int64_t b_rs, int64_t b_cs, double* c, int64_t ldc);
+
+/// Whether the AVX2/FMA micro-kernel is in use (for benchmarks/tests).
+bool SgemmUsesAvx2();
+
+}  // namespace kernels
+}  // namespace quantc
+
+#endif  // QUANTC_IR_KERNELS_SGEMM_H_

@@ -1,0 +1,75 @@
+// Sliding-window geometry shared by Conv, ConvInteger, QLinearConv,
+// ConvTranspose and the pools.
+//
+// Every window op is handled as 3-D: a 1-D op gets two leading spatial dims
+// of size 1 and a 2-D op one, so a single loop nest (and one im2col) serves
+// all spatial ranks without a per-rank copy of the code.
+//
+// Output sizes (dk = (kernel - 1) * dilation + 1, per spatial dim):
+//   explicit pads   out = floor((in + pad_begin + pad_end - dk) / stride) + 1
+//                   (ceil instead of floor for pools with ceil_mode=1, then
+//                   a last window starting beyond in + pad_begin is dropped)
+//   VALID           pads 0, same formula
+//   SAME_UPPER/     out = ceil(in / stride); the total padding
+//   SAME_LOWER      max(0, (out - 1) * stride + dk - in) is split evenly,
+//                   the odd element going to the end (UPPER) or begin (LOWER)
+#ifndef QUANTC_IR_KERNELS_WINDOW_H_
+#define QUANTC_IR_KERNELS_WINDOW_H_
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "ir/graph.h"
+#include "ir/tensor.h"
+
+namespace quantc {
+namespace kernels {
+
+struct Window {
+  static constexpr int kMaxRank = 3;
+  int rank = 0;  ///< real spatial rank (1..3)
+  std::array<int64_t, kMaxRank> in{1, 1, 1}, out{1, 1, 1}, kernel{1, 1, 1};
+  std::array<int64_t, kMaxRank> stride{1, 1, 1}, dilation{1, 1, 1};
+  std::array<int64_t, kMaxRank> pad_begin{0, 0, 0}, pad_end{0, 0, 0};
+
+  int64_t in_size() const { return in[0] * in[1] * in[2]; }
+  int64_t out_size() const { return out[0] * out[1] * out[2]; }
+  int64_t kernel_size() const { return kernel[0] * kernel[1] * kernel[2]; }
+  /// True when the window is a plain 1x1 stride-1 unpadded map.
+  bool IsPointwise() const;
+};
+
+/// Reads kernel_shape (or uses `kernel` when the attribute is absent),
+/// strides, dilations, pads and auto_pad from `node`, for an input whose
+/// spatial dims are `in_spatial`. `ceil_mode` is the pool attribute.
+absl::StatusOr<Window> MakeWindow(const Node& node, absl::Span<const int64_t> in_spatial,
+                                  absl::Span<const int64_t> kernel, bool ceil_mode);
+
+/// Conv-family operand layout: X [N, C, spatial...], W [M, C/group, k...].
+struct ConvShape {
+  int64_t n = 0, c = 0, m = 0, group = 1;
+  int64_t cg = 0, mg = 0;  ///< channels per group, in and out
+  Window w;
+};
+
+/// Validates X/W/B shapes and the window attributes of a Conv-like node
+/// (Conv, ConvInteger, QLinearConv); `b` may be nullptr.
+absl::StatusOr<ConvShape> MakeConvShape(const Node& node, const Tensor& x, const Tensor& w,
+                                        const Tensor* b);
+
+/// [N, M, out spatial...].
+std::vector<int64_t> ConvOutputDims(const ConvShape& s);
+
+/// im2col: for each (c, kd, kh, kw) row, the input values the window tap
+/// reads at every output position (0 where it reads padding).
+/// `x` is channels x in_size; `col` is (channels * kernel_size) x out_size.
+template <typename T>
+void Im2Col(const T* x, int64_t channels, const Window& w, T* col);
+
+}  // namespace kernels
+}  // namespace quantc
+
+#endif  // QUANTC_IR_KERNELS_WINDOW_H_

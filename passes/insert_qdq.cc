@@ -1,0 +1,174 @@
+// insert_qdq: turns the calibrated float graph into a standard ONNX QDQ model.
+//
+//   Before:  %x_obs = quantc.Observe(%x) {range=[-1, 2]}
+//            %c = Conv(%x_obs, %w, %b);  %r = Relu(%c)
+//            %r_obs = quantc.Observe(%r) {range=[0, 6]}
+//   After:   %x_q = QuantizeLinear(%x, %x_scale, %x_zp);  %x_dq = DequantizeLinear(%x_q, ...)
+//            %w_dq = DequantizeLinear(%w_q: i8, %w_scale[C], %w_zp[C]) {axis=0}
+//            %b_dq = DequantizeLinear(%b_q: i32, %b_scale[C], %b_zp[C]) {axis=0}
+//            %c = Conv(%x_dq, %w_dq, %b_dq);  %r = Relu(%c)
+//            %r_q = QuantizeLinear(%r, ...);  %r_dq = DequantizeLinear(%r_q, ...)
+//
+// Math (quant/qparams.h): activations get s, zp from their observed range;
+// inherit=1 observers copy the parameters of their producer's input, so
+// MaxPool/Reshape/... outputs are requantized losslessly. Weights:
+// s_w[c] = max|w_c| / (2^(bits-1) - 1), zp = 0, q = clamp(rne(w / s_w)).
+// Bias: int32 with s_b[c] = s_x * s_w[c] (s_x the conv input's scale), zp 0,
+// so the integer kernel adds it straight into its int32 accumulator.
+// Per-channel DequantizeLinear needs opset >= 13; below that (opset 10-12)
+// weights are per tensor. Opset < 10 has no QuantizeLinear: Unimplemented.
+// The observers become dead; remove_dead_nodes deletes them.
+#include "passes/insert_qdq.h"
+
+#include "absl/strings/str_cat.h"
+#include "passes/insert_observers.h"
+#include "passes/quant_roles.h"
+#include "util/status_macros.h"
+
+namespace quantc {
+namespace {
+
+struct QdqBuilder {
+  Graph& g;
+  const InsertQdqOptions& o;
+
+  Value* Scalar(const std::string& base, float v) {
+    return g.AddInitializer(base, Tensor::Scalar<float>(v));
+  }
+
+  Value* ZeroPoint(const std::string& base, DType storage, int64_t zp) {
+    if (storage == DType::kUInt8) return g.AddInitializer(base, Tensor::Scalar<uint8_t>(zp));
+    return g.AddInitializer(base, Tensor::Scalar<int8_t>(static_cast<int8_t>(zp)));
+  }
+
+  // x -> QuantizeLinear -> DequantizeLinear; returns the DQ node.
+  Node* QuantDequant(Value* x, const QParams& p, DType storage, Node* before) {
+    const std::string& n = x->name();
+    Value* s = Scalar(n + "_scale", p.scale);
+    Value* zp = ZeroPoint(n + "_zero_point", storage, p.zero_point);
+    Node* q = g.AddNode("QuantizeLinear", {x, s, zp}, {n + "_quantized"}, before, n + "_quantize");
+    TensorType qt = x->type();
+    qt.dtype = storage;
+    q->output(0)->set_type(qt);
+    q->output(0)->set_quant(QuantParams{storage, {p.scale}, {p.zero_point}, std::nullopt});
+    Node* dq = g.AddNode("DequantizeLinear", {q->output(0), s, zp}, {n + "_dequantized"}, before,
+                         n + "_dequantize");
+    dq->output(0)->set_type(x->type());
+    return dq;
+  }
+
+  // A quantized constant and the DequantizeLinear reading it.
+  Value* ConstDequant(Node* user, const std::string& base, Tensor q, std::vector<float> scales,
+                      std::optional<int64_t> axis) {
+    DType storage = q.dtype();
+    int64_t n = static_cast<int64_t>(scales.size());
+    Tensor zp(storage, axis ? std::vector<int64_t>{n} : std::vector<int64_t>{});
+    Tensor st = axis ? Tensor::FromVector<float>({n}, scales) : Tensor::Scalar<float>(scales[0]);
+    Value* qv = g.AddInitializer(base + "_quantized", q);
+    qv->set_quant(QuantParams{storage, scales, std::vector<int64_t>(scales.size(), 0), axis});
+    Value* sv = g.AddInitializer(base + "_scale", st);
+    Value* zv = g.AddInitializer(base + "_zero_point", zp);
+    Node* dq = g.AddNode("DequantizeLinear", {qv, sv, zv}, {base + "_dequantized"}, user,
+                         base + "_dequantize");
+    if (axis) dq->SetAttr(Attribute::Int("axis", *axis));
+    dq->output(0)->set_type(TensorType::Static(DType::kFloat32, q.dims()));
+    return dq->output(0);
+  }
+};
+
+bool IsObserver(const Node& n) { return n.domain() == kObserverDomain && n.op_type() == kObserverOp; }
+
+// The quantization of the tensor a DequantizeLinear output carries.
+const QuantParams* QuantOf(const Value* v) {
+  const Node* dq = v ? v->producer() : nullptr;
+  if (!dq || dq->op_type() != "DequantizeLinear" || !dq->input(0)->quant()) return nullptr;
+  return &*dq->input(0)->quant();
+}
+
+absl::StatusOr<QParams> ObserverParams(const Node& obs, const InsertQdqOptions& o) {
+  if (obs.GetInt("inherit", 0)) {
+    const Node* p = obs.input(0)->producer();
+    const QuantParams* q = p ? QuantOf(p->input(0)) : nullptr;
+    if (q) return QParams{q->scale[0], q->zero_point[0]};
+    // The producer's input was not quantized after all: observe it afresh.
+  }
+  std::vector<float> range = obs.GetFloats("range");
+  if (range.size() != 2) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        obs.Describe(), ": observer of '", obs.input(0)->name(), "' has no range (run calibrate)"));
+  }
+  auto p = ActivationQParams(range[0], range[1], o.activations);
+  if (!p.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(obs.Describe(), ": ", p.status().message()));
+  }
+  return *p;
+}
+
+// Returns whether anything was quantized.
+absl::StatusOr<bool> QuantizeWeights(QdqBuilder& b, Node* n, int64_t opset) {
+  WeightInputs wi = WeightInputsOf(*n);
+  Value* w = n->input(wi.weight);
+  if (!w || !w->is_initializer() || w->type().dtype != DType::kFloat32) return false;
+  const Tensor& wt = w->initializer();
+  int64_t axis = WeightChannelAxis(*n, wt.rank());
+  bool per_tensor = b.o.weight_per_tensor || axis < 0 || opset < 13 || wt.rank() == 0;
+  auto fail = [&](const absl::Status& st) {
+    return absl::InvalidArgumentError(absl::StrCat(n->Describe(), ": ", st.message()));
+  };
+  auto scales = WeightScales(wt, per_tensor ? 0 : axis, b.o.weight_bits, per_tensor, b.o.weight_power2);
+  if (!scales.ok()) return fail(scales.status());
+  IntRange range = RangeFor(DType::kInt8, b.o.weight_bits, /*narrow=*/true);
+  std::vector<int64_t> zps(scales->size(), 0);
+  auto wq = QuantizeTensor(wt, *scales, zps, per_tensor ? 0 : axis, DType::kInt8, range);
+  if (!wq.ok()) return fail(wq.status());
+  std::optional<int64_t> dq_axis;
+  if (!per_tensor) dq_axis = axis;
+  n->SetInput(wi.weight, b.ConstDequant(n, w->name(), *wq, *scales, dq_axis));
+
+  // Bias: only a 1-D per-output-channel vector whose input scale is known.
+  Value* bias = wi.bias >= 0 ? n->input(wi.bias) : nullptr;
+  const QuantParams* xq = QuantOf(n->input(0));
+  if (!bias || !bias->is_initializer() || bias->type().dtype != DType::kFloat32 || !xq) {
+    return true;
+  }
+  const Tensor& bt = bias->initializer();
+  int64_t channels = axis >= 0 ? wt.dims()[axis] : -1;
+  if (bt.rank() != 1 || bt.dims()[0] != channels) return true;
+  if (n->op_type() == "Gemm" && (n->GetFloat("beta", 1.f) != 1.f || n->GetFloat("alpha", 1.f) != 1.f)) {
+    return true;
+  }
+  auto bq = QuantizeBias(bt, xq->scale[0], *scales);
+  if (!bq.ok()) return fail(bq.status());
+  std::vector<float> bscales = BiasScales(xq->scale[0], *scales);
+  std::optional<int64_t> baxis;
+  if (bscales.size() > 1) baxis = 0;
+  n->SetInput(wi.bias, b.ConstDequant(n, bias->name(), *bq, bscales, baxis));
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<bool> InsertQdqPass::Run(Graph& graph) {
+  if (graph.opset() < 10) {
+    return absl::UnimplementedError(absl::StrCat(
+        "opset ", graph.opset(), " has no QuantizeLinear; re-export the model with opset >= 13"));
+  }
+  QdqBuilder b{graph, options_};
+  bool changed = false;
+  for (Node* n : graph.nodes().ToVector()) {
+    if (IsObserver(*n)) {
+      QC_ASSIGN_OR_RETURN(QParams p, ObserverParams(*n, options_));
+      Node* dq = b.QuantDequant(n->input(0), p, options_.activations.storage, n);
+      graph.ReplaceAllUsesWith(n->output(0), dq->output(0));
+      changed = true;
+    } else if (RoleOf(*n) == QuantRole::kWeighted && !IsFloatOp(*n, options_.float_ops)) {
+      // Weights are quantized in node order, after the observer feeding
+      // input 0 became a DequantizeLinear, so the bias sees the input scale.
+      QC_ASSIGN_OR_RETURN(bool quantized, QuantizeWeights(b, n, graph.opset()));
+      changed = changed || quantized;
+    }
+  }
+  return changed;
+}
+
+}  // namespace quantc

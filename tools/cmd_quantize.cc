@@ -1,0 +1,202 @@
+// `quantc quantize MODEL.onnx -o OUT.onnx --target=generic --calib=DATA`:
+// post-training quantization to a standard int8 ONNX QDQ model.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "ir/onnx_export.h"
+#include "ir/onnx_import.h"
+#include "ir/printer.h"
+#include "ir/verifier.h"
+#include "passes/insert_observers.h"
+#include "passes/pass_manager.h"
+#include "passes/pipelines.h"
+#include "quant/calibration_data.h"
+#include "tools/cli.h"
+#include "tools/commands.h"
+
+namespace quantc {
+namespace {
+
+constexpr char kHelp[] = R"(usage: quantc quantize MODEL.onnx -o OUT.onnx --calib=DATA [options]
+
+Post-training quantization of a float ONNX model to a standard int8 ONNX QDQ
+model (QuantizeLinear/DequantizeLinear around float ops, which ONNX Runtime
+and MCU toolchains run as integer kernels).
+
+  -o, --output=FILE            output model (required)
+  --target=generic             the int8 QDQ target (default)
+  --calib=DATA                 FILE.npy (N, ...) for a single-input model,
+                               NAME=FILE.npy[,NAME2=FILE2.npy] per input, or a
+                               folder of <input name>.npy files
+  --calib-limit=N              use the first N samples
+  --calib-batch=B              samples per observer update (default 32)
+  --calib-epochs=E             passes over the data (default 1)
+  --observer=KIND              activation observer: minmax (default), ema,
+                               percentile, mse, entropy
+  --percentile=P               for --observer=percentile (default 99.99)
+  --ema-momentum=M             for --observer=ema (default 0.01)
+  --weight-bits=8|7|4|2        weight range ±(2^(bits-1)-1), stored as int8
+  --weight-granularity=G       per-channel (default) or per-tensor
+  --act-dtype=int8|uint8       activation storage (default int8)
+  --act-symmetric              symmetric activations
+  --power2-scale               round every scale up to a power of two
+  --float-ops=LIST             node names or op types kept in float
+  --print-ir-after-all         print the IR after every pass (stdout)
+  --print-ir-after=NAME        print the IR after pass NAME
+  --verify-each                also check each pass's "changed" report
+  -q, --quiet                  no progress bar
+Flags take their value after '=' or as the next argument.
+)";
+
+struct Parsed {
+  std::string model, output, calib;
+  int64_t calib_limit = 0;
+  GenericQuantizeOptions q;
+};
+
+absl::Status ParseInt(const cli::Args& a, const std::string& name, int64_t lo, int64_t hi,
+                      int64_t& out) {
+  if (!a.Has(name)) return absl::OkStatus();
+  if (!absl::SimpleAtoi(a.Get(name), &out) || out < lo || out > hi) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, " must be an integer in [", lo, ", ", hi, "]"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseDouble(const cli::Args& a, const std::string& name, double& out) {
+  if (a.Has(name) && !absl::SimpleAtod(a.Get(name), &out)) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, " must be a number"));
+  }
+  return absl::OkStatus();
+}
+
+// Turns flags into options; every error here is a usage error.
+absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
+  Parsed p;
+  if (a.positional.size() != 1) return absl::InvalidArgumentError("expected one MODEL.onnx");
+  p.model = a.positional[0];
+  if (!a.Has("output")) return absl::InvalidArgumentError("missing -o OUT.onnx");
+  if (!a.Has("calib")) return absl::InvalidArgumentError("missing --calib=DATA");
+  p.output = a.Get("output");
+  p.calib = a.Get("calib");
+  if (a.Get("target", "generic") != "generic") {
+    return absl::InvalidArgumentError(absl::StrCat("unknown --target '", a.Get("target"), "'"));
+  }
+  int64_t batch = 32, epochs = 1, bits = 8;
+  for (auto st : {ParseInt(a, "calib-limit", 1, INT64_MAX, p.calib_limit),
+                  ParseInt(a, "calib-batch", 1, 1 << 20, batch),
+                  ParseInt(a, "calib-epochs", 1, 1000, epochs),
+                  ParseInt(a, "weight-bits", 2, 8, bits),
+                  ParseDouble(a, "percentile", p.q.calibrate.observer_options.percentile),
+                  ParseDouble(a, "ema-momentum", p.q.calibrate.observer_options.ema_momentum)}) {
+    if (!st.ok()) return st;
+  }
+  if (bits != 8 && bits != 7 && bits != 4 && bits != 2) {
+    return absl::InvalidArgumentError("--weight-bits must be 8, 7, 4 or 2");
+  }
+  auto kind = ParseObserverKind(a.Get("observer", "minmax"));
+  if (!kind.ok()) return kind.status();
+  if (auto st = ValidateObserverOptions(p.q.calibrate.observer_options); !st.ok()) return st;
+  std::string gran = a.Get("weight-granularity", "per-channel");
+  if (gran != "per-channel" && gran != "per-tensor") {
+    return absl::InvalidArgumentError("--weight-granularity must be per-channel or per-tensor");
+  }
+  std::string act = a.Get("act-dtype", "int8");
+  if (act != "int8" && act != "uint8") return absl::InvalidArgumentError("--act-dtype must be int8 or uint8");
+  ActivationScheme scheme;
+  scheme.storage = act == "uint8" ? DType::kUInt8 : DType::kInt8;
+  scheme.symmetric = a.Has("act-symmetric");
+  scheme.power2 = a.Has("power2-scale");
+  p.q.calibrate.observer = *kind;
+  p.q.calibrate.scheme = scheme;
+  p.q.calibrate.batch = batch;
+  p.q.calibrate.epochs = static_cast<int>(epochs);
+  p.q.qdq.activations = scheme;
+  p.q.qdq.weight_bits = static_cast<int>(bits);
+  p.q.qdq.weight_per_tensor = gran == "per-tensor";
+  p.q.qdq.weight_power2 = scheme.power2;
+  if (a.Has("float-ops")) {
+    p.q.qdq.float_ops = absl::StrSplit(a.Get("float-ops"), ',', absl::SkipWhitespace());
+  }
+  return p;
+}
+
+// Every --float-ops entry must name a node or an op type of the model.
+absl::Status CheckFloatOps(const Graph& g, const std::vector<std::string>& float_ops) {
+  for (const std::string& f : float_ops) {
+    bool found = false;
+    for (const Node* n : g.nodes()) found = found || n->op_type() == f || n->name() == f;
+    if (!found) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--float-ops entry '", f, "' matches no node name or op type"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void DrawProgress(int64_t done, int64_t total) {
+  int width = 30;
+  int filled = static_cast<int>(width * done / std::max<int64_t>(total, 1));
+  std::fprintf(stderr, "\rcalibrating [%s%s] %lld/%lld", std::string(filled, '#').c_str(),
+               std::string(width - filled, '.').c_str(), static_cast<long long>(done),
+               static_cast<long long>(total));
+  if (done == total) std::fputc('\n', stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+int QuantizeCommand(const std::vector<std::string>& argv) {
+  auto args = cli::ParseArgs(
+      argv, {{"output", "o", true}, {"target", "", true}, {"calib", "", true},
+             {"calib-limit", "", true}, {"calib-batch", "", true}, {"calib-epochs", "", true},
+             {"observer", "", true}, {"percentile", "", true}, {"ema-momentum", "", true},
+             {"weight-bits", "", true}, {"weight-granularity", "", true}, {"act-dtype", "", true},
+             {"act-symmetric", "", false}, {"power2-scale", "", false}, {"float-ops", "", true},
+             {"print-ir-after-all", "", false}, {"print-ir-after", "", true},
+             {"verify-each", "", false}, {"quiet", "q", false}, {"help", "h", false}});
+  if (!args.ok()) return cli::UsageError("quantize", std::string(args.status().message()));
+  if (args->Has("help")) {
+    std::fputs(kHelp, stdout);
+    return cli::kOk;
+  }
+  auto parsed = ToOptions(*args);
+  if (!parsed.ok()) return cli::UsageError("quantize", std::string(parsed.status().message()));
+  auto graph = ImportModelFile(parsed->model);
+  if (!graph.ok()) return cli::ReportError(graph.status());
+  auto in_model = [&](const absl::Status& st) {
+    return absl::Status(st.code(), absl::StrCat(parsed->model, ": ", st.message()));
+  };
+  if (auto st = VerifyGraph(**graph); !st.ok()) return cli::ReportError(in_model(st));
+  if (auto st = CheckFloatOps(**graph, parsed->q.qdq.float_ops); !st.ok()) {
+    return cli::ReportError(st);
+  }
+  auto data = CalibrationData::Load(**graph, parsed->calib, parsed->calib_limit);
+  if (!data.ok()) return cli::ReportError(data.status());
+  parsed->q.calibrate.data = &*data;
+  if (!args->Has("quiet") && isatty(STDERR_FILENO)) parsed->q.calibrate.progress = DrawProgress;
+
+  PassManagerOptions options;
+  options.check_changed = args->Has("verify-each");
+  bool print_all = args->Has("print-ir-after-all");
+  std::string print_after = args->Get("print-ir-after");
+  if (print_all || !print_after.empty()) {
+    options.after_pass = [&](const Pass& pass, const Graph& g, bool changed) {
+      if (!print_all && pass.name() != print_after) return;
+      std::printf("// -----// IR after %s (%s) //----- //\n%s", std::string(pass.name()).c_str(),
+                  changed ? "changed" : "unchanged", PrintGraph(g).c_str());
+    };
+  }
+  PassManager pm(std::move(options));
+  pm.AddAll(GenericQuantizePipeline(parsed->q));
+  if (auto r = pm.Run(**graph); !r.ok()) return cli::ReportError(in_model(r.status()));
+  if (auto st = ExportModelFile(**graph, parsed->output); !st.ok()) return cli::ReportError(st);
+  return cli::kOk;
+}
+
+}  // namespace quantc

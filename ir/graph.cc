@@ -90,6 +90,9 @@ void Node::RemoveAttr(absl::string_view name) {
 }
 
 std::string Node::Describe() const {
+  if (name_.empty() && !outputs_.empty()) {
+    return absl::StrCat("node producing '", outputs_[0]->name_, "' (", op_type_, ")");
+  }
   return absl::StrCat("node '", name_, "' (", op_type_, ")");
 }
 
@@ -220,9 +223,15 @@ void Graph::ReplaceAllUsesWith(Value* from, Value* to, const Node* except) {
   }
   // `from` and `to` hold the same values, so `to` may adopt a more precise
   // static type (e.g. a graph output's declared shape).
-  bool from_more_shaped = from->type_.shape && (!to->type_.shape || (from->type_.StaticDims() &&
-                                                                     !to->type_.StaticDims()));
-  if (from_more_shaped && from->type_.dtype == to->type_.dtype) to->type_ = from->type_;
+  const TensorType& ft = from->type_;
+  const TensorType& tt = to->type_;
+  bool more_shaped = ft.shape && (!tt.shape || (ft.StaticDims() && !tt.StaticDims()));
+  bool same_or_unknown = tt.dtype == ft.dtype || tt.dtype == DType::kUndefined;
+  if (same_or_unknown && (more_shaped || tt.dtype == DType::kUndefined)) {
+    TensorType merged = ft;
+    if (!more_shaped) merged.shape = tt.shape;
+    to->type_ = merged;
+  }
   if (!IsGraphOutput(from)) return;
   // Graph outputs are the model's public contract, so their names survive.
   std::string public_name = from->name_;

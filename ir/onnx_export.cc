@@ -48,7 +48,9 @@ void ValueInfoToProto(const Value* v, onnx::ValueInfoProto* p) {
   TypeToProto(v->type(), p->mutable_type());
 }
 
-onnx::ModelProto ToProto(const Graph& g) {
+// `with_types` also writes value_info for every typed node output, so ONNX
+// shape inference can continue past ops it has no schema for.
+onnx::ModelProto ToProto(const Graph& g, bool with_types = false) {
   onnx::ModelProto m;
   const ModelInfo& info = g.info();
   m.set_ir_version(info.ir_version);
@@ -89,6 +91,15 @@ onnx::ModelProto ToProto(const Graph& g) {
     for (const Attribute& a : n->attributes()) AttrToProto(a, np->add_attribute());
   }
   for (const Value* v : g.outputs()) ValueInfoToProto(v, gp->add_output());
+  if (with_types) {
+    for (const Node* n : g.nodes()) {
+      for (const Value* out : n->outputs()) {
+        if (out->type().dtype != DType::kUndefined && !g.IsGraphOutput(out)) {
+          ValueInfoToProto(out, gp->add_value_info());
+        }
+      }
+    }
+  }
   return m;
 }
 
@@ -115,7 +126,7 @@ absl::StatusOr<std::string> ExportModelBytes(const Graph& g) {
 }
 
 absl::StatusOr<bool> InferTypes(Graph& g) {
-  onnx::ModelProto m = ToProto(g);
+  onnx::ModelProto m = ToProto(g, /*with_types=*/true);
   try {
     onnx::ShapeInferenceOptions options{false, 0, false};
     onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), options);

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "ir/onnx_export.h"
 #include "ir/onnx_proto_util.h"
 #include "onnx/checker.h"
 #include "onnx/defs/parser.h"
@@ -31,6 +32,11 @@ std::string NodeLabel(const onnx::NodeProto& n, int index) {
 
 bool IsDefaultDomain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
 
+// quantc's own dialect (observer nodes between passes). It is accepted on
+// import so pass tests can start from any pipeline stage; it never appears
+// in a model quantc exports.
+constexpr char kQuantcDomain[] = "quantc";
+
 absl::Status CheckOpsets(const onnx::ModelProto& m) {
   bool has_default = false;
   for (const auto& op : m.opset_import()) {
@@ -41,7 +47,8 @@ absl::Status CheckOpsets(const onnx::ModelProto& m) {
                                                      " is not supported (quantc handles ",
                                                      kMinOpset, " to ", kMaxOpset, ")"));
       }
-    } else if (op.domain() != "ai.onnx.ml" && op.domain() != "ai.onnx.preview.training") {
+    } else if (op.domain() != "ai.onnx.ml" && op.domain() != "ai.onnx.preview.training" &&
+               op.domain() != kQuantcDomain) {
       return absl::UnimplementedError(
           absl::StrCat("operator domain '", op.domain(), "' is not supported"));
     }
@@ -53,7 +60,7 @@ absl::Status CheckOpsets(const onnx::ModelProto& m) {
 absl::Status CheckNodesSupported(const onnx::GraphProto& g) {
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& n = g.node(i);
-    if (!IsDefaultDomain(n.domain())) {
+    if (!IsDefaultDomain(n.domain()) && n.domain() != kQuantcDomain) {
       return absl::UnimplementedError(absl::StrCat(NodeLabel(n, i), ": operator domain '",
                                                    n.domain(), "' is not supported"));
     }
@@ -315,7 +322,8 @@ absl::StatusOr<std::unique_ptr<Graph>> BuildGraph(const onnx::ModelProto& m) {
     std::vector<Value*> inputs;
     for (const auto& in : np.input()) inputs.push_back(in.empty() ? nullptr : values.at(in));
     std::vector<std::string> outs(np.output().begin(), np.output().end());
-    Node* n = graph->AddNode(np.op_type(), inputs, outs, nullptr, np.name(), "");
+    Node* n = graph->AddNode(np.op_type(), inputs, outs, nullptr, np.name(),
+                             IsDefaultDomain(np.domain()) ? "" : np.domain());
     absl::Status st;
     for (const auto& a : np.attribute()) {
       n->SetAttr(AttrFromProto(a, st));
@@ -332,6 +340,28 @@ absl::StatusOr<std::unique_ptr<Graph>> BuildGraph(const onnx::ModelProto& m) {
   return graph;
 }
 
+// ONNX shape inference stops at quantc's own (identity) nodes; give their
+// outputs their input's type and let inference continue downstream.
+absl::Status TypeQuantcNodes(Graph& g) {
+  for (int round = 0; round < 16; ++round) {
+    bool changed = false;
+    for (Node* n : g.nodes()) {
+      if (n->domain() != kQuantcDomain || !n->input(0)) continue;
+      Value* out = n->output(0);
+      if (out->type().dtype == DType::kUndefined || !out->type().shape) {
+        if (n->input(0)->type().dtype != DType::kUndefined) {
+          out->set_type(n->input(0)->type());
+          changed = true;
+        }
+      }
+    }
+    if (!changed) return absl::OkStatus();
+    QC_ASSIGN_OR_RETURN(bool inferred, InferTypes(g));
+    (void)inferred;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Graph>> ImportProto(onnx::ModelProto& m,
                                                   const std::string& base_dir) {
   if (!m.has_graph()) return absl::InvalidArgumentError("the model has no graph");
@@ -340,7 +370,9 @@ absl::StatusOr<std::unique_ptr<Graph>> ImportProto(onnx::ModelProto& m,
   QC_RETURN_IF_ERROR(LoadAllExternal(*m.mutable_graph(), base_dir));
   QC_RETURN_IF_ERROR(CheckAndSortNodes(*m.mutable_graph()));
   QC_RETURN_IF_ERROR(RunOnnxChecks(m));
-  return BuildGraph(m);
+  QC_ASSIGN_OR_RETURN(std::unique_ptr<Graph> g, BuildGraph(m));
+  QC_RETURN_IF_ERROR(TypeQuantcNodes(*g));
+  return g;
 }
 
 absl::Status Prefixed(const absl::Status& st, const std::string& prefix) {

@@ -6,6 +6,8 @@
 #include "passes/fold_batch_norm.h"
 #include "passes/fold_constants.h"
 #include "passes/infer_shapes.h"
+#include "passes/insert_observers.h"
+#include "passes/insert_qdq.h"
 #include "passes/pipelines.h"
 #include "passes/remove_dead_nodes.h"
 #include "passes/remove_identity.h"
@@ -28,6 +30,10 @@ const PassInfo kPasses[] = {
      &Make<FoldBatchNormPass>},
     {"remove_dead_nodes", "delete nodes and initializers no output depends on",
      &Make<RemoveDeadNodesPass>},
+    {"insert_observers", "observe every float activation the quantized model carries as integers",
+     &Make<InsertObserversPass>},
+    {"insert_qdq", "replace calibrated observers by Q/DQ pairs; quantize weights and biases",
+     &Make<InsertQdqPass>},
     {"infer_shapes", "refresh unknown value types with ONNX shape inference",
      &Make<InferShapesPass>},
     {"canonicalize", "the canonical cleanup pipeline, repeated to a fixed point",

@@ -4,9 +4,10 @@
 // Strategy, per image and group: im2col then one GEMM,
 //   Y_g[Mg x P] = W_g[Mg x Cg*k] * col[Cg*k x P]     (P output positions)
 // which puts all the arithmetic in the blocked Sgemm. 1x1 stride-1 convs
-// skip im2col (the input already is the col matrix). Depthwise convs (one
-// input channel per group) use a direct loop instead: their GEMM would have
-// a single row, wasting the register tile, while the direct form streams
+// skip im2col (the input already is the col matrix), and im2col writes
+// straight into the GEMM's packed-B layout. Depthwise convs (one input
+// channel per group) use a direct loop instead: their GEMM would have one
+// or two rows, wasting the register tile, while the direct form streams
 // each input row once per tap.
 //
 // Accumulation order (both paths): for each output element, one FMA chain
@@ -59,41 +60,38 @@ void DepthwisePlane(const float* in, const float* wk, const Window& w, float* ou
 }
 
 template <typename T>
-void Gemm(int64_t m, int64_t n, int64_t k, const T* a, const T* b, T* c) {
-  if constexpr (std::is_same_v<T, float>) {
-    Sgemm(m, n, k, a, k, 1, b, n, 1, c, n);
-  } else {
-    Dgemm(m, n, k, a, k, 1, b, n, 1, c, n);
-  }
-}
-
-template <typename T>
 void RunConv(const ConvShape& s, const T* x, const T* wt, const T* bias, T* y) {
   const Window& w = s.w;
   const int64_t in_size = w.in_size(), out_size = w.out_size(), ksize = w.kernel_size();
   const int64_t kdim = s.cg * ksize;
   const bool pointwise = w.IsPointwise();
-  std::vector<T> col;
-  if (!pointwise && !(std::is_same_v<T, float> && s.cg == 1)) {
-    col.resize(static_cast<size_t>(kdim * out_size));
-  }
+  // Reused across calls: calibration runs the same convs thousands of times.
+  thread_local std::vector<T> col;
   for (int64_t n = 0; n < s.n; ++n) {
     for (int64_t g = 0; g < s.group; ++g) {
       const T* xg = x + (n * s.c + g * s.cg) * in_size;
       const T* wg = wt + g * s.mg * kdim;
       T* yg = y + (n * s.m + g * s.mg) * out_size;
       if constexpr (std::is_same_v<T, float>) {
-        if (s.cg == 1 && !pointwise) {
+        if (s.cg == 1 && s.mg <= 2 && !pointwise) {
+          // Depthwise (one input channel per group, small multiplier).
           for (int64_t m = 0; m < s.mg; ++m) DepthwisePlane(xg, wg + m * ksize, w, yg + m * out_size);
-          continue;
+        } else if (pointwise) {
+          Sgemm(s.mg, out_size, kdim, wg, kdim, 1, xg, out_size, 1, yg, out_size);
+        } else {
+          col.resize(static_cast<size_t>(PackedBSize(kdim, out_size)));
+          Im2ColPacked(xg, s.cg, w, col.data());
+          SgemmPackedB(s.mg, out_size, kdim, wg, kdim, 1, col.data(), yg, out_size);
         }
+      } else {
+        const T* bmat = xg;
+        if (!pointwise) {
+          col.resize(static_cast<size_t>(kdim * out_size));
+          Im2Col<T>(xg, s.cg, w, col.data());
+          bmat = col.data();
+        }
+        Dgemm(s.mg, out_size, kdim, wg, kdim, 1, bmat, out_size, 1, yg, out_size);
       }
-      const T* bmat = xg;
-      if (!pointwise) {
-        Im2Col<T>(xg, s.cg, w, col.data());
-        bmat = col.data();
-      }
-      Gemm<T>(s.mg, out_size, kdim, wg, bmat, yg);
     }
   }
   if (bias != nullptr) {

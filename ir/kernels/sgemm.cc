@@ -13,11 +13,11 @@ namespace quantc {
 namespace kernels {
 namespace {
 
-constexpr int64_t kMR = 6;    // rows of the register tile
-constexpr int64_t kNR = 16;   // columns of the register tile (2 AVX vectors)
-constexpr int64_t kKC = 256;  // K block: one packed B panel (16 KiB) stays in L1
-constexpr int64_t kMC = 72;   // M block: packed A (72 KiB) stays in L2
-constexpr int64_t kNC = 1024; // N block: packed B (1 MiB) stays in L2/L3
+constexpr int64_t kMR = 6;        // rows of the register tile
+constexpr int64_t kNR = kSgemmNR; // columns of the register tile (2 AVX vectors)
+constexpr int64_t kKC = 256;      // K block: a B panel slice (16 KiB) stays in L1
+constexpr int64_t kMC = 72;       // M block: packed A (72 KiB) stays in L2
+constexpr int64_t kGemvPanels = 4;  // the 1-row kernel covers 4 panels (64 columns)
 
 // Packs rows [i0, i0+mc) x cols [p0, p0+kc) of A into MR-row panels:
 // panel r holds, for each k, the MR values A(i0 + r*MR + 0..MR-1, p0 + k),
@@ -36,145 +36,207 @@ void PackA(const float* a, int64_t a_rs, int64_t a_cs, int64_t i0, int64_t mc, i
   }
 }
 
-// Packs rows [p0, p0+kc) x cols [j0, j0+nc) of B into NR-column panels.
-void PackB(const float* b, int64_t b_rs, int64_t b_cs, int64_t p0, int64_t kc, int64_t j0,
-           int64_t nc, float* dst) {
-  for (int64_t q = 0; q < nc; q += kNR) {
-    const int64_t cols = std::min(kNR, nc - q);
-    for (int64_t p = 0; p < kc; ++p) {
-      const float* src = b + (p0 + p) * b_rs + (j0 + q) * b_cs;
-      int64_t j = 0;
-      if (b_cs == 1) {
-        std::memcpy(dst, src, cols * sizeof(float));
-        j = cols;
-      } else {
-        for (; j < cols; ++j) dst[j] = src[j * b_cs];
-      }
-      for (; j < kNR; ++j) dst[j] = 0.0f;
-      dst += kNR;
-    }
-  }
+// ---- Kernels. Each computes, for its tile, acc = (accumulate ? C : 0)
+// followed by one FMA per k in ascending order, and stores to C. ----
+
+// MR x NR tile; `bp` walks one packed panel (NR floats per k).
+void TilePortable(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc,
+                  bool accumulate) {
+  float acc[kMR][kNR];
+  for (int64_t i = 0; i < kMR; ++i)
+    for (int64_t j = 0; j < kNR; ++j) acc[i][j] = accumulate ? c[i * ldc + j] : 0.0f;
+  for (int64_t p = 0; p < kc; ++p)
+    for (int64_t i = 0; i < kMR; ++i)
+      for (int64_t j = 0; j < kNR; ++j)
+        acc[i][j] = std::fma(ap[p * kMR + i], bp[p * kNR + j], acc[i][j]);
+  for (int64_t i = 0; i < kMR; ++i)
+    for (int64_t j = 0; j < kNR; ++j) c[i * ldc + j] = acc[i][j];
 }
 
-// acc (MR x NR, row-major) = fma-chain over kc packed steps, starting from
-// `acc`'s current contents.
-void MicroKernelPortable(int64_t kc, const float* ap, const float* bp, float* acc) {
-  for (int64_t p = 0; p < kc; ++p) {
-    for (int64_t i = 0; i < kMR; ++i) {
-      const float av = ap[p * kMR + i];
-      for (int64_t j = 0; j < kNR; ++j) {
-        acc[i * kNR + j] = std::fma(av, bp[p * kNR + j], acc[i * kNR + j]);
-      }
-    }
+// One row against `panels` (<= 4) panels spaced `panel_stride` apart; the
+// row's k-th value is a[k * a_cs].
+void RowPortable(int64_t kc, const float* a, int64_t a_cs, const float* bp, int64_t panel_stride,
+                 int64_t panels, float* c, bool accumulate) {
+  for (int64_t q = 0; q < panels; ++q) {
+    float acc[kNR];
+    for (int64_t j = 0; j < kNR; ++j) acc[j] = accumulate ? c[q * kNR + j] : 0.0f;
+    const float* b = bp + q * panel_stride;
+    for (int64_t p = 0; p < kc; ++p)
+      for (int64_t j = 0; j < kNR; ++j) acc[j] = std::fma(a[p * a_cs], b[p * kNR + j], acc[j]);
+    for (int64_t j = 0; j < kNR; ++j) c[q * kNR + j] = acc[j];
   }
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) void MicroKernelAvx2(int64_t kc, const float* ap,
-                                                         const float* bp, float* acc) {
-  __m256 c00 = _mm256_loadu_ps(acc + 0 * kNR), c01 = _mm256_loadu_ps(acc + 0 * kNR + 8);
-  __m256 c10 = _mm256_loadu_ps(acc + 1 * kNR), c11 = _mm256_loadu_ps(acc + 1 * kNR + 8);
-  __m256 c20 = _mm256_loadu_ps(acc + 2 * kNR), c21 = _mm256_loadu_ps(acc + 2 * kNR + 8);
-  __m256 c30 = _mm256_loadu_ps(acc + 3 * kNR), c31 = _mm256_loadu_ps(acc + 3 * kNR + 8);
-  __m256 c40 = _mm256_loadu_ps(acc + 4 * kNR), c41 = _mm256_loadu_ps(acc + 4 * kNR + 8);
-  __m256 c50 = _mm256_loadu_ps(acc + 5 * kNR), c51 = _mm256_loadu_ps(acc + 5 * kNR + 8);
+#define QC_AVX2 __attribute__((target("avx2,fma")))
+
+QC_AVX2 void TileAvx2(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc,
+                      bool accumulate) {
+  __m256 acc[kMR][2];
+  for (int i = 0; i < kMR; ++i) {
+    acc[i][0] = accumulate ? _mm256_loadu_ps(c + i * ldc) : _mm256_setzero_ps();
+    acc[i][1] = accumulate ? _mm256_loadu_ps(c + i * ldc + 8) : _mm256_setzero_ps();
+  }
   for (int64_t p = 0; p < kc; ++p) {
     const __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
-    __m256 a = _mm256_broadcast_ss(ap + 0);
-    c00 = _mm256_fmadd_ps(a, b0, c00);
-    c01 = _mm256_fmadd_ps(a, b1, c01);
-    a = _mm256_broadcast_ss(ap + 1);
-    c10 = _mm256_fmadd_ps(a, b0, c10);
-    c11 = _mm256_fmadd_ps(a, b1, c11);
-    a = _mm256_broadcast_ss(ap + 2);
-    c20 = _mm256_fmadd_ps(a, b0, c20);
-    c21 = _mm256_fmadd_ps(a, b1, c21);
-    a = _mm256_broadcast_ss(ap + 3);
-    c30 = _mm256_fmadd_ps(a, b0, c30);
-    c31 = _mm256_fmadd_ps(a, b1, c31);
-    a = _mm256_broadcast_ss(ap + 4);
-    c40 = _mm256_fmadd_ps(a, b0, c40);
-    c41 = _mm256_fmadd_ps(a, b1, c41);
-    a = _mm256_broadcast_ss(ap + 5);
-    c50 = _mm256_fmadd_ps(a, b0, c50);
-    c51 = _mm256_fmadd_ps(a, b1, c51);
+    for (int i = 0; i < kMR; ++i) {
+      const __m256 a = _mm256_broadcast_ss(ap + i);
+      acc[i][0] = _mm256_fmadd_ps(a, b0, acc[i][0]);
+      acc[i][1] = _mm256_fmadd_ps(a, b1, acc[i][1]);
+    }
     ap += kMR;
     bp += kNR;
   }
-  _mm256_storeu_ps(acc + 0 * kNR, c00), _mm256_storeu_ps(acc + 0 * kNR + 8, c01);
-  _mm256_storeu_ps(acc + 1 * kNR, c10), _mm256_storeu_ps(acc + 1 * kNR + 8, c11);
-  _mm256_storeu_ps(acc + 2 * kNR, c20), _mm256_storeu_ps(acc + 2 * kNR + 8, c21);
-  _mm256_storeu_ps(acc + 3 * kNR, c30), _mm256_storeu_ps(acc + 3 * kNR + 8, c31);
-  _mm256_storeu_ps(acc + 4 * kNR, c40), _mm256_storeu_ps(acc + 4 * kNR + 8, c41);
-  _mm256_storeu_ps(acc + 5 * kNR, c50), _mm256_storeu_ps(acc + 5 * kNR + 8, c51);
+  for (int i = 0; i < kMR; ++i) {
+    _mm256_storeu_ps(c + i * ldc, acc[i][0]);
+    _mm256_storeu_ps(c + i * ldc + 8, acc[i][1]);
+  }
 }
+
+QC_AVX2 void RowAvx2(int64_t kc, const float* a, int64_t a_cs, const float* bp,
+                     int64_t panel_stride, int64_t panels, float* c, bool accumulate) {
+  if (panels != kGemvPanels) {
+    RowPortable(kc, a, a_cs, bp, panel_stride, panels, c, accumulate);
+    return;
+  }
+  // Eight independent accumulator chains hide the FMA latency.
+  __m256 acc[kGemvPanels][2];
+  for (int q = 0; q < kGemvPanels; ++q) {
+    acc[q][0] = accumulate ? _mm256_loadu_ps(c + q * kNR) : _mm256_setzero_ps();
+    acc[q][1] = accumulate ? _mm256_loadu_ps(c + q * kNR + 8) : _mm256_setzero_ps();
+  }
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m256 av = _mm256_broadcast_ss(a + p * a_cs);
+    for (int q = 0; q < kGemvPanels; ++q) {
+      const float* b = bp + q * panel_stride + p * kNR;
+      acc[q][0] = _mm256_fmadd_ps(av, _mm256_loadu_ps(b), acc[q][0]);
+      acc[q][1] = _mm256_fmadd_ps(av, _mm256_loadu_ps(b + 8), acc[q][1]);
+    }
+  }
+  for (int q = 0; q < kGemvPanels; ++q) {
+    _mm256_storeu_ps(c + q * kNR, acc[q][0]);
+    _mm256_storeu_ps(c + q * kNR + 8, acc[q][1]);
+  }
+}
+#undef QC_AVX2
 #endif
 
-using MicroKernelFn = void (*)(int64_t, const float*, const float*, float*);
+struct Kernels {
+  void (*tile)(int64_t, const float*, const float*, float*, int64_t, bool);
+  void (*row)(int64_t, const float*, int64_t, const float*, int64_t, int64_t, float*, bool);
+};
 
-MicroKernelFn SelectMicroKernel() {
+Kernels SelectKernels() {
 #if defined(__x86_64__)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return MicroKernelAvx2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    return {TileAvx2, RowAvx2};
+  }
 #endif
-  return MicroKernelPortable;
+  return {TilePortable, RowPortable};
 }
 
-MicroKernelFn MicroKernel() {
-  static const MicroKernelFn fn = SelectMicroKernel();
-  return fn;
+const Kernels& K() {
+  static const Kernels k = SelectKernels();
+  return k;
+}
+
+// Matrix-vector rows (m small): each row of A against all panels, four
+// panels per kernel call; the last partial group goes through a buffer.
+void GemvRows(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,
+              const float* packed_b, float* c, int64_t ldc) {
+  const int64_t panels = (n + kNR - 1) / kNR;
+  const int64_t stride = k * kNR;
+  float buf[kGemvPanels * kNR];
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t q = 0; q < panels; q += kGemvPanels) {
+      const int64_t np = std::min(kGemvPanels, panels - q);
+      const int64_t cols = std::min(np * kNR, n - q * kNR);
+      float* dst = c + i * ldc + q * kNR;
+      const bool direct = cols == np * kNR;
+      K().row(k, a + i * a_rs, a_cs, packed_b + q * stride, stride, np, direct ? dst : buf,
+              false);
+      if (!direct) std::memcpy(dst, buf, cols * sizeof(float));
+    }
+  }
 }
 
 }  // namespace
 
-bool SgemmUsesAvx2() { return MicroKernel() != MicroKernelPortable; }
+int64_t PackedBSize(int64_t k, int64_t n) { return (n + kNR - 1) / kNR * kNR * k; }
 
-void Sgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,
-           const float* b, int64_t b_rs, int64_t b_cs, float* c, int64_t ldc) {
+void PackB(int64_t k, int64_t n, const float* b, int64_t b_rs, int64_t b_cs, float* packed) {
+  for (int64_t q = 0; q < n; q += kNR) {
+    const int64_t cols = std::min(kNR, n - q);
+    for (int64_t p = 0; p < k; ++p) {
+      const float* src = b + p * b_rs + q * b_cs;
+      int64_t j = 0;
+      if (b_cs == 1) {
+        std::memcpy(packed, src, cols * sizeof(float));
+        j = cols;
+      } else {
+        for (; j < cols; ++j) packed[j] = src[j * b_cs];
+      }
+      for (; j < kNR; ++j) packed[j] = 0.0f;
+      packed += kNR;
+    }
+  }
+}
+
+bool SgemmUsesAvx2() { return K().tile != TilePortable; }
+
+void SgemmPackedB(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,
+                  const float* packed_b, float* c, int64_t ldc) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     for (int64_t i = 0; i < m; ++i) std::fill_n(c + i * ldc, n, 0.0f);
     return;
   }
-  const MicroKernelFn kernel = MicroKernel();
-  // Scratch reused across calls on the same thread (the interpreter is
-  // single-threaded per Run, so one buffer per thread suffices).
-  thread_local std::vector<float> a_pack, b_pack;
-  const int64_t nc_max = std::min(kNC, (n + kNR - 1) / kNR * kNR);
-  const int64_t mc_max = std::min(kMC, (m + kMR - 1) / kMR * kMR);
-  b_pack.resize(static_cast<size_t>(std::min(kKC, k) * nc_max));
-  a_pack.resize(static_cast<size_t>(std::min(kKC, k) * mc_max));
-  alignas(32) float tile[kMR * kNR];
-  for (int64_t j0 = 0; j0 < n; j0 += kNC) {
-    const int64_t nc = std::min(kNC, n - j0);
-    for (int64_t p0 = 0; p0 < k; p0 += kKC) {
-      const int64_t kc = std::min(kKC, k - p0);
-      const bool first = p0 == 0;
-      PackB(b, b_rs, b_cs, p0, kc, j0, nc, b_pack.data());
-      for (int64_t i0 = 0; i0 < m; i0 += kMC) {
-        const int64_t mc = std::min(kMC, m - i0);
-        PackA(a, a_rs, a_cs, i0, mc, p0, kc, a_pack.data());
-        for (int64_t jr = 0; jr < nc; jr += kNR) {
-          const int64_t cols = std::min(kNR, nc - jr);
-          const float* bp = b_pack.data() + jr * kc;
-          for (int64_t ir = 0; ir < mc; ir += kMR) {
-            const int64_t rows = std::min(kMR, mc - ir);
-            float* ct = c + (i0 + ir) * ldc + j0 + jr;
-            // The running sums start at +0 for the first K block and
-            // continue from C for later ones.
-            for (int64_t i = 0; i < kMR; ++i) {
-              for (int64_t j = 0; j < kNR; ++j) {
-                tile[i * kNR + j] = (!first && i < rows && j < cols) ? ct[i * ldc + j] : 0.0f;
-              }
-            }
-            kernel(kc, a_pack.data() + ir * kc, bp, tile);
-            for (int64_t i = 0; i < rows; ++i) {
-              std::memcpy(ct + i * ldc, tile + i * kNR, cols * sizeof(float));
-            }
+  // Below a full register tile of rows, the 1-row kernel wastes nothing.
+  if (m < kMR / 2) {
+    GemvRows(m, n, k, a, a_rs, a_cs, packed_b, c, ldc);
+    return;
+  }
+  // Scratch reused across calls on the same thread.
+  thread_local std::vector<float> a_pack;
+  a_pack.resize(static_cast<size_t>(std::min(kKC, k) * std::min(kMC, (m + kMR - 1) / kMR * kMR)));
+  float tile[kMR * kNR];
+  const int64_t panel_stride = k * kNR;
+  for (int64_t p0 = 0; p0 < k; p0 += kKC) {
+    const int64_t kc = std::min(kKC, k - p0);
+    const bool accumulate = p0 > 0;  // later K blocks continue from C
+    for (int64_t i0 = 0; i0 < m; i0 += kMC) {
+      const int64_t mc = std::min(kMC, m - i0);
+      PackA(a, a_rs, a_cs, i0, mc, p0, kc, a_pack.data());
+      for (int64_t j = 0; j < n; j += kNR) {
+        const int64_t cols = std::min(kNR, n - j);
+        const float* bp = packed_b + (j / kNR) * panel_stride + p0 * kNR;
+        for (int64_t ir = 0; ir < mc; ir += kMR) {
+          const int64_t rows = std::min(kMR, mc - ir);
+          float* ct = c + (i0 + ir) * ldc + j;
+          const float* ap = a_pack.data() + ir * kc;
+          if (rows == kMR && cols == kNR) {
+            K().tile(kc, ap, bp, ct, ldc, accumulate);
+            continue;
           }
+          // Edge tile: run on a full-size buffer, copy the valid part.
+          if (accumulate) {
+            for (int64_t i = 0; i < rows; ++i) std::memcpy(tile + i * kNR, ct + i * ldc, cols * sizeof(float));
+          }
+          K().tile(kc, ap, bp, tile, kNR, accumulate);
+          for (int64_t i = 0; i < rows; ++i) std::memcpy(ct + i * ldc, tile + i * kNR, cols * sizeof(float));
         }
       }
     }
   }
+}
+
+void Sgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,
+           const float* b, int64_t b_rs, int64_t b_cs, float* c, int64_t ldc) {
+  if (m <= 0 || n <= 0) return;
+  thread_local std::vector<float> b_pack;
+  b_pack.resize(static_cast<size_t>(PackedBSize(std::max<int64_t>(k, 0), n)));
+  PackB(k, n, b, b_rs, b_cs, b_pack.data());
+  SgemmPackedB(m, n, k, a, a_rs, a_cs, b_pack.data(), c, ldc);
 }
 
 void Dgemm(int64_t m, int64_t n, int64_t k, const double* a, int64_t a_rs, int64_t a_cs,

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ir/kernels/kernel.h"
+#include "ir/kernels/sgemm.h"
 
 namespace quantc {
 namespace kernels {
@@ -158,6 +159,47 @@ void Im2Col(const T* x, int64_t channels, const Window& w, T* col) {
               std::fill(dst + ow_hi, dst + OW, T(0));
             }
           }
+        }
+      }
+    }
+  }
+}
+
+void Im2ColPacked(const float* x, int64_t channels, const Window& w, float* packed) {
+  const int64_t ID = w.in[0], IH = w.in[1], IW = w.in[2];
+  const int64_t OD = w.out[0], OH = w.out[1], OW = w.out[2];
+  const int64_t n = w.out_size();
+  const int64_t k_total = channels * w.kernel_size();
+  const int64_t panel = k_total * kSgemmNR;  // floats per packed panel
+  const int64_t padded_n = (n + kSgemmNR - 1) / kSgemmNR * kSgemmNR;
+  int64_t k = 0;
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t kd = 0; kd < w.kernel[0]; ++kd) {
+      for (int64_t kh = 0; kh < w.kernel[1]; ++kh) {
+        for (int64_t kw = 0; kw < w.kernel[2]; ++kw, ++k) {
+          float* row_base = packed + k * kSgemmNR;
+          // Column j of this row lives at row_base[(j / NR) * panel + j % NR].
+          auto put = [&](int64_t j, float v) {
+            row_base[(j / kSgemmNR) * panel + (j % kSgemmNR)] = v;
+          };
+          const int64_t off_w = kw * w.dilation[2] - w.pad_begin[2];
+          int64_t j = 0;
+          for (int64_t od = 0; od < OD; ++od) {
+            const int64_t id = od * w.stride[0] - w.pad_begin[0] + kd * w.dilation[0];
+            for (int64_t oh = 0; oh < OH; ++oh) {
+              const int64_t ih = oh * w.stride[1] - w.pad_begin[1] + kh * w.dilation[1];
+              if (id < 0 || id >= ID || ih < 0 || ih >= IH) {
+                for (int64_t ow = 0; ow < OW; ++ow) put(j++, 0.0f);
+                continue;
+              }
+              const float* row = x + ((c * ID + id) * IH + ih) * IW;
+              for (int64_t ow = 0; ow < OW; ++ow) {
+                const int64_t iw = ow * w.stride[2] + off_w;
+                put(j++, iw >= 0 && iw < IW ? row[iw] : 0.0f);
+              }
+            }
+          }
+          for (; j < padded_n; ++j) put(j, 0.0f);
         }
       }
     }

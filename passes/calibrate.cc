@@ -5,8 +5,8 @@
 //   Before:  %r_obs = quantc.Observe(%r)
 //   After:   %r_obs = quantc.Observe(%r) {minmax=[0, 6.31], observer="minmax", range=[0, 6.31]}
 //
-// The model runs on a copy with the observers bypassed, so the interpreter
-// sees only ONNX ops. Samples are fed one at a time (the shape the model was
+// The model runs on a copy without the observers (CloneWithoutObservers),
+// so the interpreter sees only ONNX ops. Samples are fed one at a time (the shape the model was
 // exported with); every observer buffers its tensor's values for `batch`
 // samples and then updates once, so stateful observers (EMA) step once per
 // batch, as in PyTorch's calibration loops. Memory holds one batch of
@@ -23,8 +23,6 @@
 
 namespace quantc {
 namespace {
-
-bool IsObserver(const Node& n) { return n.domain() == kObserverDomain && n.op_type() == kObserverOp; }
 
 struct Watch {
   Node* node;                      // observer node in the real graph
@@ -52,26 +50,16 @@ void Append(Watch& w, const Tensor& t) {
 
 absl::StatusOr<bool> CalibratePass::Run(Graph& graph) {
   if (!options_.data) return absl::FailedPreconditionError("calibrate needs calibration data");
-  // Run on a copy without observers. Clone keeps node order, so the i-th
-  // node of each graph correspond; watches are keyed by the copy's Values
-  // (bypassing may rename a graph output, never replace the Value object).
-  std::unique_ptr<Graph> plain = graph.Clone();
-  std::vector<Node*> real_nodes = graph.nodes().ToVector();
-  std::vector<Node*> copy_nodes = plain->nodes().ToVector();
+  // Run on a copy without observers; it keeps every value name.
+  std::unique_ptr<Graph> plain = CloneWithoutObservers(graph);
   std::vector<Watch> watches;
   absl::flat_hash_map<const Value*, size_t> watched;
-  for (size_t i = 0; i < real_nodes.size(); ++i) {
-    Node* n = real_nodes[i];
+  for (Node* n : graph.nodes()) {
     if (!IsObserver(*n) || n->GetInt("inherit", 0)) continue;
-    watched[copy_nodes[i]->input(0)] = watches.size();
+    watched[plain->FindValue(n->input(0)->name())] = watches.size();
     watches.push_back({n, MakeObserver(options_.observer, options_.observer_options), {}});
   }
   if (watches.empty()) return false;
-  for (Node* n : copy_nodes) {
-    if (!IsObserver(*n)) continue;
-    plain->ReplaceAllUsesWith(n->output(0), n->input(0));
-    plain->RemoveNode(n);
-  }
   Interpreter interp(*plain);
   interp.set_observer([&](const Value& v, const Tensor& t) {
     auto it = watched.find(&v);

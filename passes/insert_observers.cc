@@ -47,7 +47,7 @@ bool AllConsumersFloat(const Graph& g, const Value* v, const InsertObserversOpti
 bool ReadsObserved(const Node& n) {
   const Value* in = n.input(0);
   const Node* p = in ? in->producer() : nullptr;
-  return p && p->domain() == kObserverDomain && p->op_type() == kObserverOp;
+  return p && IsObserver(*p);
 }
 
 bool NeedsObserver(const Graph& g, const Node& n, const Value* out,
@@ -79,6 +79,26 @@ Node* NextNode(const std::vector<Node*>& order, size_t i) {
 
 }  // namespace
 
+bool IsObserver(const Node& n) {
+  return n.domain() == kObserverDomain && n.op_type() == kObserverOp;
+}
+
+std::unique_ptr<Graph> CloneWithoutObservers(const Graph& g) {
+  std::unique_ptr<Graph> c = g.Clone();
+  for (Node* n : c->nodes().ToVector()) {
+    if (!IsObserver(*n)) continue;
+    Value* in = n->input(0);
+    Value* out = n->output(0);
+    std::vector<Use> uses = out->uses();
+    for (const Use& u : uses) u.user->SetInput(u.index, in);
+    for (int i = 0; i < static_cast<int>(c->outputs().size()); ++i) {
+      if (c->outputs()[i] == out) c->SetOutput(i, in);
+    }
+    c->RemoveNode(n);
+  }
+  return c;
+}
+
 bool IsFloatOp(const Node& n, const std::vector<std::string>& float_ops) {
   return std::any_of(float_ops.begin(), float_ops.end(), [&](const std::string& f) {
     return f == n.op_type() || (!n.name().empty() && f == n.name());
@@ -100,7 +120,7 @@ absl::StatusOr<bool> InsertObserversPass::Run(Graph& graph) {
   }
   for (size_t i = 0; i < order.size(); ++i) {
     Node* n = order[i];
-    if (n->domain() == kObserverDomain) continue;
+    if (IsObserver(*n)) continue;
     bool inherit = RoleOf(*n) == QuantRole::kValuePreserving && ReadsObserved(*n);
     for (Value* out : n->outputs()) {
       if (!NeedsObserver(graph, *n, out, options_)) continue;

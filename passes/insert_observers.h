@@ -1,6 +1,7 @@
 #ifndef QUANTC_PASSES_INSERT_OBSERVERS_H_
 #define QUANTC_PASSES_INSERT_OBSERVERS_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,15 @@ class InsertObserversPass : public Pass {
 
 /// Whether node `n` is kept in float by `float_ops` (by name or op type).
 bool IsFloatOp(const Node& n, const std::vector<std::string>& float_ops);
+
+/// Whether `n` is an observer node.
+bool IsObserver(const Node& n);
+
+/// A copy of `g` with every observer bypassed and removed: the float model
+/// the observers watch, runnable by the interpreter. Node order and value
+/// names are kept (a graph output that was an observer's output is simply
+/// the observed value), so values match the original's by name.
+std::unique_ptr<Graph> CloneWithoutObservers(const Graph& g);
 
 }  // namespace quantc
 

@@ -76,8 +76,6 @@ struct QdqBuilder {
   }
 };
 
-bool IsObserver(const Node& n) { return n.domain() == kObserverDomain && n.op_type() == kObserverOp; }
-
 // The quantization of the tensor a DequantizeLinear output carries.
 const QuantParams* QuantOf(const Value* v) {
   const Node* dq = v ? v->producer() : nullptr;

@@ -15,6 +15,7 @@
 #include "passes/pass_manager.h"
 #include "passes/pipelines.h"
 #include "quant/calibration_data.h"
+#include "quant/x86_saturation.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
 
@@ -149,6 +150,19 @@ void DrawProgress(int64_t done, int64_t total) {
   std::fflush(stderr);
 }
 
+// ORT's non-VNNI x86 kernels, not the model, are at fault; still, a user
+// validating on a PC should know which layers to distrust there.
+void WarnX86Saturation(const Graph& g) {
+  for (const SaturationRisk& r : FindX86SaturationRisks(g)) {
+    std::fprintf(stderr,
+                 "quantc: warning: %s: %lld int8 weight pairs (max |sum| %lld > 128) can "
+                 "saturate ONNX Runtime's x86 kernels on CPUs without VNNI; exact QDQ "
+                 "arithmetic and MCU kernels are unaffected; --weight-bits=7 avoids it\n",
+                 r.node->Describe().c_str(), static_cast<long long>(r.risky_pairs),
+                 static_cast<long long>(r.max_pair_sum));
+  }
+}
+
 }  // namespace
 
 int QuantizeCommand(const std::vector<std::string>& argv) {
@@ -196,6 +210,7 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
   pm.AddAll(GenericQuantizePipeline(parsed->q));
   if (auto r = pm.Run(**graph); !r.ok()) return cli::ReportError(in_model(r.status()));
   if (auto st = ExportModelFile(**graph, parsed->output); !st.ok()) return cli::ReportError(st);
+  WarnX86Saturation(**graph);
   return cli::kOk;
 }
 

@@ -59,6 +59,9 @@ void DepthwisePlane(const float* in, const float* wk, const Window& w, float* ou
   }
 }
 
+// Floats of im2col per column block (512 KiB, half a typical L2).
+constexpr int64_t kColBlockFloats = 128 * 1024;
+
 template <typename T>
 void RunConv(const ConvShape& s, const T* x, const T* wt, const T* bias, T* y) {
   const Window& w = s.w;
@@ -79,9 +82,15 @@ void RunConv(const ConvShape& s, const T* x, const T* wt, const T* bias, T* y) {
         } else if (pointwise) {
           Sgemm(s.mg, out_size, kdim, wg, kdim, 1, xg, out_size, 1, yg, out_size);
         } else {
-          col.resize(static_cast<size_t>(PackedBSize(kdim, out_size)));
-          Im2ColPacked(xg, s.cg, w, col.data());
-          SgemmPackedB(s.mg, out_size, kdim, wg, kdim, 1, col.data(), yg, out_size);
+          // im2col a block of output columns at a time, sized so the block
+          // (kdim x nb floats) stays in L2 while the GEMM reads it.
+          const int64_t nb = std::min(out_size, std::max<int64_t>(kSgemmNR, (kColBlockFloats / kdim) / kSgemmNR * kSgemmNR));
+          col.resize(static_cast<size_t>(PackedBSize(kdim, nb)));
+          for (int64_t j0 = 0; j0 < out_size; j0 += nb) {
+            const int64_t cols = std::min(nb, out_size - j0);
+            Im2ColPacked(xg, s.cg, w, j0, cols, col.data());
+            SgemmPackedB(s.mg, cols, kdim, wg, kdim, 1, col.data(), yg + j0, out_size);
+          }
         }
       } else {
         const T* bmat = xg;

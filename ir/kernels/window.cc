@@ -165,41 +165,135 @@ void Im2Col(const T* x, int64_t channels, const Window& w, T* col) {
   }
 }
 
-void Im2ColPacked(const float* x, int64_t channels, const Window& w, float* packed) {
+namespace {
+
+// Appends values to one row of a packed-B matrix, hopping to the next
+// panel every kSgemmNR columns.
+class PanelRowWriter {
+ public:
+  PanelRowWriter(float* row_start, int64_t panel_floats)
+      : dst_(row_start), panel_(panel_floats) {}
+  void Zeros(int64_t n) {
+    while (n > 0) {
+      const int64_t c = std::min(n, kSgemmNR - lane_);
+      for (int64_t i = 0; i < c; ++i) dst_[lane_ + i] = 0.0f;
+      Advance(c);
+      n -= c;
+    }
+  }
+  void Copy(const float* src, int64_t stride, int64_t n) {
+    while (n > 0) {
+      const int64_t c = std::min(n, kSgemmNR - lane_);
+      if (stride == 1) {
+        for (int64_t i = 0; i < c; ++i) dst_[lane_ + i] = src[i];
+      } else {
+        for (int64_t i = 0; i < c; ++i) dst_[lane_ + i] = src[i * stride];
+      }
+      src += c * stride;
+      Advance(c);
+      n -= c;
+    }
+  }
+
+ private:
+  void Advance(int64_t c) {
+    lane_ += c;
+    if (lane_ == kSgemmNR) {
+      lane_ = 0;
+      dst_ += panel_;
+    }
+  }
+  float* dst_;
+  int64_t panel_;
+  int64_t lane_ = 0;
+};
+
+}  // namespace
+
+// Small outputs: per kernel tap, a table of source offsets (-1 for
+// padding) for the block's columns, shared by every channel. Per-row
+// bookkeeping would cost more than the copying for rows of a few elements.
+void Im2ColPackedByTable(const float* x, int64_t channels, const Window& w, int64_t j0,
+                         int64_t nb, float* packed) {
+  const int64_t ksize = w.kernel_size(), in_size = w.in_size();
+  const int64_t panel = channels * ksize * kSgemmNR;
+  const int64_t panels = (nb + kSgemmNR - 1) / kSgemmNR;
+  thread_local std::vector<int32_t> table;
+  table.assign(static_cast<size_t>(ksize * panels * kSgemmNR), -1);
+  int64_t t = 0;
+  for (int64_t kd = 0; kd < w.kernel[0]; ++kd) {
+    for (int64_t kh = 0; kh < w.kernel[1]; ++kh) {
+      for (int64_t kw = 0; kw < w.kernel[2]; ++kw, ++t) {
+        int32_t* tab = table.data() + t * panels * kSgemmNR;
+        for (int64_t j = 0; j < nb; ++j) {
+          const int64_t pos = j0 + j;
+          const int64_t ow = pos % w.out[2], oh = (pos / w.out[2]) % w.out[1];
+          const int64_t od = pos / (w.out[2] * w.out[1]);
+          const int64_t id = od * w.stride[0] - w.pad_begin[0] + kd * w.dilation[0];
+          const int64_t ih = oh * w.stride[1] - w.pad_begin[1] + kh * w.dilation[1];
+          const int64_t iw = ow * w.stride[2] - w.pad_begin[2] + kw * w.dilation[2];
+          if (id >= 0 && id < w.in[0] && ih >= 0 && ih < w.in[1] && iw >= 0 && iw < w.in[2]) {
+            tab[j] = static_cast<int32_t>((id * w.in[1] + ih) * w.in[2] + iw);
+          }
+        }
+      }
+    }
+  }
+  for (int64_t c = 0; c < channels; ++c) {
+    const float* xc = x + c * in_size;
+    for (int64_t t2 = 0; t2 < ksize; ++t2) {
+      const int32_t* tab = table.data() + t2 * panels * kSgemmNR;
+      float* dst = packed + (c * ksize + t2) * kSgemmNR;
+      for (int64_t q = 0; q < panels; ++q, dst += panel, tab += kSgemmNR) {
+        for (int64_t l = 0; l < kSgemmNR; ++l) dst[l] = tab[l] >= 0 ? xc[tab[l]] : 0.0f;
+      }
+    }
+  }
+}
+
+void Im2ColPacked(const float* x, int64_t channels, const Window& w, int64_t j0, int64_t nb,
+                  float* packed) {
+  if (w.out[2] < 2 * kSgemmNR) {
+    Im2ColPackedByTable(x, channels, w, j0, nb, packed);
+    return;
+  }
   const int64_t ID = w.in[0], IH = w.in[1], IW = w.in[2];
-  const int64_t OD = w.out[0], OH = w.out[1], OW = w.out[2];
-  const int64_t n = w.out_size();
+  const int64_t OH = w.out[1], OW = w.out[2];
   const int64_t k_total = channels * w.kernel_size();
   const int64_t panel = k_total * kSgemmNR;  // floats per packed panel
-  const int64_t padded_n = (n + kSgemmNR - 1) / kSgemmNR * kSgemmNR;
+  const int64_t padded = (nb + kSgemmNR - 1) / kSgemmNR * kSgemmNR;
+  const int64_t j1 = j0 + nb;
   int64_t k = 0;
   for (int64_t c = 0; c < channels; ++c) {
     for (int64_t kd = 0; kd < w.kernel[0]; ++kd) {
       for (int64_t kh = 0; kh < w.kernel[1]; ++kh) {
         for (int64_t kw = 0; kw < w.kernel[2]; ++kw, ++k) {
-          float* row_base = packed + k * kSgemmNR;
-          // Column j of this row lives at row_base[(j / NR) * panel + j % NR].
-          auto put = [&](int64_t j, float v) {
-            row_base[(j / kSgemmNR) * panel + (j % kSgemmNR)] = v;
-          };
+          PanelRowWriter out(packed + k * kSgemmNR, panel);
+          // Output columns whose tap lands inside the input row:
+          // 0 <= ow*sw - pw + kw*dw < IW.
           const int64_t off_w = kw * w.dilation[2] - w.pad_begin[2];
-          int64_t j = 0;
-          for (int64_t od = 0; od < OD; ++od) {
+          int64_t ow_lo = off_w >= 0 ? 0 : (-off_w + w.stride[2] - 1) / w.stride[2];
+          int64_t ow_hi = IW - off_w <= 0 ? 0 : (IW - off_w + w.stride[2] - 1) / w.stride[2];
+          ow_lo = std::min(ow_lo, OW);
+          ow_hi = std::clamp(ow_hi, ow_lo, OW);
+          // Walk output rows (od, oh) overlapping columns [j0, j1).
+          for (int64_t r = j0 / OW; r * OW < j1; ++r) {
+            const int64_t od = r / OH, oh = r % OH;
+            const int64_t a = std::max(j0 - r * OW, int64_t{0});     // first ow
+            const int64_t b = std::min(j1 - r * OW, OW);               // end ow
             const int64_t id = od * w.stride[0] - w.pad_begin[0] + kd * w.dilation[0];
-            for (int64_t oh = 0; oh < OH; ++oh) {
-              const int64_t ih = oh * w.stride[1] - w.pad_begin[1] + kh * w.dilation[1];
-              if (id < 0 || id >= ID || ih < 0 || ih >= IH) {
-                for (int64_t ow = 0; ow < OW; ++ow) put(j++, 0.0f);
-                continue;
-              }
-              const float* row = x + ((c * ID + id) * IH + ih) * IW;
-              for (int64_t ow = 0; ow < OW; ++ow) {
-                const int64_t iw = ow * w.stride[2] + off_w;
-                put(j++, iw >= 0 && iw < IW ? row[iw] : 0.0f);
-              }
+            const int64_t ih = oh * w.stride[1] - w.pad_begin[1] + kh * w.dilation[1];
+            if (id < 0 || id >= ID || ih < 0 || ih >= IH) {
+              out.Zeros(b - a);
+              continue;
             }
+            const float* row = x + ((c * ID + id) * IH + ih) * IW;
+            const int64_t lo = std::clamp(ow_lo, a, b), hi = std::clamp(ow_hi, lo, b);
+            out.Zeros(lo - a);
+            out.Copy(row + lo * w.stride[2] + off_w, w.stride[2], hi - lo);
+            out.Zeros(b - hi);
           }
-          for (; j < padded_n; ++j) put(j, 0.0f);
+          out.Zeros(padded - nb);
         }
       }
     }

@@ -69,10 +69,11 @@ std::vector<int64_t> ConvOutputDims(const ConvShape& s);
 template <typename T>
 void Im2Col(const T* x, int64_t channels, const Window& w, T* col);
 
-/// im2col written directly in Sgemm's packed-B layout (see PackedBSize), so
-/// the GEMM needs no separate packing pass. `packed` has room for
-/// PackedBSize(channels * kernel_size, out_size) floats.
-void Im2ColPacked(const float* x, int64_t channels, const Window& w, float* packed);
+/// im2col of output columns [j0, j0 + nb), written directly in Sgemm's
+/// packed-B layout (see PackedBSize) so the GEMM needs no packing pass.
+/// `packed` has room for PackedBSize(channels * kernel_size, nb) floats.
+void Im2ColPacked(const float* x, int64_t channels, const Window& w, int64_t j0, int64_t nb,
+                  float* packed);
 
 }  // namespace kernels
 }  // namespace quantc

@@ -1,5 +1,6 @@
 #include "passes/pipelines.h"
 
+#include "passes/correct_bias.h"
 #include "passes/fold_batch_norm.h"
 #include "passes/fold_constants.h"
 #include "passes/insert_observers.h"
@@ -35,6 +36,11 @@ std::vector<std::unique_ptr<Pass>> GenericQuantizePipeline(const GenericQuantize
   p.push_back(std::make_unique<InsertObserversPass>(InsertObserversOptions{o.qdq.float_ops}));
   // Observe the float model on the user's data.
   p.push_back(std::make_unique<CalibratePass>(o.calibrate));
+  // Optionally cancel the mean error quantization adds to each layer.
+  if (o.bias_correction != 0) {
+    p.push_back(std::make_unique<CorrectBiasPass>(
+        CorrectBiasOptions{o.calibrate.data, o.bias_correction, o.qdq}));
+  }
   // Observers become Q/DQ pairs; weights and biases become integers.
   p.push_back(std::make_unique<InsertQdqPass>(o.qdq));
   // The observers are now dead.

@@ -15,6 +15,7 @@ namespace quantc {
 struct GenericQuantizeOptions {
   CalibrateOptions calibrate;  ///< data, observer, batch, epochs, progress
   InsertQdqOptions qdq;        ///< schemes; float_ops shared with observers
+  double bias_correction = 0;  ///< factor for correct_bias; 0 skips it
 };
 
 /// What `quantc convert` runs by default: cleanups that never change the

@@ -35,6 +35,10 @@ absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& argv,
       }
     }
     if (!f) return absl::InvalidArgumentError(absl::StrCat("unknown option '", a, "'"));
+    if (f->value_optional) {
+      args.values[f->name] = inline_value.value_or("");
+      continue;
+    }
     if (!f->takes_value) {
       if (inline_value) {
         return absl::InvalidArgumentError(absl::StrCat("option '--", f->name, "' takes no value"));

@@ -23,9 +23,12 @@ enum ExitCode : int {
 };
 
 struct FlagSpec {
-  std::string name;      ///< without dashes, e.g. "output"
+  std::string name;        ///< without dashes, e.g. "output"
   std::string short_name;  ///< e.g. "o", may be empty
   bool takes_value;
+  /// The value may be omitted; then only `--name=value` passes one (a
+  /// following argument is never consumed).
+  bool value_optional = false;
 };
 
 struct Args {

@@ -15,6 +15,7 @@
 #include "passes/pass_manager.h"
 #include "passes/pipelines.h"
 #include "quant/calibration_data.h"
+#include "quant/report.h"
 #include "quant/x86_saturation.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
@@ -46,6 +47,13 @@ and MCU toolchains run as integer kernels).
   --act-symmetric              symmetric activations
   --power2-scale               round every scale up to a power of two
   --float-ops=LIST             node names or op types kept in float
+  --bias-correction[=FACTOR]   move each layer's bias by FACTOR (default 1)
+                               times its per-channel output mean error on
+                               the calibration data
+  --report=FILE.json           per-tensor range, scale, zero point and SQNR
+                               against the float model on the calibration
+                               data, plus the model outputs' SQNR
+  --verbose                    print that report as a table (stderr)
   --print-ir-after-all         print the IR after every pass (stdout)
   --print-ir-after=NAME        print the IR after pass NAME
   --verify-each                also check each pass's "changed" report
@@ -121,6 +129,14 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
   p.q.qdq.weight_bits = static_cast<int>(bits);
   p.q.qdq.weight_per_tensor = gran == "per-tensor";
   p.q.qdq.weight_power2 = scheme.power2;
+  if (a.Has("bias-correction")) {
+    p.q.bias_correction = 1.0;
+    std::string f = a.Get("bias-correction");
+    if (!f.empty() && (!absl::SimpleAtod(f, &p.q.bias_correction) || p.q.bias_correction < 0 ||
+                       p.q.bias_correction > 1)) {
+      return absl::InvalidArgumentError("--bias-correction=FACTOR needs a factor in [0, 1]");
+    }
+  }
   if (a.Has("float-ops")) {
     p.q.qdq.float_ops = absl::StrSplit(a.Get("float-ops"), ',', absl::SkipWhitespace());
   }
@@ -172,8 +188,10 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
              {"observer", "", true}, {"percentile", "", true}, {"ema-momentum", "", true},
              {"weight-bits", "", true}, {"weight-granularity", "", true}, {"act-dtype", "", true},
              {"act-symmetric", "", false}, {"power2-scale", "", false}, {"float-ops", "", true},
+             {"bias-correction", "", true, true},
              {"print-ir-after-all", "", false}, {"print-ir-after", "", true},
-             {"verify-each", "", false}, {"quiet", "q", false}, {"help", "h", false}});
+             {"verify-each", "", false}, {"quiet", "q", false}, {"help", "h", false},
+             {"report", "", true}, {"verbose", "v", false}});
   if (!args.ok()) return cli::UsageError("quantize", std::string(args.status().message()));
   if (args->Has("help")) {
     std::fputs(kHelp, stdout);
@@ -206,10 +224,30 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
                   changed ? "changed" : "unchanged", PrintGraph(g).c_str());
     };
   }
+  // The report compares against the calibrated float model: keep a copy.
+  bool want_report = args->Has("report") || args->Has("verbose");
+  std::unique_ptr<Graph> calibrated;
+  auto print = std::move(options.after_pass);
+  options.after_pass = [&](const Pass& pass, const Graph& g, bool changed) {
+    if (print) print(pass, g, changed);
+    if (want_report && pass.name() == "calibrate") calibrated = g.Clone();
+  };
   PassManager pm(std::move(options));
   pm.AddAll(GenericQuantizePipeline(parsed->q));
   if (auto r = pm.Run(**graph); !r.ok()) return cli::ReportError(in_model(r.status()));
+  std::string report_json;
+  if (want_report) {
+    auto report = BuildQuantReport(*calibrated, **graph, *data);
+    if (!report.ok()) return cli::ReportError(in_model(report.status()));
+    report_json = ReportToJson(*report);
+    if (args->Has("verbose")) std::fputs(ReportToTable(*report).c_str(), stderr);
+  }
   if (auto st = ExportModelFile(**graph, parsed->output); !st.ok()) return cli::ReportError(st);
+  if (args->Has("report")) {
+    if (auto st = WriteFileAtomically(args->Get("report"), report_json); !st.ok()) {
+      return cli::ReportError(st);
+    }
+  }
   WarnX86Saturation(**graph);
   return cli::kOk;
 }

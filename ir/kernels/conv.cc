@@ -12,8 +12,7 @@
 //
 // Accumulation order (both paths): for each output element, one FMA chain
 // over (c, kd, kh, kw) ascending, starting from +0, then + bias. Taps that
-// read padding contribute fma(w, 0, acc) = acc in the GEMM path and are
-// skipped in the direct path, which is the same value.
+// read padding contribute fma(w, 0, acc) = acc.
 #include <algorithm>
 #include <vector>
 
@@ -29,32 +28,37 @@ namespace kernels {
 namespace {
 
 // Direct depthwise conv for one (image, output channel): `in` is the one
-// input channel, `wk` its kernel_size taps, `out` the output plane.
+// input channel, `wk` its kernel_size taps, `out` the output plane. The
+// channel is first copied into a zero-padded plane so that every tap of
+// every output is an in-bounds read; then each output row is one ConvRow
+// call with all taps accumulated in registers.
 void DepthwisePlane(const float* in, const float* wk, const Window& w, float* out) {
-  const int64_t OD = w.out[0], OH = w.out[1], OW = w.out[2];
-  std::fill_n(out, w.out_size(), 0.0f);
-  for (int64_t kd = 0; kd < w.kernel[0]; ++kd) {
-    for (int64_t kh = 0; kh < w.kernel[1]; ++kh) {
-      for (int64_t kw = 0; kw < w.kernel[2]; ++kw) {
-        const float wt = *wk++;
-        const int64_t off_w = kw * w.dilation[2] - w.pad_begin[2];
-        int64_t lo = off_w >= 0 ? 0 : (-off_w + w.stride[2] - 1) / w.stride[2];
-        int64_t hi = w.in[2] - off_w <= 0 ? 0 : (w.in[2] - off_w + w.stride[2] - 1) / w.stride[2];
-        lo = std::min(lo, OW);
-        hi = std::clamp(hi, lo, OW);
-        if (hi <= lo) continue;
-        for (int64_t od = 0; od < OD; ++od) {
-          const int64_t id = od * w.stride[0] - w.pad_begin[0] + kd * w.dilation[0];
-          if (id < 0 || id >= w.in[0]) continue;
-          for (int64_t oh = 0; oh < OH; ++oh) {
-            const int64_t ih = oh * w.stride[1] - w.pad_begin[1] + kh * w.dilation[1];
-            if (ih < 0 || ih >= w.in[1]) continue;
-            const float* row = in + (id * w.in[1] + ih) * w.in[2];
-            FmaAxpy(hi - lo, wt, row + lo * w.stride[2] + off_w, w.stride[2],
-                    out + (od * OH + oh) * OW + lo);
-          }
+  const int64_t PD = w.in[0] + w.pad_begin[0] + w.pad_end[0];
+  const int64_t PH = w.in[1] + w.pad_begin[1] + w.pad_end[1];
+  const int64_t PW = w.in[2] + w.pad_begin[2] + w.pad_end[2];
+  thread_local std::vector<float> padded;
+  thread_local std::vector<const float*> taps;
+  padded.assign(static_cast<size_t>(PD * PH * PW), 0.0f);
+  for (int64_t d = 0; d < w.in[0]; ++d) {
+    for (int64_t h = 0; h < w.in[1]; ++h) {
+      std::copy_n(in + (d * w.in[1] + h) * w.in[2], w.in[2],
+                  padded.data() + ((d + w.pad_begin[0]) * PH + h + w.pad_begin[1]) * PW +
+                      w.pad_begin[2]);
+    }
+  }
+  const int64_t ntaps = w.kernel_size();
+  taps.resize(static_cast<size_t>(ntaps));
+  for (int64_t od = 0; od < w.out[0]; ++od) {
+    for (int64_t oh = 0; oh < w.out[1]; ++oh) {
+      int64_t t = 0;
+      for (int64_t kd = 0; kd < w.kernel[0]; ++kd) {
+        for (int64_t kh = 0; kh < w.kernel[1]; ++kh) {
+          const float* row = padded.data() + ((od * w.stride[0] + kd * w.dilation[0]) * PH +
+                                              oh * w.stride[1] + kh * w.dilation[1]) * PW;
+          for (int64_t kw = 0; kw < w.kernel[2]; ++kw) taps[t++] = row + kw * w.dilation[2];
         }
       }
+      ConvRow(w.out[2], ntaps, wk, taps.data(), w.stride[2], out + (od * w.out[1] + oh) * w.out[2]);
     }
   }
 }

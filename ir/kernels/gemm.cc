@@ -6,6 +6,9 @@
 // Y = alpha * P + beta * C as separate multiplies and an add (alpha == 1 and
 // beta == 1 skip their multiply, which is exact anyway).
 //
+// Constant B operands (Gemm/MatMul weights) are packed once per
+// Interpreter node and reused across samples (KernelState).
+//
 // MatMul: numpy.matmul — 1-D operands are promoted to a matrix and the
 // added dim is removed again; batch dims broadcast. Floats use the blocked
 // GEMM; integer types (opset 9+) use a plain exact loop.
@@ -20,6 +23,34 @@
 namespace quantc {
 namespace kernels {
 namespace {
+
+// Constant B operands (weights) packed once per Interpreter node.
+struct PackedB : KernelState {
+  const char* source = nullptr;  // raw bytes of the tensor that was packed
+  std::vector<float> packed;
+};
+
+// B in Sgemm's packed layout: from the node's state when B is a constant
+// whose packing is cached, else packed into `scratch`.
+const float* PackedOperand(const KernelContext& ctx, int input, int64_t k, int64_t n,
+                           const float* b, int64_t b_rs, int64_t b_cs,
+                           std::vector<float>& scratch) {
+  if (ctx.state() != nullptr && ctx.is_constant(input)) {
+    auto* st = dynamic_cast<PackedB*>(ctx.state()->get());
+    if (st == nullptr || st->source != ctx.input(input)->raw()) {
+      auto fresh = std::make_unique<PackedB>();
+      fresh->source = ctx.input(input)->raw();
+      fresh->packed.resize(static_cast<size_t>(PackedBSize(k, n)));
+      PackB(k, n, b, b_rs, b_cs, fresh->packed.data());
+      st = fresh.get();
+      *ctx.state() = std::move(fresh);
+    }
+    return st->packed.data();
+  }
+  scratch.resize(static_cast<size_t>(PackedBSize(k, n)));
+  PackB(k, n, b, b_rs, b_cs, scratch.data());
+  return scratch.data();
+}
 
 template <typename T>
 void Matmul(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_cs, const T* b,
@@ -73,7 +104,14 @@ KernelResult Gemm(const KernelContext& ctx) {
     const T* pa = a->data<T>().data();
     const T* pb = b->data<T>().data();
     T* py = y.mutable_data<T>();
-    Matmul<T>(m, n, k, pa, ta ? 1 : k, ta ? m : 1, pb, tb ? 1 : n, tb ? k : 1, py);
+    if constexpr (std::is_same_v<T, float>) {
+      std::vector<float> scratch;
+      const float* packed =
+          PackedOperand(ctx, 1, k, n, pb, tb ? 1 : n, tb ? k : 1, scratch);
+      SgemmPackedB(m, n, k, pa, ta ? 1 : k, ta ? m : 1, packed, py, n);
+    } else {
+      Matmul<T>(m, n, k, pa, ta ? 1 : k, ta ? m : 1, pb, tb ? 1 : n, tb ? k : 1, py);
+    }
     const T al = static_cast<T>(alpha), be = static_cast<T>(beta);
     if (alpha != 1.0f) {
       for (int64_t i = 0; i < m * n; ++i) py[i] = static_cast<T>(al * py[i]);
@@ -130,6 +168,17 @@ KernelResult MatMul(const KernelContext& ctx) {
     const T* pa = a->data<T>().data();
     const T* pb = b->data<T>().data();
     T* py = y.mutable_data<T>();
+    if constexpr (std::is_same_v<T, float>) {
+      // One 2-D B (the common "activations x weights" case): pack it once.
+      if (b->rank() == 2) {
+        std::vector<float> scratch;
+        const float* packed = PackedOperand(ctx, 1, k, n, pb, n, 1, scratch);
+        for (size_t i = 0; i < a_off.size(); ++i) {
+          SgemmPackedB(m, n, k, pa + a_off[i] * m * k, k, 1, packed, py + i * m * n, n);
+        }
+        return absl::OkStatus();
+      }
+    }
     for (size_t i = 0; i < a_off.size(); ++i) {
       Matmul<T>(m, n, k, pa + a_off[i] * m * k, k, 1, pb + b_off[i] * k * n, n, 1,
                 py + static_cast<int64_t>(i) * m * n);

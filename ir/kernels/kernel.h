@@ -8,6 +8,7 @@
 #define QUANTC_IR_KERNELS_KERNEL_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,10 +22,24 @@
 namespace quantc {
 namespace kernels {
 
+/// Data a kernel keeps for one node between runs of an Interpreter, such as
+/// constant weights packed once instead of on every sample. Owned by the
+/// Interpreter's plan step for that node; never shared between nodes.
+class KernelState {
+ public:
+  virtual ~KernelState() = default;
+};
+
 class KernelContext {
  public:
   KernelContext(const Node& node, absl::Span<const Tensor* const> inputs, int64_t opset)
       : node_(node), inputs_(inputs), opset_(opset) {}
+  /// Interpreter runs only: the node's state slot and, per input, whether
+  /// it is a graph initializer (the very same tensor on every run, kept
+  /// alive by the Interpreter, so state derived from it stays valid).
+  KernelContext(const Node& node, absl::Span<const Tensor* const> inputs, int64_t opset,
+                std::unique_ptr<KernelState>* state, const std::vector<bool>* constant)
+      : node_(node), inputs_(inputs), opset_(opset), state_(state), constant_(constant) {}
 
   const Node& node() const { return node_; }
   int64_t opset() const { return opset_; }
@@ -39,11 +54,19 @@ class KernelContext {
   bool wants_output(int i) const {
     return i < node_.num_outputs() && !node_.output(i)->name().empty();
   }
+  /// The node's state slot, or nullptr outside an Interpreter.
+  std::unique_ptr<KernelState>* state() const { return state_; }
+  /// Whether input `i` is a graph initializer (false outside an Interpreter).
+  bool is_constant(int i) const {
+    return constant_ != nullptr && i < static_cast<int>(constant_->size()) && (*constant_)[i];
+  }
 
  private:
   const Node& node_;
   absl::Span<const Tensor* const> inputs_;
   int64_t opset_;
+  std::unique_ptr<KernelState>* state_ = nullptr;
+  const std::vector<bool>* constant_ = nullptr;
 };
 
 using KernelResult = absl::StatusOr<std::vector<Tensor>>;

@@ -2,47 +2,72 @@
 
 #include <cmath>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace quantc {
 namespace kernels {
 namespace {
 
-// The same loop compiled twice: with FMA enabled the compiler turns
-// std::fma into vfmadd (vectorized for stride 1); without it, std::fma is
-// the exactly rounded library call.
-#define QC_FMA_AXPY_BODY                                                     \
-  if (stride == 1) {                                                         \
-    for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(w, x[i], acc[i]);      \
-  } else {                                                                   \
-    for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(w, x[i * stride], acc[i]); \
+void ConvRowPortable(int64_t n, int64_t num_taps, const float* w, const float* const* taps,
+                     int64_t stride, float* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    float acc = 0.0f;
+    for (int64_t t = 0; t < num_taps; ++t) acc = std::fma(w[t], taps[t][i * stride], acc);
+    out[i] = acc;
   }
-
-void AxpyPortable(int64_t n, float w, const float* x, int64_t stride, float* acc) {
-  QC_FMA_AXPY_BODY
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) void AxpyAvx2(int64_t n, float w, const float* x,
-                                                  int64_t stride, float* acc) {
-  QC_FMA_AXPY_BODY
+__attribute__((target("avx2,fma"))) void ConvRowAvx2(int64_t n, int64_t num_taps,
+                                                     const float* w, const float* const* taps,
+                                                     int64_t stride, float* out) {
+  int64_t i = 0;
+  if (stride == 1) {
+    // 16 outputs per step in two independent chains.
+    for (; i + 16 <= n; i += 16) {
+      __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+      for (int64_t t = 0; t < num_taps; ++t) {
+        const __m256 wv = _mm256_broadcast_ss(w + t);
+        a0 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(taps[t] + i), a0);
+        a1 = _mm256_fmadd_ps(wv, _mm256_loadu_ps(taps[t] + i + 8), a1);
+      }
+      _mm256_storeu_ps(out + i, a0);
+      _mm256_storeu_ps(out + i + 8, a1);
+    }
+    for (; i + 8 <= n; i += 8) {
+      __m256 a0 = _mm256_setzero_ps();
+      for (int64_t t = 0; t < num_taps; ++t) {
+        a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(w + t), _mm256_loadu_ps(taps[t] + i), a0);
+      }
+      _mm256_storeu_ps(out + i, a0);
+    }
+  }
+  // Remainder (and strided rows): std::fma compiles to scalar vfmadd here.
+  for (; i < n; ++i) {
+    float acc = 0.0f;
+    for (int64_t t = 0; t < num_taps; ++t) acc = std::fma(w[t], taps[t][i * stride], acc);
+    out[i] = acc;
+  }
 }
 #endif
 
-#undef QC_FMA_AXPY_BODY
+using ConvRowFn = void (*)(int64_t, int64_t, const float*, const float* const*, int64_t, float*);
 
-using AxpyFn = void (*)(int64_t, float, const float*, int64_t, float*);
-
-AxpyFn SelectAxpy() {
+ConvRowFn SelectConvRow() {
 #if defined(__x86_64__)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return AxpyAvx2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ConvRowAvx2;
 #endif
-  return AxpyPortable;
+  return ConvRowPortable;
 }
 
 }  // namespace
 
-void FmaAxpy(int64_t n, float w, const float* x, int64_t stride, float* acc) {
-  static const AxpyFn fn = SelectAxpy();
-  fn(n, w, x, stride, acc);
+void ConvRow(int64_t n, int64_t num_taps, const float* w, const float* const* taps,
+             int64_t stride, float* out) {
+  static const ConvRowFn fn = SelectConvRow();
+  fn(n, num_taps, w, taps, stride, out);
 }
 
 }  // namespace kernels

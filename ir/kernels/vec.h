@@ -9,8 +9,12 @@
 namespace quantc {
 namespace kernels {
 
-/// acc[i] = fma(w, x[i * stride], acc[i]) for i in [0, n).
-void FmaAxpy(int64_t n, float w, const float* x, int64_t stride, float* acc);
+/// One output row of a direct (depthwise) convolution over a zero-padded
+/// input: for i in [0, n),
+///   out[i] = fma(w[T-1], taps[T-1][i*stride], ... fma(w[0], taps[0][i*stride], 0))
+/// where taps[t] points at the input element tap t reads for output 0.
+void ConvRow(int64_t n, int64_t num_taps, const float* w, const float* const* taps,
+             int64_t stride, float* out);
 
 }  // namespace kernels
 }  // namespace quantc

@@ -208,8 +208,6 @@ class PanelRowWriter {
   int64_t lane_ = 0;
 };
 
-}  // namespace
-
 // Small outputs: per kernel tap, a table of source offsets (-1 for
 // padding) for the block's columns, shared by every channel. Per-row
 // bookkeeping would cost more than the copying for rows of a few elements.
@@ -250,6 +248,8 @@ void Im2ColPackedByTable(const float* x, int64_t channels, const Window& w, int6
     }
   }
 }
+
+}  // namespace
 
 void Im2ColPacked(const float* x, int64_t channels, const Window& w, int64_t j0, int64_t nb,
                   float* packed) {

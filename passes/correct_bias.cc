@@ -1,0 +1,133 @@
+// correct_bias: removes the systematic (mean) error quantization adds to each
+// layer's output, the compiler form of TI's bias_calibration_factor.
+//
+//   Before:  const %b: f32[C] [b_0, ...];  %c = Conv(%x_obs, %w, %b)
+//   After:   const %b_corrected: f32[C] [b_0 + f * (E[c_float]_0 - E[c_quant]_0), ...]
+//            %c = Conv(%x_obs, %w, %b_corrected)
+//
+// Math: quantizing weights and inputs shifts a layer's per-channel output
+// mean: E[y_q] - E[y] = E[(W_q - W) x] + W_q E[x_q - x] != 0 in general.
+// Adding d_c = E[y_c] - E[y_q,c] to the bias cancels that shift for the data
+// distribution (Nagel et al., "Data-Free Quantization", 2019, use the same
+// correction analytically; here it is measured). E[.] is the mean over the
+// calibration samples and all positions other than the channel axis (axis 1
+// of the layer output). `factor` scales the step (TI applies 0.1-1.0).
+// All layers are measured in one run of the float model and one run of the
+// quantized model (built on a copy with insert_qdq's own options), so each
+// correction accounts for the quantization error of the layers before it as
+// they are before correction. Only Conv/ConvTranspose/Gemm with a float
+// per-channel bias initializer are corrected; a shared bias is copied first.
+#include "passes/correct_bias.h"
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "ir/interpreter.h"
+#include "passes/insert_observers.h"
+#include "passes/quant_roles.h"
+#include "util/status_macros.h"
+
+namespace quantc {
+namespace {
+
+struct Target {
+  Node* node;         // the layer in the real graph
+  int64_t channels;   // bias length
+  std::vector<double> sum_float, sum_quant;
+  int64_t count = 0;  // values per channel accumulated (float side)
+};
+
+bool HasFloatBias(const Node& n, const std::vector<std::string>& float_ops) {
+  WeightInputs wi = WeightInputsOf(n);
+  if (RoleOf(n) != QuantRole::kWeighted || wi.bias < 0 || IsFloatOp(n, float_ops)) return false;
+  const Value* b = n.input(wi.bias);
+  if (!b || !b->is_initializer() || b->type().dtype != DType::kFloat32) return false;
+  const Tensor& t = b->initializer();
+  return t.rank() == 1 && t.num_elements() > 0 && n.GetFloat("beta", 1.f) == 1.f &&
+         n.GetFloat("alpha", 1.f) == 1.f;
+}
+
+// Adds per-channel sums of `t` (channel axis 1) into `sums`; returns the
+// number of values per channel, or -1 if the shape does not fit.
+int64_t AccumulateChannels(const Tensor& t, std::vector<double>& sums) {
+  int64_t c = static_cast<int64_t>(sums.size());
+  if (t.rank() < 2 || t.dims()[1] != c || t.dtype() != DType::kFloat32) return -1;
+  int64_t outer = t.dims()[0];
+  int64_t inner = t.num_elements() / (outer * c);
+  absl::Span<const float> d = t.data<float>();
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t ch = 0; ch < c; ++ch) {
+      const float* p = d.data() + (o * c + ch) * inner;
+      double s = 0;
+      for (int64_t i = 0; i < inner; ++i) s += p[i];
+      sums[ch] += s;
+    }
+  }
+  return outer * inner;
+}
+
+// Runs `g` over the data, accumulating each target's output channels.
+absl::Status Measure(const Graph& g, const CalibrationData& data, std::vector<Target>& targets,
+                     bool quantized) {
+  absl::flat_hash_map<std::string, size_t> by_output;
+  for (size_t i = 0; i < targets.size(); ++i) by_output[targets[i].node->output(0)->name()] = i;
+  Interpreter interp(g);
+  absl::Status shape_error;
+  interp.set_observer([&](const Value& v, const Tensor& t) {
+    auto it = by_output.find(v.name());
+    if (it == by_output.end()) return;
+    Target& tg = targets[it->second];
+    int64_t n = AccumulateChannels(t, quantized ? tg.sum_quant : tg.sum_float);
+    if (n < 0) {
+      shape_error = absl::FailedPreconditionError(
+          absl::StrCat(tg.node->Describe(), ": output does not have its bias's channels on axis 1"));
+    } else if (!quantized) {
+      tg.count += n;
+    }
+  });
+  for (int64_t i = 0; i < data.num_samples(); ++i) {
+    auto out = interp.Run(data.Sample(i));
+    if (!out.ok()) return out.status();
+    QC_RETURN_IF_ERROR(shape_error);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<bool> CorrectBiasPass::Run(Graph& graph) {
+  if (!options_.data) return absl::FailedPreconditionError("correct_bias needs calibration data");
+  std::vector<Target> targets;
+  for (Node* n : graph.nodes()) {
+    if (!HasFloatBias(*n, options_.qdq.float_ops)) continue;
+    int64_t c = n->input(WeightInputsOf(*n).bias)->initializer().num_elements();
+    targets.push_back({n, c, std::vector<double>(c, 0.0), std::vector<double>(c, 0.0)});
+  }
+  if (targets.empty() || options_.factor == 0) return false;
+
+  std::unique_ptr<Graph> float_model = CloneWithoutObservers(graph);
+  std::unique_ptr<Graph> quantized = graph.Clone();
+  QC_RETURN_IF_ERROR(InsertQdqPass(options_.qdq).Run(*quantized).status());
+  quantized = CloneWithoutObservers(*quantized);
+  QC_RETURN_IF_ERROR(Measure(*float_model, *options_.data, targets, false));
+  QC_RETURN_IF_ERROR(Measure(*quantized, *options_.data, targets, true));
+
+  bool changed = false;
+  for (Target& t : targets) {
+    if (t.count == 0) continue;
+    int bias_index = WeightInputsOf(*t.node).bias;
+    Value* bias = t.node->input(bias_index);
+    Tensor corrected(DType::kFloat32, {t.channels});
+    absl::Span<const float> b = bias->initializer().data<float>();
+    float* out = corrected.mutable_data<float>();
+    for (int64_t c = 0; c < t.channels; ++c) {
+      double diff = (t.sum_float[c] - t.sum_quant[c]) / static_cast<double>(t.count);
+      out[c] = static_cast<float>(b[c] + options_.factor * diff);
+    }
+    if (corrected == bias->initializer()) continue;
+    t.node->SetInput(bias_index, graph.AddInitializer(bias->name() + "_corrected", corrected));
+    changed = true;
+  }
+  return changed;
+}
+
+}  // namespace quantc

@@ -1,0 +1,215 @@
+#include "quant/report.h"
+
+#include <cmath>
+#include <limits>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "fmt/format.h"
+#include "ir/interpreter.h"
+#include "ir/printer.h"
+#include "passes/insert_observers.h"
+#include "util/status_macros.h"
+
+namespace quantc {
+namespace {
+
+struct Accum {
+  double signal = 0, noise = 0, max_abs = 0;
+  void Add(absl::Span<const float> f, absl::Span<const float> q) {
+    for (size_t i = 0; i < f.size() && i < q.size(); ++i) {
+      double d = static_cast<double>(f[i]) - q[i];
+      signal += static_cast<double>(f[i]) * f[i];
+      noise += d * d;
+      max_abs = std::max(max_abs, std::abs(d));
+    }
+  }
+  double Sqnr() const {
+    if (noise == 0) return std::numeric_limits<double>::infinity();
+    return 10 * std::log10(std::max(signal, 1e-30) / noise);
+  }
+};
+
+// One entry per quantized activation: the Q node's float input name, and
+// the dequantized Value carrying its quantized version.
+struct ActivationPair {
+  size_t report_index;
+  std::string float_name;
+  const Value* dequantized;
+};
+
+bool IsWeightDequant(const Node& n) {
+  return n.op_type() == "DequantizeLinear" && n.input(0)->is_initializer();
+}
+
+const Value* ConsumingDequant(const Value* q) {
+  for (const Use& u : q->uses()) {
+    if (u.user->op_type() == "DequantizeLinear") return u.user->output(0);
+  }
+  return nullptr;
+}
+
+// Weight or bias entries: compare the dequantized constant with the float
+// initializer it came from ("<name>_quantized" -> "<name>").
+void AddConstants(const Graph& calibrated, const Graph& quantized, QuantReport& r) {
+  absl::flat_hash_map<std::string, const Value*> floats;
+  for (const Value* v : calibrated.initializers()) floats[v->name()] = v;
+  for (const Node* n : quantized.nodes()) {
+    if (!IsWeightDequant(*n) || !n->input(0)->quant()) continue;
+    const std::string& qname = n->input(0)->name();
+    auto it = floats.find(qname.substr(0, qname.rfind("_quantized")));
+    if (it == floats.end() || n->output(0)->uses().empty()) continue;
+    const QuantParams& qp = *n->input(0)->quant();
+    const Node* layer = n->output(0)->uses()[0].user;
+    const Tensor& f = it->second->initializer();
+    auto deq = EvaluateNode(*n, {&n->input(0)->initializer(), &n->input(1)->initializer(),
+                                 &n->input(2)->initializer()},
+                            quantized.opset());
+    if (!deq.ok() || f.dtype() != DType::kFloat32) continue;
+    Accum a;
+    a.Add(f.data<float>(), (*deq)[0].data<float>());
+    absl::Span<const float> fd = f.data<float>();
+    TensorReport t;
+    t.name = it->first;
+    t.kind = qp.storage == DType::kInt32 ? "bias" : "weight";
+    t.layer = layer->name();
+    t.min = fd.empty() ? 0 : *std::min_element(fd.begin(), fd.end());
+    t.max = fd.empty() ? 0 : *std::max_element(fd.begin(), fd.end());
+    t.scale = qp.scale;
+    t.zero_point = qp.zero_point;
+    t.sqnr_db = a.Sqnr();
+    r.tensors.push_back(t);
+  }
+}
+
+std::string Num(double v) {
+  if (std::isinf(v)) return v > 0 ? "\"inf\"" : "\"-inf\"";
+  if (std::isnan(v)) return "null";
+  return fmt::format("{:.6g}", v);
+}
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Graph& quantized,
+                                             const CalibrationData& data) {
+  QuantReport r;
+  std::unique_ptr<Graph> float_model = CloneWithoutObservers(calibrated);
+  absl::flat_hash_map<std::string, const Node*> observers;  // observed name -> observer
+  for (const Node* n : calibrated.nodes()) {
+    if (IsObserver(*n)) observers[n->input(0)->name()] = n;
+  }
+  std::vector<ActivationPair> pairs;
+  for (const Node* n : quantized.nodes()) {
+    if (n->op_type() != "QuantizeLinear" || !n->output(0)->quant()) continue;
+    const Value* dq = ConsumingDequant(n->output(0));
+    if (!dq) continue;
+    TensorReport t;
+    t.name = n->input(0)->name();
+    t.kind = "activation";
+    t.scale = n->output(0)->quant()->scale;
+    t.zero_point = n->output(0)->quant()->zero_point;
+    auto obs = observers.find(t.name);
+    if (obs != observers.end()) {
+      std::vector<float> mm = obs->second->GetFloats("minmax");
+      if (mm.size() == 2) {
+        t.min = mm[0];
+        t.max = mm[1];
+      }
+    }
+    pairs.push_back({r.tensors.size(), t.name, dq});
+    r.tensors.push_back(t);
+  }
+  // Run both models per sample; the float side keeps the tensors the
+  // quantized side's observer callback then compares against.
+  absl::flat_hash_map<std::string, Tensor> float_values;
+  absl::flat_hash_map<std::string, size_t> wanted;  // float name -> pair
+  for (size_t i = 0; i < pairs.size(); ++i) wanted[pairs[i].float_name] = i;
+  absl::flat_hash_map<const Value*, size_t> dq_pair;
+  for (size_t i = 0; i < pairs.size(); ++i) dq_pair[pairs[i].dequantized] = i;
+  std::vector<Accum> acts(pairs.size()), outs(quantized.outputs().size());
+  Interpreter fi(*float_model), qi(quantized);
+  fi.set_observer([&](const Value& v, const Tensor& t) {
+    if (wanted.contains(v.name())) float_values[v.name()] = t;
+  });
+  qi.set_observer([&](const Value& v, const Tensor& t) {
+    auto it = dq_pair.find(&v);
+    if (it == dq_pair.end()) return;
+    auto f = float_values.find(pairs[it->second].float_name);
+    if (f != float_values.end()) acts[it->second].Add(f->second.data<float>(), t.data<float>());
+  });
+  for (int64_t i = 0; i < data.num_samples(); ++i) {
+    std::vector<Tensor> sample = data.Sample(i);
+    float_values.clear();
+    for (size_t k = 0; k < sample.size(); ++k) {
+      const std::string& name = float_model->inputs()[k]->name();
+      if (wanted.contains(name)) float_values[name] = sample[k];
+    }
+    QC_ASSIGN_OR_RETURN(std::vector<Tensor> fo, fi.Run(sample));
+    QC_ASSIGN_OR_RETURN(std::vector<Tensor> qo, qi.Run(sample));
+    for (size_t k = 0; k < fo.size() && k < qo.size(); ++k) {
+      if (fo[k].dtype() == DType::kFloat32 && qo[k].dtype() == DType::kFloat32) {
+        outs[k].Add(fo[k].data<float>(), qo[k].data<float>());
+      }
+    }
+  }
+  r.samples = data.num_samples();
+  for (size_t i = 0; i < pairs.size(); ++i) r.tensors[pairs[i].report_index].sqnr_db = acts[i].Sqnr();
+  for (size_t k = 0; k < outs.size(); ++k) {
+    r.outputs.push_back({quantized.outputs()[k]->name(), outs[k].Sqnr(), outs[k].max_abs});
+  }
+  AddConstants(calibrated, quantized, r);
+  return r;
+}
+
+std::string ReportToJson(const QuantReport& r) {
+  std::vector<std::string> tensors, outputs;
+  for (const TensorReport& t : r.tensors) {
+    std::vector<std::string> s;
+    for (float f : t.scale) s.push_back(Num(f));
+    tensors.push_back(absl::StrCat(
+        "{\"name\":", JsonString(t.name), ",\"kind\":", JsonString(t.kind),
+        t.layer.empty() ? "" : absl::StrCat(",\"layer\":", JsonString(t.layer)),
+        ",\"min\":", Num(t.min), ",\"max\":", Num(t.max), ",\"scale\":[", absl::StrJoin(s, ","),
+        "],\"zero_point\":[", absl::StrJoin(t.zero_point, ","), "],\"sqnr_db\":", Num(t.sqnr_db),
+        "}"));
+  }
+  for (const OutputReport& o : r.outputs) {
+    outputs.push_back(absl::StrCat("{\"name\":", JsonString(o.name), ",\"sqnr_db\":",
+                                   Num(o.sqnr_db), ",\"max_abs_error\":", Num(o.max_abs_error), "}"));
+  }
+  return absl::StrCat("{\"samples\":", r.samples, ",\"outputs\":[", absl::StrJoin(outputs, ",\n  "),
+                      "],\n\"tensors\":[\n  ", absl::StrJoin(tensors, ",\n  "), "\n]}\n");
+}
+
+std::string ReportToTable(const QuantReport& r) {
+  std::string out = fmt::format("{:<48} {:<10} {:>10} {:>10} {:>12} {:>5} {:>9}\n", "tensor",
+                                "kind", "min", "max", "scale", "zp", "SQNR dB");
+  for (const TensorReport& t : r.tensors) {
+    std::string name = t.name.size() > 48 ? "..." + t.name.substr(t.name.size() - 45) : t.name;
+    bool per_channel = t.scale.size() > 1;
+    out += fmt::format("{:<48} {:<10} {:>10.4g} {:>10.4g} {:>12} {:>5} {:>9.2f}\n", name, t.kind,
+                       t.min, t.max, per_channel ? "per-channel" : FormatFloat(t.scale[0]),
+                       per_channel ? "-" : absl::StrCat(t.zero_point[0]), t.sqnr_db);
+  }
+  for (const OutputReport& o : r.outputs) {
+    out += fmt::format("model output {:<35} SQNR {:.2f} dB, max |error| {:.4g}\n", o.name,
+                       o.sqnr_db, o.max_abs_error);
+  }
+  return out;
+}
+
+}  // namespace quantc

@@ -37,7 +37,7 @@ kernels::KernelResult RunWidened(const kernels::KernelContext& ctx, kernels::Ker
       ptrs[i] = t;
     }
   }
-  kernels::KernelContext wide_ctx(ctx.node(), ptrs, ctx.opset());
+  kernels::KernelContext wide_ctx(ctx.node(), ptrs, ctx.opset(), ctx.state(), nullptr);
   QC_ASSIGN_OR_RETURN(std::vector<Tensor> outs, fn(wide_ctx));
   for (Tensor& t : outs) {
     if (t.dtype() == DType::kFloat32) {
@@ -47,11 +47,10 @@ kernels::KernelResult RunWidened(const kernels::KernelContext& ctx, kernels::Ker
   return outs;
 }
 
-}  // namespace
-
-absl::StatusOr<std::vector<Tensor>> EvaluateNode(const Node& node,
-                                                 absl::Span<const Tensor* const> inputs,
-                                                 int64_t opset) {
+// EvaluateNode, with the Interpreter's per-node extras in `ctx`.
+absl::StatusOr<std::vector<Tensor>> Evaluate(const kernels::KernelContext& ctx) {
+  const Node& node = ctx.node();
+  const int64_t opset = ctx.opset();
   if (!node.domain().empty() && node.domain() != "ai.onnx") {
     return WithNode(node, absl::UnimplementedError(
                               absl::StrCat("operator domain '", node.domain(),
@@ -64,10 +63,10 @@ absl::StatusOr<std::vector<Tensor>> EvaluateNode(const Node& node,
                               any ? absl::StrCat("no kernel for opset ", opset)
                                   : std::string("the interpreter has no kernel for this op")));
   }
-  kernels::KernelContext ctx(node, inputs, opset);
   DType half = DType::kUndefined;
   if (entry->widen_half) {
-    for (const Tensor* t : inputs) {
+    for (int i = 0; i < ctx.num_inputs(); ++i) {
+      const Tensor* t = ctx.input(i);
       if (t != nullptr && IsHalf(t->dtype())) half = t->dtype();
     }
   }
@@ -84,6 +83,14 @@ absl::StatusOr<std::vector<Tensor>> EvaluateNode(const Node& node,
   return outs;
 }
 
+}  // namespace
+
+absl::StatusOr<std::vector<Tensor>> EvaluateNode(const Node& node,
+                                                 absl::Span<const Tensor* const> inputs,
+                                                 int64_t opset) {
+  return Evaluate(kernels::KernelContext(node, inputs, opset));
+}
+
 bool HasKernel(absl::string_view op_type) {
   bool any = false;
   kernels::FindKernel(op_type, 0, &any);
@@ -98,6 +105,8 @@ std::vector<std::string> SupportedOps() {
   std::sort(ops.begin(), ops.end());
   return ops;
 }
+
+Interpreter::~Interpreter() = default;
 
 Interpreter::Interpreter(const Graph& g) : graph_(g), opset_(g.opset()) {
   absl::flat_hash_map<const Value*, int> slot;
@@ -118,6 +127,7 @@ Interpreter::Interpreter(const Graph& g) : graph_(g), opset_(g.opset()) {
       // here means the graph was edited into an invalid state.
       QC_CHECK(v == nullptr || it != slot.end());
       step.inputs.push_back(v == nullptr ? -1 : it->second);
+      step.constant.push_back(v != nullptr && v->is_initializer());
     }
     for (const Value* v : n->outputs()) {
       step.outputs.push_back(v->name().empty() ? -1 : add(v));
@@ -188,10 +198,12 @@ absl::StatusOr<std::vector<Tensor>> Interpreter::Run(absl::Span<const Tensor> in
     slots[input_slots_[i]] = t;
   }
   std::vector<const Tensor*> args;
-  for (const Step& step : steps_) {
+  for (Step& step : steps_) {
     args.clear();
     for (int s : step.inputs) args.push_back(s < 0 ? nullptr : &slots[s]);
-    QC_ASSIGN_OR_RETURN(std::vector<Tensor> outs, EvaluateNode(*step.node, args, opset_));
+    QC_ASSIGN_OR_RETURN(std::vector<Tensor> outs,
+                        Evaluate(kernels::KernelContext(*step.node, args, opset_, &step.state,
+                                                        &step.constant)));
     for (size_t o = 0; o < step.outputs.size(); ++o) {
       const int s = step.outputs[o];
       if (s < 0) continue;

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,10 @@
 #include "ir/tensor.h"
 
 namespace quantc {
+
+namespace kernels {
+class KernelState;
+}  // namespace kernels
 
 /// Runs one node on concrete inputs (nullptr entries for omitted optional
 /// inputs). Returns one Tensor per node output (omitted outputs may be
@@ -50,11 +55,17 @@ class Interpreter {
   /// The graph must outlive the interpreter and must not change while it
   /// exists (the execution plan is computed here, once).
   explicit Interpreter(const Graph& g);
+  ~Interpreter();
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
 
   /// Feeds graph inputs in order; returns graph outputs in order. Each
   /// intermediate tensor is released right after its last use, so peak
   /// memory is one sample's live activations. Input dtypes and known dims
-  /// are checked against the graph's declared input types.
+  /// are checked against the graph's declared input types. Kernels may
+  /// cache data derived from initializers (e.g. packed weights) in the
+  /// plan, so one Interpreter must not Run on two threads at once; use one
+  /// Interpreter per thread.
   absl::StatusOr<std::vector<Tensor>> Run(absl::Span<const Tensor> inputs);
 
   /// Optional: called for every (named) node output right after it is
@@ -70,6 +81,8 @@ class Interpreter {
     std::vector<int> inputs;   // slot per input, -1 for omitted
     std::vector<int> outputs;  // slot per output, -1 for omitted
     std::vector<int> release;  // slots whose last use is this step
+    std::vector<bool> constant;  // per input: is it an initializer?
+    std::unique_ptr<kernels::KernelState> state;  // kernel's cached data
   };
 
   const Graph& graph_;

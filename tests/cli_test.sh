@@ -94,5 +94,44 @@ if ! grep -q '"total_macs":[1-9]' "$TMP/out"; then
   echo "FAIL inspect json: $(head -c 300 "$TMP/out")"; failed=$((failed + 1))
 fi
 
+# quantize: bad calibration data and options; no output file on failure.
+GOOD="$BAD/good.onnx"
+bad_quantize() {  # bad_quantize NAME CODE FRAGMENT ARGS...
+  local name="$1" code="$2" fragment="$3"
+  shift 3
+  rm -f "$TMP/q.onnx"
+  check "quantize $name" "$code" "$fragment" "$QUANTC" quantize "$@" -o "$TMP/q.onnx"
+  if [[ -e "$TMP/q.onnx" ]]; then
+    echo "FAIL quantize $name: left an output file behind"; failed=$((failed + 1))
+  fi
+}
+bad_quantize "wrong shape" 3 "calib_wrong_shape.npy for input 'x': shape [10,2,3,4] does not fit" "$GOOD" --calib "$BAD/calib_wrong_shape.npy"
+bad_quantize "wrong dtype" 3 "dtype i64 does not match the model's f32" "$GOOD" --calib "$BAD/calib_int64.npy"
+bad_quantize "nan" 3 "is nan (calibration data must be finite)" "$GOOD" --calib "$BAD/calib_nan.npy"
+bad_quantize "zero samples" 3 "holds zero samples" "$GOOD" --calib "$BAD/calib_empty.npy"
+bad_quantize "missing calib file" 3 "no_such.npy" "$GOOD" --calib "$BAD/no_such.npy"
+bad_quantize "unknown input name" 3 "names input 'nope'" "$GOOD" --calib "nope=$BAD/calib_good.npy"
+bad_quantize "float-ops no match" 3 "--float-ops entry 'Softmax' matches no node" "$GOOD" --calib "$BAD/calib_good.npy" --float-ops Softmax
+bad_quantize "unsupported op" 4 "node 'lrn1' (LRN)" "$BAD/unsupported_op.onnx" --calib "$BAD/calib_good.npy"
+bad_quantize "no calib" 2 "missing --calib" "$GOOD"
+bad_quantize "bad observer" 2 "observer" "$GOOD" --calib "$BAD/calib_good.npy" --observer=magic
+bad_quantize "bad bits" 2 "--weight-bits must be 8, 7, 4 or 2" "$GOOD" --calib "$BAD/calib_good.npy" --weight-bits 5
+bad_quantize "bad target" 2 "unknown --target 'npu9'" "$GOOD" --calib "$BAD/calib_good.npy" --target=npu9
+bad_quantize "bad bias factor" 2 "--bias-correction=FACTOR" "$GOOD" --calib "$BAD/calib_good.npy" --bias-correction=2
+
+# quantize: success is deterministic, both flag spellings work, reports.
+check "quantize" 0 "" "$QUANTC" quantize "$GOOD" -o "$TMP/qa.onnx" --calib="$BAD/calib_good.npy" --report="$TMP/r.json"
+check "quantize again" 0 "" "$QUANTC" quantize "$GOOD" --output "$TMP/qb.onnx" --calib "$BAD/calib_good.npy"
+if ! cmp -s "$TMP/qa.onnx" "$TMP/qb.onnx"; then
+  echo "FAIL quantize is not deterministic"; failed=$((failed + 1))
+fi
+for want in '"sqnr_db"' '"kind":"weight"' '"outputs":[{"name":"y"'; do
+  grep -qF "$want" "$TMP/r.json" || { echo "FAIL report lacks $want"; failed=$((failed + 1)); }
+done
+check "print after calibrate" 0 "" "$QUANTC" quantize "$GOOD" -o "$TMP/qc.onnx" --calib "$BAD/calib_good.npy" --print-ir-after=calibrate
+grep -q 'quantc.Observe(.*range=\[' "$TMP/out" || { echo "FAIL no calibrated ranges printed"; failed=$((failed + 1)); }
+check "inspect quantized" 0 "" "$QUANTC" inspect "$TMP/qa.onnx"
+grep -q "QuantizeLinear" "$TMP/out" || { echo "FAIL quantized model has no QuantizeLinear"; failed=$((failed + 1)); }
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

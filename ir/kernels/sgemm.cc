@@ -114,7 +114,20 @@ QC_AVX2 void TileAvx2(int64_t kc, const float* ap, const float* bp, float* c, in
 QC_AVX2 void RowAvx2(int64_t kc, const float* a, int64_t a_cs, const float* bp,
                      int64_t panel_stride, int64_t panels, float* c, bool accumulate) {
   if (panels != kGemvPanels) {
-    RowPortable(kc, a, a_cs, bp, panel_stride, panels, c, accumulate);
+    // The last few panels of a row: one panel at a time.
+    for (int64_t q = 0; q < panels; ++q) {
+      const float* b = bp + q * panel_stride;
+      float* cq = c + q * kNR;
+      __m256 c0 = accumulate ? _mm256_loadu_ps(cq) : _mm256_setzero_ps();
+      __m256 c1 = accumulate ? _mm256_loadu_ps(cq + 8) : _mm256_setzero_ps();
+      for (int64_t p = 0; p < kc; ++p) {
+        const __m256 av = _mm256_broadcast_ss(a + p * a_cs);
+        c0 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b + p * kNR), c0);
+        c1 = _mm256_fmadd_ps(av, _mm256_loadu_ps(b + p * kNR + 8), c1);
+      }
+      _mm256_storeu_ps(cq, c0);
+      _mm256_storeu_ps(cq + 8, c1);
+    }
     return;
   }
   // Eight independent accumulator chains hide the FMA latency.

@@ -53,7 +53,7 @@ echo
 
 fmt="%-14s %-11s %-7s %-6s %-7s %-9s %-9s %-9s %-7s %s\n"
 # shellcheck disable=SC2059
-printf "$fmt" fixture config quant det check acc_dis% acc_all% "Δ float" run% result
+printf "$fmt" fixture config quant det check acc_dis% acc_all% vs_float run% result
 # shellcheck disable=SC2059
 printf "$fmt" -------------- ----------- ------- ------ ------- --------- --------- --------- ------- ------
 

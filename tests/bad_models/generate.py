@@ -7,6 +7,7 @@ message fragment live in cli_test.sh. Regenerate with
 """
 import os
 
+import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
@@ -77,6 +78,27 @@ def main():
     w.data_location = TensorProto.EXTERNAL
     w.external_data.append(onnx.StringStringEntryProto(key="location", value="missing_weights.bin"))
     save(m, "missing_external_data.onnx")
+
+    calibration_files()
+
+
+def calibration_files():
+    """Bad calibration data for quantc quantize on good.onnx (input x: [1,2,4,4])."""
+    rng = np.random.default_rng(0)
+    good = rng.standard_normal((10, 2, 4, 4)).astype(np.float32)
+    np.save(os.path.join(HERE, "calib_good.npy"), good)
+    np.save(os.path.join(HERE, "calib_wrong_shape.npy"), good[:, :, :3, :])
+    np.save(os.path.join(HERE, "calib_int64.npy"), good.astype(np.int64))
+    nan = good.copy()
+    nan[3, 1, 2, 2] = np.nan
+    np.save(os.path.join(HERE, "calib_nan.npy"), nan)
+    np.save(os.path.join(HERE, "calib_empty.npy"), good[:0])
+
+    # An op quantc cannot evaluate (LRN) in a quantizable position.
+    m = good_model()
+    m.graph.node.insert(1, helper.make_node("LRN", ["c"], ["n"], name="lrn1", size=3))
+    m.graph.node[2].input[0] = "n"
+    save(m, "unsupported_op.onnx")
 
 
 if __name__ == "__main__":

@@ -52,9 +52,8 @@ absl::StatusOr<std::vector<Tensor>> Evaluate(const kernels::KernelContext& ctx) 
   const Node& node = ctx.node();
   const int64_t opset = ctx.opset();
   if (!node.domain().empty() && node.domain() != "ai.onnx") {
-    return WithNode(node, absl::UnimplementedError(
-                              absl::StrCat("operator domain '", node.domain(),
-                                           "' has no kernels")));
+    return WithNode(node, absl::UnimplementedError(absl::StrCat("operator domain '", node.domain(),
+                                                                "' has no kernels")));
   }
   bool any = false;
   const kernels::KernelEntry* entry = kernels::FindKernel(node.op_type(), opset, &any);
@@ -76,8 +75,7 @@ absl::StatusOr<std::vector<Tensor>> Evaluate(const kernels::KernelContext& ctx) 
   std::vector<Tensor> outs = *std::move(result);
   if (static_cast<int>(outs.size()) > node.num_outputs()) {
     return WithNode(node, absl::InternalError(absl::StrCat("kernel produced ", outs.size(),
-                                                           " outputs for ",
-                                                           node.num_outputs())));
+                                                           " outputs for ", node.num_outputs())));
   }
   outs.resize(node.num_outputs());
   return outs;
@@ -164,9 +162,8 @@ Interpreter::Interpreter(const Graph& g) : graph_(g), opset_(g.opset()) {
 absl::StatusOr<std::vector<Tensor>> Interpreter::Run(absl::Span<const Tensor> inputs) {
   const auto& gin = graph_.inputs();
   if (inputs.size() != gin.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the graph has ", gin.size(), " inputs but ", inputs.size(),
-                     " tensors were given"));
+    return absl::InvalidArgumentError(absl::StrCat("the graph has ", gin.size(), " inputs but ",
+                                                   inputs.size(), " tensors were given"));
   }
   std::vector<Tensor> slots(num_slots_);
   for (const auto& c : constants_) slots[c.first] = c.second;
@@ -174,9 +171,9 @@ absl::StatusOr<std::vector<Tensor>> Interpreter::Run(absl::Span<const Tensor> in
     const TensorType& type = gin[i]->type();
     const Tensor& t = inputs[i];
     if (type.dtype != DType::kUndefined && type.dtype != t.dtype()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "graph input '", gin[i]->name(), "': expected element type ", DTypeName(type.dtype),
-          ", got ", DTypeName(t.dtype())));
+      return absl::InvalidArgumentError(
+          absl::StrCat("graph input '", gin[i]->name(), "': expected element type ",
+                       DTypeName(type.dtype), ", got ", DTypeName(t.dtype())));
     }
     if (type.shape) {
       bool ok = type.shape->size() == t.dims().size();
@@ -187,12 +184,13 @@ absl::StatusOr<std::vector<Tensor>> Interpreter::Run(absl::Span<const Tensor> in
         std::string want = "[";
         for (size_t d = 0; d < type.shape->size(); ++d) {
           const Dim& dim = (*type.shape)[d];
-          absl::StrAppend(&want, d ? "," : "",
-                          dim.known() ? absl::StrCat(dim.value) : (dim.param.empty() ? "?" : dim.param));
+          absl::StrAppend(
+              &want, d ? "," : "",
+              dim.known() ? absl::StrCat(dim.value) : (dim.param.empty() ? "?" : dim.param));
         }
         return absl::InvalidArgumentError(absl::StrCat("graph input '", gin[i]->name(),
-                                                       "': expected shape ", want,
-                                                       "], got ", kernels::ShapeStr(t.dims())));
+                                                       "': expected shape ", want, "], got ",
+                                                       kernels::ShapeStr(t.dims())));
       }
     }
     slots[input_slots_[i]] = t;
@@ -201,9 +199,9 @@ absl::StatusOr<std::vector<Tensor>> Interpreter::Run(absl::Span<const Tensor> in
   for (Step& step : steps_) {
     args.clear();
     for (int s : step.inputs) args.push_back(s < 0 ? nullptr : &slots[s]);
-    QC_ASSIGN_OR_RETURN(std::vector<Tensor> outs,
-                        Evaluate(kernels::KernelContext(*step.node, args, opset_, &step.state,
-                                                        &step.constant)));
+    QC_ASSIGN_OR_RETURN(
+        std::vector<Tensor> outs,
+        Evaluate(kernels::KernelContext(*step.node, args, opset_, &step.state, &step.constant)));
     for (size_t o = 0; o < step.outputs.size(); ++o) {
       const int s = step.outputs[o];
       if (s < 0) continue;

@@ -78,10 +78,10 @@ class Interpreter {
   // Execution plan: every Value gets a slot; nodes read and write slots.
   struct Step {
     const Node* node;
-    std::vector<int> inputs;   // slot per input, -1 for omitted
-    std::vector<int> outputs;  // slot per output, -1 for omitted
-    std::vector<int> release;  // slots whose last use is this step
-    std::vector<bool> constant;  // per input: is it an initializer?
+    std::vector<int> inputs;                      // slot per input, -1 for omitted
+    std::vector<int> outputs;                     // slot per output, -1 for omitted
+    std::vector<int> release;                     // slots whose last use is this step
+    std::vector<bool> constant;                   // per input: is it an initializer?
     std::unique_ptr<kernels::KernelState> state;  // kernel's cached data
   };
 

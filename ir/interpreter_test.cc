@@ -16,8 +16,8 @@ namespace quantc {
 namespace {
 
 using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using testing::F32;
+using ::testing::HasSubstr;
 using testing::Values;
 
 constexpr char kModel[] = R"(<ir_version: 8, opset_import: ["" : 13]>
@@ -65,7 +65,8 @@ TEST(Interpreter, ChecksInputCountTypeAndShape) {
   auto type = interp.Run({Tensor::FromVector<int64_t>({1, 2}, {1, 2})});
   EXPECT_THAT(type.status().message(), HasSubstr("graph input 'x': expected element type f32"));
   auto shape = interp.Run({F32({2, 1}, {1, 2})});
-  EXPECT_THAT(shape.status().message(), HasSubstr("graph input 'x': expected shape [1,2], got [2,1]"));
+  EXPECT_THAT(shape.status().message(),
+              HasSubstr("graph input 'x': expected shape [1,2], got [2,1]"));
 }
 
 TEST(Interpreter, SymbolicDimsAcceptAnySize) {
@@ -97,7 +98,8 @@ TEST(EvaluateNode, UnknownOpAndDomainAreUnimplemented) {
   testing::NodeRunner op("NoSuchOp");
   auto r = op.Run1({F32({1}, {1})});
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(r.status().message(), HasSubstr("node 'n' (NoSuchOp): the interpreter has no kernel"));
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("node 'n' (NoSuchOp): the interpreter has no kernel"));
   Graph g;
   Value* x = g.AddInput("x", TensorType());
   Node* n = g.AddNode("Relu", {x}, {"y"}, nullptr, "custom", "com.example");
@@ -105,7 +107,8 @@ TEST(EvaluateNode, UnknownOpAndDomainAreUnimplemented) {
   const Tensor* in[] = {&t};
   auto d = EvaluateNode(*n, in, 13);
   EXPECT_EQ(d.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(d.status().message(), HasSubstr("node 'custom' (Relu): operator domain 'com.example'"));
+  EXPECT_THAT(d.status().message(),
+              HasSubstr("node 'custom' (Relu): operator domain 'com.example'"));
 }
 
 TEST(EvaluateNode, OpsNewerThanTheOpsetAreUnimplemented) {
@@ -134,15 +137,17 @@ TEST(KernelTable, SortedAndConsistent) {
   std::vector<std::string> ops = SupportedOps();
   EXPECT_TRUE(std::is_sorted(ops.begin(), ops.end()));
   EXPECT_TRUE(std::adjacent_find(ops.begin(), ops.end()) == ops.end());
-  for (const char* op : {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "Relu",
-                         "Clip", "LeakyRelu", "PRelu", "Sigmoid", "Tanh", "HardSigmoid",
-                         "HardSwish", "Softmax", "Add", "Sub", "Mul", "Div", "Concat", "Split",
-                         "Slice", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Pad",
-                         "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
-                         "ReduceMean", "ReduceSum", "Identity", "Dropout", "Constant", "Shape",
-                         "Gather", "Cast", "Floor", "Round", "Min", "Max", "QuantizeLinear",
-                         "DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger",
-                         "MatMulInteger"}) {
+  for (const char* op :
+       {"Conv",          "ConvTranspose", "Gemm",        "MatMul",         "BatchNormalization",
+        "Relu",          "Clip",          "LeakyRelu",   "PRelu",          "Sigmoid",
+        "Tanh",          "HardSigmoid",   "HardSwish",   "Softmax",        "Add",
+        "Sub",           "Mul",           "Div",         "Concat",         "Split",
+        "Slice",         "Reshape",       "Flatten",     "Transpose",      "Squeeze",
+        "Unsqueeze",     "Pad",           "MaxPool",     "AveragePool",    "GlobalAveragePool",
+        "GlobalMaxPool", "ReduceMean",    "ReduceSum",   "Identity",       "Dropout",
+        "Constant",      "Shape",         "Gather",      "Cast",           "Floor",
+        "Round",         "Min",           "Max",         "QuantizeLinear", "DequantizeLinear",
+        "QLinearConv",   "QLinearMatMul", "ConvInteger", "MatMulInteger"}) {
     EXPECT_TRUE(HasKernel(op)) << op;
   }
   EXPECT_FALSE(HasKernel("LSTM"));

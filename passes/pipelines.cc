@@ -8,6 +8,7 @@
 #include "passes/pass_manager.h"
 #include "passes/remove_dead_nodes.h"
 #include "passes/remove_identity.h"
+#include "passes/update_batch_norm.h"
 
 namespace quantc {
 
@@ -29,6 +30,11 @@ std::vector<std::unique_ptr<Pass>> GenericQuantizePipeline(const GenericQuantize
   std::vector<std::unique_ptr<Pass>> p;
   // Start from the clean, fully typed graph every later pattern expects.
   p.push_back(CanonicalizePass());
+  // Optionally re-estimate BN statistics on the user's data before folding.
+  if (o.bn_update_epochs > 0) {
+    p.push_back(std::make_unique<UpdateBatchNormPass>(
+        UpdateBatchNormOptions{o.calibrate.data, o.bn_update_epochs}));
+  }
   // BN folded into Conv/Gemm weights is quantized once, with the weights.
   p.push_back(std::make_unique<FoldBatchNormPass>());
   p.push_back(std::make_unique<RemoveDeadNodesPass>());

@@ -16,6 +16,7 @@ struct GenericQuantizeOptions {
   CalibrateOptions calibrate;  ///< data, observer, batch, epochs, progress
   InsertQdqOptions qdq;        ///< schemes; float_ops shared with observers
   double bias_correction = 0;  ///< factor for correct_bias; 0 skips it
+  int bn_update_epochs = 0;    ///< update_batch_norm rounds; 0 keeps trained stats
 };
 
 /// What `quantc convert` runs by default: cleanups that never change the

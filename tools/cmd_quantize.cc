@@ -47,6 +47,9 @@ and MCU toolchains run as integer kernels).
   --act-symmetric              symmetric activations
   --power2-scale               round every scale up to a power of two
   --float-ops=LIST             node names or op types kept in float
+  --bn-update-epochs=N         re-estimate BatchNormalization statistics on
+                               the calibration data N times before folding
+                               (default 0: keep the trained statistics)
   --bias-correction[=FACTOR]   move each layer's bias by FACTOR (default 1)
                                times its per-channel output mean error on
                                the calibration data
@@ -96,11 +99,12 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
   if (a.Get("target", "generic") != "generic") {
     return absl::InvalidArgumentError(absl::StrCat("unknown --target '", a.Get("target"), "'"));
   }
-  int64_t batch = 32, epochs = 1, bits = 8;
+  int64_t batch = 32, epochs = 1, bits = 8, bn_epochs = 0;
   for (auto st : {ParseInt(a, "calib-limit", 1, INT64_MAX, p.calib_limit),
                   ParseInt(a, "calib-batch", 1, 1 << 20, batch),
                   ParseInt(a, "calib-epochs", 1, 1000, epochs),
                   ParseInt(a, "weight-bits", 2, 8, bits),
+                  ParseInt(a, "bn-update-epochs", 0, 100, bn_epochs),
                   ParseDouble(a, "percentile", p.q.calibrate.observer_options.percentile),
                   ParseDouble(a, "ema-momentum", p.q.calibrate.observer_options.ema_momentum)}) {
     if (!st.ok()) return st;
@@ -125,6 +129,7 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
   p.q.calibrate.scheme = scheme;
   p.q.calibrate.batch = batch;
   p.q.calibrate.epochs = static_cast<int>(epochs);
+  p.q.bn_update_epochs = static_cast<int>(bn_epochs);
   p.q.qdq.activations = scheme;
   p.q.qdq.weight_bits = static_cast<int>(bits);
   p.q.qdq.weight_per_tensor = gran == "per-tensor";
@@ -188,7 +193,7 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
              {"observer", "", true}, {"percentile", "", true}, {"ema-momentum", "", true},
              {"weight-bits", "", true}, {"weight-granularity", "", true}, {"act-dtype", "", true},
              {"act-symmetric", "", false}, {"power2-scale", "", false}, {"float-ops", "", true},
-             {"bias-correction", "", true, true},
+             {"bias-correction", "", true, true}, {"bn-update-epochs", "", true},
              {"print-ir-after-all", "", false}, {"print-ir-after", "", true},
              {"verify-each", "", false}, {"quiet", "q", false}, {"help", "h", false},
              {"report", "", true}, {"verbose", "v", false}});

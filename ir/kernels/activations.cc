@@ -160,9 +160,9 @@ KernelResult ClipAttr(const KernelContext& ctx) {
   const float lo = ctx.node().GetFloat("min", std::numeric_limits<float>::lowest());
   const float hi = ctx.node().GetFloat("max", std::numeric_limits<float>::max());
   QC_ASSIGN_OR_RETURN(Tensor y, DispatchFloat(x->dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    return ClipTyped<T>(*x, static_cast<T>(lo), static_cast<T>(hi));
-  }));
+                        using T = typename decltype(tag)::type;
+                        return ClipTyped<T>(*x, static_cast<T>(lo), static_cast<T>(hi));
+                      }));
   return std::vector<Tensor>{std::move(y)};
 }
 
@@ -178,14 +178,15 @@ KernelResult ClipInputs(const KernelContext& ctx) {
       return Invalid("min/max must be scalars, got shape ", ShapeStr(b->dims()));
     }
   }
-  QC_ASSIGN_OR_RETURN(Tensor y, DispatchNumeric(x->dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    // An absent bound clips nothing, so float infinities pass through.
-    using L = std::numeric_limits<T>;
-    T lo = lo_t ? lo_t->data<T>()[0] : (L::has_infinity ? -L::infinity() : L::lowest());
-    T hi = hi_t ? hi_t->data<T>()[0] : (L::has_infinity ? L::infinity() : L::max());
-    return ClipTyped<T>(*x, lo, hi);
-  }));
+  QC_ASSIGN_OR_RETURN(
+      Tensor y, DispatchNumeric(x->dtype(), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        // An absent bound clips nothing, so float infinities pass through.
+        using L = std::numeric_limits<T>;
+        T lo = lo_t ? lo_t->data<T>()[0] : (L::has_infinity ? -L::infinity() : L::lowest());
+        T hi = hi_t ? hi_t->data<T>()[0] : (L::has_infinity ? L::infinity() : L::max());
+        return ClipTyped<T>(*x, lo, hi);
+      }));
   return std::vector<Tensor>{std::move(y)};
 }
 

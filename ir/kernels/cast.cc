@@ -35,9 +35,8 @@ D ConvertValue(S v) {
         d < 18446744073709551616.0) {
       return static_cast<D>(d);
     }
-    int64_t i = (d >= -9223372036854775808.0 && d < 9223372036854775808.0)
-                    ? static_cast<int64_t>(d)
-                    : INT64_MIN;
+    int64_t i = (d >= -9223372036854775808.0 && d < 9223372036854775808.0) ? static_cast<int64_t>(d)
+                                                                           : INT64_MIN;
     return static_cast<D>(i);
   } else {
     return static_cast<D>(v);

@@ -75,19 +75,19 @@ KernelResult Range(const KernelContext& ctx) {
       return Invalid("start, limit and delta must be scalars of one type");
     }
   }
-  QC_ASSIGN_OR_RETURN(Tensor y, DispatchNumeric(start->dtype(), [&](auto tag)
-                                                    -> absl::StatusOr<Tensor> {
-    using T = typename decltype(tag)::type;
-    const T s = start->data<T>()[0], l = limit->data<T>()[0], d = delta->data<T>()[0];
-    if (d == T(0)) return Invalid("delta must not be zero");
-    const double count =
-        std::ceil((static_cast<double>(l) - static_cast<double>(s)) / static_cast<double>(d));
-    const int64_t n = count > 0 ? static_cast<int64_t>(count) : 0;
-    Tensor out(start->dtype(), {n});
-    T* p = out.mutable_data<T>();
-    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(s + static_cast<T>(i) * d);
-    return out;
-  }));
+  QC_ASSIGN_OR_RETURN(
+      Tensor y, DispatchNumeric(start->dtype(), [&](auto tag) -> absl::StatusOr<Tensor> {
+        using T = typename decltype(tag)::type;
+        const T s = start->data<T>()[0], l = limit->data<T>()[0], d = delta->data<T>()[0];
+        if (d == T(0)) return Invalid("delta must not be zero");
+        const double count =
+            std::ceil((static_cast<double>(l) - static_cast<double>(s)) / static_cast<double>(d));
+        const int64_t n = count > 0 ? static_cast<int64_t>(count) : 0;
+        Tensor out(start->dtype(), {n});
+        T* p = out.mutable_data<T>();
+        for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(s + static_cast<T>(i) * d);
+        return out;
+      }));
   return std::vector<Tensor>{std::move(y)};
 }
 

@@ -41,9 +41,9 @@ void DepthwisePlane(const float* in, const float* wk, const Window& w, float* ou
   padded.assign(static_cast<size_t>(PD * PH * PW), 0.0f);
   for (int64_t d = 0; d < w.in[0]; ++d) {
     for (int64_t h = 0; h < w.in[1]; ++h) {
-      std::copy_n(in + (d * w.in[1] + h) * w.in[2], w.in[2],
-                  padded.data() + ((d + w.pad_begin[0]) * PH + h + w.pad_begin[1]) * PW +
-                      w.pad_begin[2]);
+      std::copy_n(
+          in + (d * w.in[1] + h) * w.in[2], w.in[2],
+          padded.data() + ((d + w.pad_begin[0]) * PH + h + w.pad_begin[1]) * PW + w.pad_begin[2]);
     }
   }
   const int64_t ntaps = w.kernel_size();
@@ -54,7 +54,8 @@ void DepthwisePlane(const float* in, const float* wk, const Window& w, float* ou
       for (int64_t kd = 0; kd < w.kernel[0]; ++kd) {
         for (int64_t kh = 0; kh < w.kernel[1]; ++kh) {
           const float* row = padded.data() + ((od * w.stride[0] + kd * w.dilation[0]) * PH +
-                                              oh * w.stride[1] + kh * w.dilation[1]) * PW;
+                                              oh * w.stride[1] + kh * w.dilation[1]) *
+                                                 PW;
           for (int64_t kw = 0; kw < w.kernel[2]; ++kw) taps[t++] = row + kw * w.dilation[2];
         }
       }
@@ -82,13 +83,16 @@ void RunConv(const ConvShape& s, const T* x, const T* wt, const T* bias, T* y) {
       if constexpr (std::is_same_v<T, float>) {
         if (s.cg == 1 && s.mg <= 2 && !pointwise) {
           // Depthwise (one input channel per group, small multiplier).
-          for (int64_t m = 0; m < s.mg; ++m) DepthwisePlane(xg, wg + m * ksize, w, yg + m * out_size);
+          for (int64_t m = 0; m < s.mg; ++m)
+            DepthwisePlane(xg, wg + m * ksize, w, yg + m * out_size);
         } else if (pointwise) {
           Sgemm(s.mg, out_size, kdim, wg, kdim, 1, xg, out_size, 1, yg, out_size);
         } else {
           // im2col a block of output columns at a time, sized so the block
           // (kdim x nb floats) stays in L2 while the GEMM reads it.
-          const int64_t nb = std::min(out_size, std::max<int64_t>(kSgemmNR, (kColBlockFloats / kdim) / kSgemmNR * kSgemmNR));
+          const int64_t nb =
+              std::min(out_size,
+                       std::max<int64_t>(kSgemmNR, (kColBlockFloats / kdim) / kSgemmNR * kSgemmNR));
           col.resize(static_cast<size_t>(PackedBSize(kdim, nb)));
           for (int64_t j0 = 0; j0 < out_size; j0 += nb) {
             const int64_t cols = std::min(nb, out_size - j0);

@@ -46,8 +46,10 @@ absl::StatusOr<Window> TransposeWindow(const Node& node, absl::Span<const int64_
   if (static_cast<int>(k.size()) != rank || static_cast<int>(s.size()) != rank ||
       static_cast<int>(d.size()) != rank || static_cast<int>(p.size()) != 2 * rank ||
       static_cast<int>(op.size()) != rank || (!os.empty() && static_cast<int>(os.size()) != rank)) {
-    return Invalid("kernel_shape, strides, dilations, pads, output_padding or output_shape "
-                   "do not match spatial rank ", rank);
+    return Invalid(
+        "kernel_shape, strides, dilations, pads, output_padding or output_shape "
+        "do not match spatial rank ",
+        rank);
   }
   if (k != std::vector<int64_t>(k_spatial.begin(), k_spatial.end())) {
     return Invalid("kernel_shape ", ShapeStr(k), " does not match W");
@@ -174,9 +176,8 @@ KernelResult ConvTranspose(const KernelContext& ctx) {
   Tensor y(x->dtype(), dims);
   DispatchFloat(x->dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    RunConvTranspose<T>(x->dims()[0], c, m, group, w, x->data<T>().data(),
-                        wt->data<T>().data(), b ? b->data<T>().data() : nullptr,
-                        y.mutable_data<T>());
+    RunConvTranspose<T>(x->dims()[0], c, m, group, w, x->data<T>().data(), wt->data<T>().data(),
+                        b ? b->data<T>().data() : nullptr, y.mutable_data<T>());
     return absl::OkStatus();
   }).IgnoreError();
   return std::vector<Tensor>{std::move(y)};

@@ -62,30 +62,53 @@ T IntMod(T a, T b) {
 }
 
 template <typename T>
-T FloatMax(T a, T b) { return (std::isnan(a) || a >= b) ? a : b; }
+T FloatMax(T a, T b) {
+  return (std::isnan(a) || a >= b) ? a : b;
+}
 template <typename T>
-T FloatMin(T a, T b) { return (std::isnan(a) || a <= b) ? a : b; }
+T FloatMin(T a, T b) {
+  return (std::isnan(a) || a <= b) ? a : b;
+}
 
 template <typename T>
 absl::Status ApplyArith(ArithOp op, const BroadcastPlan& plan, const T* a, const T* b, T* y) {
   if constexpr (std::is_floating_point_v<T>) {
     switch (op) {
-      case ArithOp::kAdd: BroadcastBinary(plan, a, b, y, [](T x, T z) { return x + z; }); break;
-      case ArithOp::kSub: BroadcastBinary(plan, a, b, y, [](T x, T z) { return x - z; }); break;
-      case ArithOp::kMul: BroadcastBinary(plan, a, b, y, [](T x, T z) { return x * z; }); break;
-      case ArithOp::kDiv: BroadcastBinary(plan, a, b, y, [](T x, T z) { return x / z; }); break;
-      case ArithOp::kMin: BroadcastBinary(plan, a, b, y, FloatMin<T>); break;
-      case ArithOp::kMax: BroadcastBinary(plan, a, b, y, FloatMax<T>); break;
+      case ArithOp::kAdd:
+        BroadcastBinary(plan, a, b, y, [](T x, T z) { return x + z; });
+        break;
+      case ArithOp::kSub:
+        BroadcastBinary(plan, a, b, y, [](T x, T z) { return x - z; });
+        break;
+      case ArithOp::kMul:
+        BroadcastBinary(plan, a, b, y, [](T x, T z) { return x * z; });
+        break;
+      case ArithOp::kDiv:
+        BroadcastBinary(plan, a, b, y, [](T x, T z) { return x / z; });
+        break;
+      case ArithOp::kMin:
+        BroadcastBinary(plan, a, b, y, FloatMin<T>);
+        break;
+      case ArithOp::kMax:
+        BroadcastBinary(plan, a, b, y, FloatMax<T>);
+        break;
       case ArithOp::kFMod:
         BroadcastBinary(plan, a, b, y, [](T x, T z) { return std::fmod(x, z); });
         break;
-      case ArithOp::kMod: return Invalid("fmod must be 1 for floating-point inputs");
+      case ArithOp::kMod:
+        return Invalid("fmod must be 1 for floating-point inputs");
     }
   } else {
     switch (op) {
-      case ArithOp::kAdd: BroadcastBinary(plan, a, b, y, WrapAdd<T>); break;
-      case ArithOp::kSub: BroadcastBinary(plan, a, b, y, WrapSub<T>); break;
-      case ArithOp::kMul: BroadcastBinary(plan, a, b, y, WrapMul<T>); break;
+      case ArithOp::kAdd:
+        BroadcastBinary(plan, a, b, y, WrapAdd<T>);
+        break;
+      case ArithOp::kSub:
+        BroadcastBinary(plan, a, b, y, WrapSub<T>);
+        break;
+      case ArithOp::kMul:
+        BroadcastBinary(plan, a, b, y, WrapMul<T>);
+        break;
       case ArithOp::kMin:
         BroadcastBinary(plan, a, b, y, [](T x, T z) { return x < z ? x : z; });
         break;
@@ -123,8 +146,8 @@ absl::StatusOr<Tensor> Arith(ArithOp op, const Tensor& a, const Tensor& b) {
   Tensor y(a.dtype(), dims);
   return DispatchNumeric(a.dtype(), [&](auto tag) -> absl::StatusOr<Tensor> {
     using T = typename decltype(tag)::type;
-    QC_RETURN_IF_ERROR(ApplyArith<T>(op, plan, a.data<T>().data(), b.data<T>().data(),
-                                     y.mutable_data<T>()));
+    QC_RETURN_IF_ERROR(
+        ApplyArith<T>(op, plan, a.data<T>().data(), b.data<T>().data(), y.mutable_data<T>()));
     return y;
   });
 }
@@ -186,11 +209,10 @@ KernelResult Pow(const KernelContext& ctx) {
     using TA = typename decltype(ta)::type;
     return DispatchNumeric(b->dtype(), [&](auto tb) {
       using TB = typename decltype(tb)::type;
-      BroadcastBinary(plan, a->data<TA>().data(), b->data<TB>().data(), y.mutable_data<TA>(),
-                      [](TA x, TB e) {
-                        return static_cast<TA>(
-                            std::pow(static_cast<double>(x), static_cast<double>(e)));
-                      });
+      BroadcastBinary(
+          plan, a->data<TA>().data(), b->data<TB>().data(), y.mutable_data<TA>(), [](TA x, TB e) {
+            return static_cast<TA>(std::pow(static_cast<double>(x), static_cast<double>(e)));
+          });
       return absl::OkStatus();
     });
   }));

@@ -110,7 +110,8 @@ TEST(Elementwise, PowAcceptsAnotherExponentType) {
 }
 
 TEST(Unary, RoundIsHalfToEven) {
-  auto y = NodeRunner("Round").Run1({F32({8}, {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 2.4f, 2.6f, -2.6f})});
+  auto y =
+      NodeRunner("Round").Run1({F32({8}, {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, 2.4f, 2.6f, -2.6f})});
   ASSERT_TRUE(y.ok());
   EXPECT_THAT(Values<float>(*y), ElementsAre(0, 2, 2, -0.0f, -2, 2, 3, -3));
 }
@@ -140,8 +141,8 @@ TEST(Activations, ReluLeakyPRelu) {
   EXPECT_THAT(Values<float>(*NodeRunner("LeakyRelu").Run1({F32({2}, {-1, 2})})),
               ElementsAre(-0.01f, 2));
   // PRelu slope [C,1,1] broadcasts over [N,C,H,W].
-  auto p = NodeRunner("PRelu", 2).Run1({F32({1, 2, 1, 2}, {-1, 1, -1, 1}),
-                                        F32({2, 1, 1}, {0.5f, 0.25f})});
+  auto p = NodeRunner("PRelu", 2)
+               .Run1({F32({1, 2, 1, 2}, {-1, 1, -1, 1}), F32({2, 1, 1}, {0.5f, 0.25f})});
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_THAT(Values<float>(*p), ElementsAre(-0.5f, 1, -0.25f, 1));
   // Slope must broadcast *to* X, not the other way round.

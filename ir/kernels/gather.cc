@@ -67,8 +67,8 @@ KernelResult GatherElements(const KernelContext& ctx) {
   const auto& od = indices->dims();
   for (int64_t d = 0; d < rank; ++d) {
     if (d != axis && od[d] > data->dims()[d]) {
-      return Invalid("indices shape ", ShapeStr(od), " exceeds data shape ",
-                     ShapeStr(data->dims()), " outside axis ", axis);
+      return Invalid("indices shape ", ShapeStr(od), " exceeds data shape ", ShapeStr(data->dims()),
+                     " outside axis ", axis);
     }
   }
   Tensor y(data->dtype(), od);

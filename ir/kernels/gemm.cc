@@ -106,8 +106,7 @@ KernelResult Gemm(const KernelContext& ctx) {
     T* py = y.mutable_data<T>();
     if constexpr (std::is_same_v<T, float>) {
       std::vector<float> scratch;
-      const float* packed =
-          PackedOperand(ctx, 1, k, n, pb, tb ? 1 : n, tb ? k : 1, scratch);
+      const float* packed = PackedOperand(ctx, 1, k, n, pb, tb ? 1 : n, tb ? k : 1, scratch);
       SgemmPackedB(m, n, k, pa, ta ? 1 : k, ta ? m : 1, packed, py, n);
     } else {
       Matmul<T>(m, n, k, pa, ta ? 1 : k, ta ? m : 1, pb, tb ? 1 : n, tb ? k : 1, py);

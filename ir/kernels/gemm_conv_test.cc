@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ir/kernels/cpu.h"
 #include "ir/kernels/sgemm.h"
 #include "ir/kernels/testing/node_runner.h"
 
@@ -16,25 +17,37 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Dims = std::vector<int64_t>;
 
+// Runs `body` with the SIMD kernels and again with the portable ones.
+template <typename F>
+void BothKernelSets(F body) {
+  body();
+  kernels::ForcePortableKernelsForTesting(true);
+  body();
+  kernels::ForcePortableKernelsForTesting(false);
+}
+
 TEST(Sgemm, MatchesTheDocumentedFmaChainBitForBit) {
-  const int64_t sizes[][3] = {{1, 1, 1}, {7, 19, 5}, {6, 16, 256}, {13, 33, 300}, {73, 1030, 9}};
-  for (const auto& s : sizes) {
-    const int64_t m = s[0], n = s[1], k = s[2];
-    std::vector<float> a = RandomFloats(m * k, 1), b = RandomFloats(k * n, 2);
-    std::vector<float> c(m * n, -1.0f);
-    // A transposed in memory to exercise the strided packing too.
-    std::vector<float> at(k * m);
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t p = 0; p < k; ++p) at[p * m + i] = a[i * k + p];
-    kernels::Sgemm(m, n, k, at.data(), 1, m, b.data(), n, 1, c.data(), n);
-    for (int64_t i = 0; i < m; ++i) {
-      for (int64_t j = 0; j < n; ++j) {
-        float acc = 0.0f;
-        for (int64_t p = 0; p < k; ++p) acc = std::fma(a[i * k + p], b[p * n + j], acc);
-        ASSERT_EQ(c[i * n + j], acc) << "m=" << m << " n=" << n << " k=" << k;
+  BothKernelSets([] {
+    const int64_t sizes[][3] = {{1, 1, 1},     {7, 19, 5},    {6, 16, 256}, {13, 33, 300},
+                                {73, 1030, 9}, {2, 100, 300}, {1, 1000, 64}};
+    for (const auto& s : sizes) {
+      const int64_t m = s[0], n = s[1], k = s[2];
+      std::vector<float> a = RandomFloats(m * k, 1), b = RandomFloats(k * n, 2);
+      std::vector<float> c(m * n, -1.0f);
+      // A transposed in memory to exercise the strided packing too.
+      std::vector<float> at(k * m);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t p = 0; p < k; ++p) at[p * m + i] = a[i * k + p];
+      kernels::Sgemm(m, n, k, at.data(), 1, m, b.data(), n, 1, c.data(), n);
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < n; ++j) {
+          float acc = 0.0f;
+          for (int64_t p = 0; p < k; ++p) acc = std::fma(a[i * k + p], b[p * n + j], acc);
+          ASSERT_EQ(c[i * n + j], acc) << "m=" << m << " n=" << n << " k=" << k;
+        }
       }
     }
-  }
+  });
 }
 
 TEST(Gemm, TransposesAlphaBetaAndBroadcastC) {
@@ -65,8 +78,8 @@ TEST(MatMul, VectorPromotionAndBatchBroadcast) {
   auto vm = NodeRunner("MatMul", 2).Run1({F32({2}, {1, 1}), m});
   EXPECT_EQ(vm->dims(), (Dims{3}));
   // [2,1,2,3] x [3,3,1] batches broadcast to [2,3].
-  auto bm = NodeRunner("MatMul", 2).Run1({F32({2, 1, 2, 3}, RandomFloats(12, 3)),
-                                          F32({3, 3, 1}, RandomFloats(9, 4))});
+  auto bm = NodeRunner("MatMul", 2)
+                .Run1({F32({2, 1, 2, 3}, RandomFloats(12, 3)), F32({3, 3, 1}, RandomFloats(9, 4))});
   ASSERT_TRUE(bm.ok()) << bm.status();
   EXPECT_EQ(bm->dims(), (Dims{2, 3, 2, 1}));
   auto ints = NodeRunner("MatMul", 2).Run1({I32({1, 2}, {2, 3}), I32({2, 1}, {4, 5})});
@@ -82,8 +95,8 @@ struct ConvCase {
 };
 
 std::vector<float> RefConv(const ConvCase& cc, const std::vector<float>& x,
-                           const std::vector<float>& w, const std::vector<float>& b,
-                           int64_t oh, int64_t ow) {
+                           const std::vector<float>& w, const std::vector<float>& b, int64_t oh,
+                           int64_t ow) {
   const int64_t cg = cc.c / cc.group, mg = cc.m / cc.group;
   std::vector<float> y(cc.n * cc.m * oh * ow);
   for (int64_t n = 0; n < cc.n; ++n)
@@ -107,32 +120,41 @@ std::vector<float> RefConv(const ConvCase& cc, const std::vector<float>& x,
 }
 
 TEST(Conv, MatchesReferenceAcrossGeometries) {
-  const ConvCase cases[] = {
-      {1, 3, 9, 9, 8, 3, 3, 1, {1, 1}, {1, 1}, {1, 1, 1, 1}},     // plain 3x3 pad 1
-      {2, 4, 7, 6, 6, 3, 2, 2, {2, 1}, {1, 2}, {0, 1, 2, 0}},     // groups, dilation, asym pads
-      {1, 8, 5, 5, 8, 3, 3, 8, {1, 1}, {1, 1}, {1, 1, 1, 1}},     // depthwise
-      {1, 4, 6, 6, 8, 3, 3, 4, {2, 2}, {1, 1}, {0, 0, 1, 1}},     // depthwise x2 multiplier
-      {1, 5, 4, 4, 7, 1, 1, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}},     // pointwise (no im2col)
-      {1, 16, 10, 10, 20, 3, 3, 1, {1, 1}, {1, 1}, {1, 1, 1, 1}}, // K = 144 > one panel row
-  };
-  for (const ConvCase& cc : cases) {
-    const int64_t cg = cc.c / cc.group;
-    std::vector<float> x = RandomFloats(cc.n * cc.c * cc.h * cc.w, 5);
-    std::vector<float> w = RandomFloats(cc.m * cg * cc.kh * cc.kw, 6);
-    std::vector<float> b = RandomFloats(cc.m, 7);
-    auto y = NodeRunner("Conv", 3)
-                 .Attr(Attribute::Int("group", cc.group))
-                 .Attr(Attribute::Ints("strides", cc.strides))
-                 .Attr(Attribute::Ints("dilations", cc.dilations))
-                 .Attr(Attribute::Ints("pads", cc.pads))
-                 .Run1({F32({cc.n, cc.c, cc.h, cc.w}, x), F32({cc.m, cg, cc.kh, cc.kw}, w),
-                        F32({cc.m}, b)});
-    ASSERT_TRUE(y.ok()) << y.status();
-    const int64_t oh = y->dims()[2], ow = y->dims()[3];
-    EXPECT_EQ(oh, (cc.h + cc.pads[0] + cc.pads[2] - (cc.kh - 1) * cc.dilations[0] - 1) / cc.strides[0] + 1);
-    EXPECT_EQ(ow, (cc.w + cc.pads[1] + cc.pads[3] - (cc.kw - 1) * cc.dilations[1] - 1) / cc.strides[1] + 1);
-    EXPECT_EQ(Values<float>(*y), RefConv(cc, x, w, b, oh, ow)) << "group " << cc.group;
-  }
+  BothKernelSets([] {
+    const ConvCase cases[] = {
+        {1, 3, 9, 9, 8, 3, 3, 1, {1, 1}, {1, 1}, {1, 1, 1, 1}},       // plain 3x3 pad 1
+        {2, 4, 7, 6, 6, 3, 2, 2, {2, 1}, {1, 2}, {0, 1, 2, 0}},       // groups, dilation, asym pads
+        {1, 8, 5, 5, 8, 3, 3, 8, {1, 1}, {1, 1}, {1, 1, 1, 1}},       // depthwise
+        {1, 4, 6, 6, 8, 3, 3, 4, {2, 2}, {1, 1}, {0, 0, 1, 1}},       // depthwise x2 multiplier
+        {1, 5, 4, 4, 7, 1, 1, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}},       // pointwise (no im2col)
+        {1, 16, 10, 10, 20, 3, 3, 1, {1, 1}, {1, 1}, {1, 1, 1, 1}},   // K = 144 > one panel row
+        {1, 3, 40, 37, 8, 3, 3, 1, {2, 1}, {1, 1}, {1, 1, 1, 1}},     // wide rows: run-copy im2col
+        {1, 24, 30, 30, 24, 5, 5, 24, {1, 2}, {1, 1}, {2, 2, 2, 2}},  // depthwise 5x5, strided rows
+        {1, 32, 20, 20, 16, 3, 3, 1, {1, 1}, {1, 1}, {1, 1, 1, 1}},   // K = 288 > one K block
+    };
+    for (const ConvCase& cc : cases) {
+      const int64_t cg = cc.c / cc.group;
+      std::vector<float> x = RandomFloats(cc.n * cc.c * cc.h * cc.w, 5);
+      std::vector<float> w = RandomFloats(cc.m * cg * cc.kh * cc.kw, 6);
+      std::vector<float> b = RandomFloats(cc.m, 7);
+      auto y = NodeRunner("Conv", 3)
+                   .Attr(Attribute::Int("group", cc.group))
+                   .Attr(Attribute::Ints("strides", cc.strides))
+                   .Attr(Attribute::Ints("dilations", cc.dilations))
+                   .Attr(Attribute::Ints("pads", cc.pads))
+                   .Run1({F32({cc.n, cc.c, cc.h, cc.w}, x), F32({cc.m, cg, cc.kh, cc.kw}, w),
+                          F32({cc.m}, b)});
+      ASSERT_TRUE(y.ok()) << y.status();
+      const int64_t oh = y->dims()[2], ow = y->dims()[3];
+      EXPECT_EQ(
+          oh,
+          (cc.h + cc.pads[0] + cc.pads[2] - (cc.kh - 1) * cc.dilations[0] - 1) / cc.strides[0] + 1);
+      EXPECT_EQ(
+          ow,
+          (cc.w + cc.pads[1] + cc.pads[3] - (cc.kw - 1) * cc.dilations[1] - 1) / cc.strides[1] + 1);
+      EXPECT_EQ(Values<float>(*y), RefConv(cc, x, w, b, oh, ow)) << "group " << cc.group;
+    }
+  });
 }
 
 TEST(Conv, OneDimensionalAndAutoPad) {
@@ -147,8 +169,10 @@ TEST(Conv, OneDimensionalAndAutoPad) {
   ASSERT_TRUE(up.ok()) << up.status();
   EXPECT_THAT(Values<float>(*up), ElementsAre(3, 9, 9));
   Tensor w2 = F32({1, 1, 2}, {1, 10});
-  auto lower = NodeRunner("Conv", 2).Attr(Attribute::String("auto_pad", "SAME_LOWER")).Run1({x, w2});
-  auto upper = NodeRunner("Conv", 2).Attr(Attribute::String("auto_pad", "SAME_UPPER")).Run1({x, w2});
+  auto lower =
+      NodeRunner("Conv", 2).Attr(Attribute::String("auto_pad", "SAME_LOWER")).Run1({x, w2});
+  auto upper =
+      NodeRunner("Conv", 2).Attr(Attribute::String("auto_pad", "SAME_UPPER")).Run1({x, w2});
   EXPECT_THAT(Values<float>(*lower), ElementsAre(10, 21, 32, 43, 54));
   EXPECT_THAT(Values<float>(*upper), ElementsAre(21, 32, 43, 54, 5));
   auto valid = NodeRunner("Conv", 2).Attr(Attribute::String("auto_pad", "VALID")).Run1({x, w});
@@ -156,10 +180,13 @@ TEST(Conv, OneDimensionalAndAutoPad) {
 }
 
 TEST(Conv, ShapeErrorsNameTheNode) {
-  auto y = NodeRunner("Conv", 2).Attr(Attribute::Int("group", 2)).Run1(
-      {F32({1, 3, 4, 4}, RandomFloats(48, 1)), F32({2, 1, 3, 3}, RandomFloats(18, 1))});
+  auto y =
+      NodeRunner("Conv", 2)
+          .Attr(Attribute::Int("group", 2))
+          .Run1({F32({1, 3, 4, 4}, RandomFloats(48, 1)), F32({2, 1, 3, 3}, RandomFloats(18, 1))});
   EXPECT_THAT(y.status().message(), HasSubstr("node 'n' (Conv): X [1,3,4,4] and W [2,1,3,3]"));
-  auto big = NodeRunner("Conv", 2).Run1({F32({1, 1, 2, 2}, {1, 2, 3, 4}), F32({1, 1, 3, 3}, RandomFloats(9, 1))});
+  auto big = NodeRunner("Conv", 2).Run1(
+      {F32({1, 1, 2, 2}, {1, 2, 3, 4}), F32({1, 1, 3, 3}, RandomFloats(9, 1))});
   EXPECT_THAT(big.status().message(), HasSubstr("exceeds padded input size"));
 }
 
@@ -188,7 +215,9 @@ TEST(ConvTranspose, GroupsAndBias) {
   // Two groups, one channel each, 1x1 kernels: per-channel scale + bias.
   Tensor x = F32({1, 2, 1, 2}, {1, 2, 3, 4});
   Tensor w = F32({2, 1, 1, 1}, {10, 100});
-  auto y = NodeRunner("ConvTranspose", 3).Attr(Attribute::Int("group", 2)).Run1({x, w, F32({2}, {1, 2})});
+  auto y = NodeRunner("ConvTranspose", 3)
+               .Attr(Attribute::Int("group", 2))
+               .Run1({x, w, F32({2}, {1, 2})});
   ASSERT_TRUE(y.ok()) << y.status();
   EXPECT_THAT(Values<float>(*y), ElementsAre(11, 21, 302, 402));
 }

@@ -39,7 +39,7 @@ inline uint16_t FloatToHalf(float f) {
   const uint32_t u = FloatBits(f);
   const uint16_t sign = static_cast<uint16_t>((u >> 16) & 0x8000);
   const uint32_t abs = u & 0x7fffffffu;
-  if (abs > 0x7f800000u) return sign | 0x7e00;  // NaN
+  if (abs > 0x7f800000u) return sign | 0x7e00;   // NaN
   if (abs >= 0x477ff000u) return sign | 0x7c00;  // rounds to >= 65520: inf
   if (abs < 0x38800000u) {
     // Subnormal or zero result: count units of 2^-24 (the scaling is exact)

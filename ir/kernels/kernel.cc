@@ -20,8 +20,7 @@ absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
 }
 
-absl::StatusOr<std::vector<int64_t>> NormalizeAxes(absl::Span<const int64_t> axes,
-                                                   int64_t rank) {
+absl::StatusOr<std::vector<int64_t>> NormalizeAxes(absl::Span<const int64_t> axes, int64_t rank) {
   std::vector<int64_t> out;
   out.reserve(axes.size());
   for (int64_t a : axes) {

@@ -112,8 +112,10 @@ struct TypeTag {
 template <typename F>
 auto DispatchFloat(DType dt, F&& f) -> decltype(f(TypeTag<float>{})) {
   switch (dt) {
-    case DType::kFloat32: return f(TypeTag<float>{});
-    case DType::kFloat64: return f(TypeTag<double>{});
+    case DType::kFloat32:
+      return f(TypeTag<float>{});
+    case DType::kFloat64:
+      return f(TypeTag<double>{});
     default:
       return Unsupported("element type ", DTypeName(dt), " is not supported");
   }
@@ -123,14 +125,22 @@ auto DispatchFloat(DType dt, F&& f) -> decltype(f(TypeTag<float>{})) {
 template <typename F>
 auto DispatchInt(DType dt, F&& f) -> decltype(f(TypeTag<float>{})) {
   switch (dt) {
-    case DType::kInt8: return f(TypeTag<int8_t>{});
-    case DType::kUInt8: return f(TypeTag<uint8_t>{});
-    case DType::kInt16: return f(TypeTag<int16_t>{});
-    case DType::kUInt16: return f(TypeTag<uint16_t>{});
-    case DType::kInt32: return f(TypeTag<int32_t>{});
-    case DType::kUInt32: return f(TypeTag<uint32_t>{});
-    case DType::kInt64: return f(TypeTag<int64_t>{});
-    case DType::kUInt64: return f(TypeTag<uint64_t>{});
+    case DType::kInt8:
+      return f(TypeTag<int8_t>{});
+    case DType::kUInt8:
+      return f(TypeTag<uint8_t>{});
+    case DType::kInt16:
+      return f(TypeTag<int16_t>{});
+    case DType::kUInt16:
+      return f(TypeTag<uint16_t>{});
+    case DType::kInt32:
+      return f(TypeTag<int32_t>{});
+    case DType::kUInt32:
+      return f(TypeTag<uint32_t>{});
+    case DType::kInt64:
+      return f(TypeTag<int64_t>{});
+    case DType::kUInt64:
+      return f(TypeTag<uint64_t>{});
     default:
       return Unsupported("element type ", DTypeName(dt), " is not supported");
   }
@@ -149,10 +159,14 @@ auto DispatchNumeric(DType dt, F&& f) -> decltype(f(TypeTag<float>{})) {
 template <typename F>
 auto DispatchBySize(DType dt, F&& f) -> decltype(f(TypeTag<uint8_t>{})) {
   switch (DTypeSize(dt)) {
-    case 1: return f(TypeTag<uint8_t>{});
-    case 2: return f(TypeTag<uint16_t>{});
-    case 4: return f(TypeTag<uint32_t>{});
-    case 8: return f(TypeTag<uint64_t>{});
+    case 1:
+      return f(TypeTag<uint8_t>{});
+    case 2:
+      return f(TypeTag<uint16_t>{});
+    case 4:
+      return f(TypeTag<uint32_t>{});
+    case 8:
+      return f(TypeTag<uint64_t>{});
     default:
       return Unsupported("element type ", DTypeName(dt), " is not supported");
   }

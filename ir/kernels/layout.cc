@@ -62,8 +62,7 @@ KernelResult Transpose(const KernelContext& ctx) {
   Tensor y(x->dtype(), out_dims);
   QC_RETURN_IF_ERROR(DispatchBySize(x->dtype(), [&](auto tag) {
     using U = typename decltype(tag)::type;
-    GatherStrided<U>(reinterpret_cast<const U*>(x->raw()), y.mutable_data<U>(), out_dims,
-                     strides);
+    GatherStrided<U>(reinterpret_cast<const U*>(x->raw()), y.mutable_data<U>(), out_dims, strides);
     return absl::OkStatus();
   }));
   return std::vector<Tensor>{std::move(y)};
@@ -85,8 +84,7 @@ KernelResult Expand(const KernelContext& ctx) {
   Tensor y(x->dtype(), out_dims);
   QC_RETURN_IF_ERROR(DispatchBySize(x->dtype(), [&](auto tag) {
     using U = typename decltype(tag)::type;
-    GatherStrided<U>(reinterpret_cast<const U*>(x->raw()), y.mutable_data<U>(), out_dims,
-                     strides);
+    GatherStrided<U>(reinterpret_cast<const U*>(x->raw()), y.mutable_data<U>(), out_dims, strides);
     return absl::OkStatus();
   }));
   return std::vector<Tensor>{std::move(y)};

@@ -18,11 +18,21 @@ enum class CmpOp { kEq, kLt, kLe, kGt, kGe };
 template <typename T>
 void Compare(CmpOp op, const BroadcastPlan& plan, const T* a, const T* b, bool* y) {
   switch (op) {
-    case CmpOp::kEq: BroadcastBinary(plan, a, b, y, [](T x, T z) { return x == z; }); break;
-    case CmpOp::kLt: BroadcastBinary(plan, a, b, y, [](T x, T z) { return x < z; }); break;
-    case CmpOp::kLe: BroadcastBinary(plan, a, b, y, [](T x, T z) { return x <= z; }); break;
-    case CmpOp::kGt: BroadcastBinary(plan, a, b, y, [](T x, T z) { return x > z; }); break;
-    case CmpOp::kGe: BroadcastBinary(plan, a, b, y, [](T x, T z) { return x >= z; }); break;
+    case CmpOp::kEq:
+      BroadcastBinary(plan, a, b, y, [](T x, T z) { return x == z; });
+      break;
+    case CmpOp::kLt:
+      BroadcastBinary(plan, a, b, y, [](T x, T z) { return x < z; });
+      break;
+    case CmpOp::kLe:
+      BroadcastBinary(plan, a, b, y, [](T x, T z) { return x <= z; });
+      break;
+    case CmpOp::kGt:
+      BroadcastBinary(plan, a, b, y, [](T x, T z) { return x > z; });
+      break;
+    case CmpOp::kGe:
+      BroadcastBinary(plan, a, b, y, [](T x, T z) { return x >= z; });
+      break;
   }
 }
 
@@ -37,8 +47,7 @@ KernelResult CompareKernel(const KernelContext& ctx, CmpOp op) {
   BroadcastPlan plan(dims, {a->dims(), b->dims()});
   Tensor y(DType::kBool, dims);
   if (a->dtype() == DType::kBool && op == CmpOp::kEq) {
-    Compare<bool>(op, plan, a->data<bool>().data(), b->data<bool>().data(),
-                  y.mutable_data<bool>());
+    Compare<bool>(op, plan, a->data<bool>().data(), b->data<bool>().data(), y.mutable_data<bool>());
   } else {
     QC_RETURN_IF_ERROR(DispatchNumeric(a->dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
@@ -65,9 +74,15 @@ KernelResult LogicKernel(const KernelContext& ctx, LogicOp op) {
   const bool* pb = b->data<bool>().data();
   bool* py = y.mutable_data<bool>();
   switch (op) {
-    case LogicOp::kAnd: BroadcastBinary(plan, pa, pb, py, [](bool x, bool z) { return x && z; }); break;
-    case LogicOp::kOr: BroadcastBinary(plan, pa, pb, py, [](bool x, bool z) { return x || z; }); break;
-    case LogicOp::kXor: BroadcastBinary(plan, pa, pb, py, [](bool x, bool z) { return x != z; }); break;
+    case LogicOp::kAnd:
+      BroadcastBinary(plan, pa, pb, py, [](bool x, bool z) { return x && z; });
+      break;
+    case LogicOp::kOr:
+      BroadcastBinary(plan, pa, pb, py, [](bool x, bool z) { return x || z; });
+      break;
+    case LogicOp::kXor:
+      BroadcastBinary(plan, pa, pb, py, [](bool x, bool z) { return x != z; });
+      break;
   }
   return std::vector<Tensor>{std::move(y)};
 }
@@ -104,8 +119,8 @@ KernelResult Where(const KernelContext& ctx) {
   const int64_t sc = plan.inner_stride(0), sx = plan.inner_stride(1), sy = plan.inner_stride(2);
   plan.ForEachRow([&](const int64_t* off, int64_t o, int64_t n) {
     for (int64_t i = 0; i < n; ++i) {
-      const char* src = pc[off[0] + i * sc] ? px + (off[1] + i * sx) * es
-                                            : py + (off[2] + i * sy) * es;
+      const char* src =
+          pc[off[0] + i * sc] ? px + (off[1] + i * sx) * es : py + (off[2] + i * sy) * es;
       std::memcpy(po + (o + i) * es, src, es);
     }
   });

@@ -77,13 +77,12 @@ KernelResult BatchNormalization(const KernelContext& ctx) {
   static const char* kNames[] = {"X", "scale", "B", "mean", "var"};
   for (int i = 1; i < 5; ++i) {
     if (in[i]->dtype() != x.dtype() || in[i]->num_elements() != c) {
-      return Invalid(kNames[i], " (", DTypeName(in[i]->dtype()), " ",
-                     ShapeStr(in[i]->dims()), ") must be a ", DTypeName(x.dtype()),
-                     " vector of ", c, " channels");
+      return Invalid(kNames[i], " (", DTypeName(in[i]->dtype()), " ", ShapeStr(in[i]->dims()),
+                     ") must be a ", DTypeName(x.dtype()), " vector of ", c, " channels");
     }
   }
-  const bool training = ctx.opset() >= 14 ? ctx.node().GetInt("training_mode", 0) != 0
-                                          : ctx.num_outputs() > 1;
+  const bool training =
+      ctx.opset() >= 14 ? ctx.node().GetInt("training_mode", 0) != 0 : ctx.num_outputs() > 1;
   const float eps = ctx.node().GetFloat("epsilon", 1e-5f);
   const float momentum = ctx.node().GetFloat("momentum", 0.9f);
   std::vector<Tensor> outs;
@@ -101,8 +100,8 @@ KernelResult BatchNormalization(const KernelContext& ctx) {
     }
     std::vector<T> bmean, bvar;
     BatchStats<T>(x.data<T>().data(), n, c, size, bmean, bvar);
-    Normalize<T>(x.data<T>().data(), scale, bias, bmean.data(), bvar.data(),
-                 static_cast<T>(eps), n, c, size, y);
+    Normalize<T>(x.data<T>().data(), scale, bias, bmean.data(), bvar.data(), static_cast<T>(eps), n,
+                 c, size, y);
     const T mom = static_cast<T>(momentum);
     std::vector<T> rmean(c), rvar(c);
     for (int64_t ch = 0; ch < c; ++ch) {

@@ -66,8 +66,8 @@ KernelResult Pad(const KernelContext& ctx) {
   std::string value(es, '\0');
   if (ctx.opset() < 11) {
     pads = ctx.node().GetInts("pads");
-    QC_ASSIGN_OR_RETURN(Tensor v, CastTensor(Tensor::Scalar<float>(ctx.node().GetFloat("value", 0)),
-                                             x->dtype()));
+    QC_ASSIGN_OR_RETURN(
+        Tensor v, CastTensor(Tensor::Scalar<float>(ctx.node().GetFloat("value", 0)), x->dtype()));
     std::memcpy(value.data(), v.raw(), es);
   } else {
     QC_ASSIGN_OR_RETURN(const Tensor* p, RequireInput(ctx, 1));

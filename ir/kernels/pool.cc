@@ -55,8 +55,8 @@ void ForEachWindow(const Window& w, F f) {
         for (int d = 0; d < 3; ++d) {
           const int64_t start = pos[d] * w.stride[d] - w.pad_begin[d];
           const int64_t end = start + (w.kernel[d] - 1) * w.dilation[d] + 1;
-          padded *= (std::min(end, w.in[d] + w.pad_end[d]) - start + w.dilation[d] - 1) /
-                    w.dilation[d];
+          padded *=
+              (std::min(end, w.in[d] + w.pad_end[d]) - start + w.dilation[d] - 1) / w.dilation[d];
           // First and one-past-last tap indices inside the input.
           lo[d] = start >= 0 ? 0 : (-start + w.dilation[d] - 1) / w.dilation[d];
           hi[d] = std::min(w.kernel[d], (w.in[d] - start + w.dilation[d] - 1) / w.dilation[d]);

@@ -84,13 +84,16 @@ TEST(Reduce, ReduceSumAxesAttributeThenInput) {
   ASSERT_TRUE(v11.ok());
   EXPECT_EQ(v11->dims(), (Dims{2, 1}));
   EXPECT_THAT(Values<float>(*v11), ElementsAre(3, 12));
-  auto v13 = NodeRunner("ReduceSum", 2).Attr(Attribute::Int("keepdims", 0)).Run1({x, Ints({-2})}, 13);
+  auto v13 =
+      NodeRunner("ReduceSum", 2).Attr(Attribute::Int("keepdims", 0)).Run1({x, Ints({-2})}, 13);
   ASSERT_TRUE(v13.ok());
   EXPECT_EQ(v13->dims(), (Dims{3}));
   EXPECT_THAT(Values<float>(*v13), ElementsAre(3, 5, 7));
   auto all = NodeRunner("ReduceSum").Run1({x}, 13);
   EXPECT_EQ(all->dims(), (Dims{1, 1}));
-  auto noop = NodeRunner("ReduceSum", 2).Attr(Attribute::Int("noop_with_empty_axes", 1)).Run1({x, Ints({})}, 13);
+  auto noop = NodeRunner("ReduceSum", 2)
+                  .Attr(Attribute::Int("noop_with_empty_axes", 1))
+                  .Run1({x, Ints({})}, 13);
   EXPECT_EQ(*noop, x);
 }
 
@@ -114,9 +117,11 @@ TEST(BatchNorm, InferenceFormula) {
                .Run1({x, F32({2}, {2, 1}), F32({2}, {0, 10}), F32({2}, {1, 3}), F32({2}, {4, 1})});
   ASSERT_TRUE(y.ok()) << y.status();
   EXPECT_THAT(Values<float>(*y), ElementsAre(0, 1, 10, 11));
-  auto bad = NodeRunner("BatchNormalization", 5)
-                 .Run1({x, F32({3}, {1, 1, 1}), F32({2}, {0, 0}), F32({2}, {0, 0}), F32({2}, {1, 1})});
-  EXPECT_THAT(bad.status().message(), HasSubstr("scale (f32 [3]) must be a f32 vector of 2 channels"));
+  auto bad =
+      NodeRunner("BatchNormalization", 5)
+          .Run1({x, F32({3}, {1, 1, 1}), F32({2}, {0, 0}), F32({2}, {0, 0}), F32({2}, {1, 1})});
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("scale (f32 [3]) must be a f32 vector of 2 channels"));
 }
 
 TEST(BatchNorm, TrainingModeUpdatesRunningStats) {
@@ -128,8 +133,8 @@ TEST(BatchNorm, TrainingModeUpdatesRunningStats) {
                .Run({x, F32({1}, {1}), F32({1}, {0}), F32({1}, {0}), F32({1}, {1})}, 15);
   ASSERT_TRUE(y.ok()) << y.status();
   EXPECT_THAT(Values<float>((*y)[0]), ElementsAre(-1, 1));
-  EXPECT_THAT(Values<float>((*y)[1]), ElementsAre(1));    // 0 * .5 + 2 * .5
-  EXPECT_THAT(Values<float>((*y)[2]), ElementsAre(1));    // 1 * .5 + 1 * .5
+  EXPECT_THAT(Values<float>((*y)[1]), ElementsAre(1));  // 0 * .5 + 2 * .5
+  EXPECT_THAT(Values<float>((*y)[2]), ElementsAre(1));  // 1 * .5 + 1 * .5
 }
 
 }  // namespace

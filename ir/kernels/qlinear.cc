@@ -43,7 +43,8 @@ absl::StatusOr<std::vector<int32_t>> Widen(const Tensor& x, const Tensor* zp, in
     if (nz != 1 && nz != groups) {
       return Invalid(what, " zero point has ", nz, " elements; expected 1 or ", groups);
     }
-    for (int64_t g = 0; g < groups; ++g) z[g] = static_cast<int32_t>(zp->GetAsDouble(nz == 1 ? 0 : g));
+    for (int64_t g = 0; g < groups; ++g)
+      z[g] = static_cast<int32_t>(zp->GetAsDouble(nz == 1 ? 0 : g));
   }
   auto fill = [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -245,8 +246,7 @@ KernelResult QLinearConv(const KernelContext& ctx) {
   }
   const Tensor* bias = ctx.input(8);
   QC_ASSIGN_OR_RETURN(ConvShape s, MakeConvShape(ctx.node(), *in[0], *in[3], bias));
-  QC_ASSIGN_OR_RETURN(std::vector<int32_t> acc,
-                      RunIntConv(s, *in[0], in[2], *in[3], in[5], bias));
+  QC_ASSIGN_OR_RETURN(std::vector<int32_t> acc, RunIntConv(s, *in[0], in[2], *in[3], in[5], bias));
   QC_ASSIGN_OR_RETURN(std::vector<float> sx, Scales(*in[1], 1, "x_scale"));
   QC_ASSIGN_OR_RETURN(std::vector<float> sw, Scales(*in[4], s.m, "w_scale"));
   QC_ASSIGN_OR_RETURN(std::vector<float> sy, Scales(*in[6], 1, "y_scale"));

@@ -31,8 +31,8 @@ absl::StatusOr<QuantAxis> ResolveAxis(const KernelContext& ctx, const Tensor& x,
                                       const Tensor& scale, const Tensor* zp) {
   QuantAxis q;
   if (zp != nullptr && zp->dims() != scale.dims()) {
-    return Invalid("scale ", ShapeStr(scale.dims()), " and zero point ",
-                   ShapeStr(zp->dims()), " must have the same shape");
+    return Invalid("scale ", ShapeStr(scale.dims()), " and zero point ", ShapeStr(zp->dims()),
+                   " must have the same shape");
   }
   if (scale.num_elements() == 1 && scale.rank() <= 1) return q;
   if (ctx.opset() < 13 || scale.rank() != 1) {
@@ -50,8 +50,7 @@ absl::StatusOr<QuantAxis> ResolveAxis(const KernelContext& ctx, const Tensor& x,
 }
 
 template <typename X, typename Q>
-void Quantize(const X* x, int64_t n, const float* scale, const Q* zp, const QuantAxis& q,
-              Q* y) {
+void Quantize(const X* x, int64_t n, const float* scale, const Q* zp, const QuantAxis& q, Q* y) {
   constexpr float lo = static_cast<float>(std::numeric_limits<Q>::min());
   constexpr float hi = static_cast<float>(std::numeric_limits<Q>::max());
   for (int64_t i = 0; i < n; ++i) {
@@ -121,9 +120,15 @@ KernelResult DequantizeLinear(const KernelContext& ctx) {
                   zp ? zp->data<Q>().data() : nullptr, q, y.mutable_data<float>());
   };
   switch (x->dtype()) {
-    case DType::kUInt8: run(TypeTag<uint8_t>{}); break;
-    case DType::kInt8: run(TypeTag<int8_t>{}); break;
-    case DType::kInt32: run(TypeTag<int32_t>{}); break;
+    case DType::kUInt8:
+      run(TypeTag<uint8_t>{});
+      break;
+    case DType::kInt8:
+      run(TypeTag<int8_t>{});
+      break;
+    case DType::kInt32:
+      run(TypeTag<int32_t>{});
+      break;
     default:
       return Unsupported("dequantizing ", DTypeName(x->dtype()),
                          " input (int8, uint8 and int32 are supported)");

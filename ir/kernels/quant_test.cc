@@ -38,17 +38,21 @@ TEST(Quantize, PerAxisFromOpset13) {
   auto y = NodeRunner("QuantizeLinear", 3).Attr(Attribute::Int("axis", 0)).Run1({x, scale, zp}, 13);
   ASSERT_TRUE(y.ok()) << y.status();
   EXPECT_THAT(Values<int8_t>(*y), ElementsAre(1, 1, 3, 3));
-  auto last = NodeRunner("QuantizeLinear", 3).Attr(Attribute::Int("axis", -1)).Run1({x, scale, zp}, 13);
+  auto last =
+      NodeRunner("QuantizeLinear", 3).Attr(Attribute::Int("axis", -1)).Run1({x, scale, zp}, 13);
   EXPECT_THAT(Values<int8_t>(*last), ElementsAre(1, 3, 1, 3));
   // Opset 10 has no per-axis form.
   auto v10 = NodeRunner("QuantizeLinear", 3).Run1({x, scale, zp}, 10);
-  EXPECT_THAT(v10.status().message(), HasSubstr("node 'n' (QuantizeLinear): scale must be a scalar"));
-  auto mismatch = NodeRunner("QuantizeLinear", 3).Run1({F32({2, 3}, {0, 0, 0, 0, 0, 0}), scale, zp}, 13);
+  EXPECT_THAT(v10.status().message(),
+              HasSubstr("node 'n' (QuantizeLinear): scale must be a scalar"));
+  auto mismatch =
+      NodeRunner("QuantizeLinear", 3).Run1({F32({2, 3}, {0, 0, 0, 0, 0, 0}), scale, zp}, 13);
   EXPECT_THAT(mismatch.status().message(), HasSubstr("scale has 2 elements but axis 1"));
 }
 
 TEST(Dequantize, PerTensorPerAxisAndInt32) {
-  auto y = NodeRunner("DequantizeLinear", 3).Run1({U8({3}, {0, 128, 255}), F32({}, {0.5f}), U8({}, {128})});
+  auto y = NodeRunner("DequantizeLinear", 3)
+               .Run1({U8({3}, {0, 128, 255}), F32({}, {0.5f}), U8({}, {128})});
   EXPECT_THAT(Values<float>(*y), ElementsAre(-64, 0, 63.5f));
   auto bias = NodeRunner("DequantizeLinear", 2)
                   .Attr(Attribute::Int("axis", 0))
@@ -58,8 +62,8 @@ TEST(Dequantize, PerTensorPerAxisAndInt32) {
 }
 
 TEST(Integer, MatMulIntegerWithZeroPoints) {
-  auto y = NodeRunner("MatMulInteger", 4).Run1(
-      {U8({2, 2}, {11, 12, 13, 14}), U8({2, 1}, {3, 4}), U8({}, {10}), U8({}, {2})});
+  auto y = NodeRunner("MatMulInteger", 4)
+               .Run1({U8({2, 2}, {11, 12, 13, 14}), U8({2, 1}, {3, 4}), U8({}, {10}), U8({}, {2})});
   ASSERT_TRUE(y.ok()) << y.status();
   EXPECT_EQ(y->dtype(), DType::kInt32);
   EXPECT_THAT(Values<int32_t>(*y), ElementsAre(1 * 1 + 2 * 2, 3 * 1 + 4 * 2));
@@ -67,10 +71,11 @@ TEST(Integer, MatMulIntegerWithZeroPoints) {
 
 TEST(Integer, QLinearMatMulSpecExample) {
   // The example from the ONNX operator documentation.
-  auto y = NodeRunner("QLinearMatMul", 8).Run1(
-      {U8({2, 4}, {208, 236, 0, 238, 3, 214, 255, 29}), F32({}, {0.0066f}), U8({}, {113}),
-       U8({4, 3}, {152, 51, 244, 60, 26, 255, 0, 127, 246, 127, 254, 247}), F32({}, {0.00705f}),
-       U8({}, {114}), F32({}, {0.0107f}), U8({}, {118})});
+  auto y =
+      NodeRunner("QLinearMatMul", 8)
+          .Run1({U8({2, 4}, {208, 236, 0, 238, 3, 214, 255, 29}), F32({}, {0.0066f}), U8({}, {113}),
+                 U8({4, 3}, {152, 51, 244, 60, 26, 255, 0, 127, 246, 127, 254, 247}),
+                 F32({}, {0.00705f}), U8({}, {114}), F32({}, {0.0107f}), U8({}, {118})});
   ASSERT_TRUE(y.ok()) << y.status();
   EXPECT_THAT(Values<uint8_t>(*y), ElementsAre(168, 115, 255, 1, 66, 151));
 }
@@ -87,9 +92,10 @@ TEST(Integer, ConvIntegerPadsWithTheZeroPoint) {
 
 TEST(Integer, QLinearConvPerChannelWithBias) {
   // Two output channels with weight scales 1 and 2; x_scale 1, y_scale 2.
-  auto y = NodeRunner("QLinearConv", 9).Run1(
-      {I8({1, 1, 1, 2}, {3, -3}), F32({}, {1}), I8({}, {0}), I8({2, 1, 1, 1}, {2, 2}),
-       F32({2}, {1, 2}), I8({2}, {0, 0}), F32({}, {2}), I8({}, {1}), I32({2}, {1, -1})});
+  auto y =
+      NodeRunner("QLinearConv", 9)
+          .Run1({I8({1, 1, 1, 2}, {3, -3}), F32({}, {1}), I8({}, {0}), I8({2, 1, 1, 1}, {2, 2}),
+                 F32({2}, {1, 2}), I8({2}, {0, 0}), F32({}, {2}), I8({}, {1}), I32({2}, {1, -1})});
   ASSERT_TRUE(y.ok()) << y.status();
   // ch0: (6 + 1) * 1/2 = 3.5 -> 4, (-6 + 1)/2 = -2.5 -> -2; + 1
   // ch1: (6 - 1) * 2/2 = 5, (-6 - 1) = -7; + 1

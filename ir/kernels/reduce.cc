@@ -25,10 +25,10 @@ enum class Red { kSum, kMean, kMax, kMin, kProd, kL1, kL2, kSumSquare, kLogSum, 
 
 // Output offset for every input element: reduced dims get stride 0.
 struct ReducePlan {
-  std::vector<int64_t> out_dims;   // with keepdims applied
-  std::vector<int64_t> out_strides; // per input dim (0 on reduced dims)
+  std::vector<int64_t> out_dims;     // with keepdims applied
+  std::vector<int64_t> out_strides;  // per input dim (0 on reduced dims)
   int64_t out_size = 1;
-  int64_t group = 1;               // input elements per output element
+  int64_t group = 1;  // input elements per output element
 };
 
 ReducePlan MakePlan(const std::vector<int64_t>& dims, const std::vector<bool>& reduced,
@@ -97,10 +97,20 @@ void ReduceTyped(Red op, const Tensor& x, const ReducePlan& p, Tensor& y) {
   Walk(x.dims(), p, [&](int64_t i, int64_t o) {
     const T v = in[i];
     switch (op) {
-      case Red::kSum: case Red::kMean: case Red::kLogSum: out[o] += v; break;
-      case Red::kMax: out[o] = v > out[o] ? v : out[o]; break;
-      case Red::kMin: out[o] = v < out[o] ? v : out[o]; break;
-      case Red::kProd: out[o] *= v; break;
+      case Red::kSum:
+      case Red::kMean:
+      case Red::kLogSum:
+        out[o] += v;
+        break;
+      case Red::kMax:
+        out[o] = v > out[o] ? v : out[o];
+        break;
+      case Red::kMin:
+        out[o] = v < out[o] ? v : out[o];
+        break;
+      case Red::kProd:
+        out[o] *= v;
+        break;
       case Red::kL1:
         if constexpr (std::is_signed_v<T>) {
           out[o] += static_cast<T>(v < 0 ? -v : v);
@@ -108,7 +118,10 @@ void ReduceTyped(Red op, const Tensor& x, const ReducePlan& p, Tensor& y) {
           out[o] += v;
         }
         break;
-      case Red::kL2: case Red::kSumSquare: out[o] += v * v; break;
+      case Red::kL2:
+      case Red::kSumSquare:
+        out[o] += v * v;
+        break;
       case Red::kLogSumExp:
         out[o] += static_cast<T>(std::exp(static_cast<double>(v - shift[o])));
         break;
@@ -116,13 +129,20 @@ void ReduceTyped(Red op, const Tensor& x, const ReducePlan& p, Tensor& y) {
   });
   for (int64_t o = 0; o < p.out_size; ++o) {
     switch (op) {
-      case Red::kMean: out[o] = static_cast<T>(out[o] / static_cast<T>(p.group)); break;
-      case Red::kL2: out[o] = static_cast<T>(std::sqrt(static_cast<double>(out[o]))); break;
-      case Red::kLogSum: out[o] = static_cast<T>(std::log(static_cast<double>(out[o]))); break;
+      case Red::kMean:
+        out[o] = static_cast<T>(out[o] / static_cast<T>(p.group));
+        break;
+      case Red::kL2:
+        out[o] = static_cast<T>(std::sqrt(static_cast<double>(out[o])));
+        break;
+      case Red::kLogSum:
+        out[o] = static_cast<T>(std::log(static_cast<double>(out[o])));
+        break;
       case Red::kLogSumExp:
         out[o] = static_cast<T>(std::log(static_cast<double>(out[o])) + shift[o]);
         break;
-      default: break;
+      default:
+        break;
     }
   }
 }

@@ -9,8 +9,8 @@ namespace quantc {
 namespace kernels {
 namespace {
 
-constexpr bool kHalf = true;   // widen float16/bfloat16 to float32
-constexpr bool kExact = false; // dtype-agnostic or no 16-bit float support
+constexpr bool kHalf = true;    // widen float16/bfloat16 to float32
+constexpr bool kExact = false;  // dtype-agnostic or no 16-bit float support
 
 // Sorted by op type, then min_opset (a unit test checks this). min_opset is
 // the first opset whose form the kernel implements; opsets below 7 are not

@@ -9,14 +9,16 @@
 #include <immintrin.h>
 #endif
 
+#include "ir/kernels/cpu.h"
+
 namespace quantc {
 namespace kernels {
 namespace {
 
-constexpr int64_t kMR = 6;        // rows of the register tile
-constexpr int64_t kNR = kSgemmNR; // columns of the register tile (2 AVX vectors)
-constexpr int64_t kKC = 256;      // K block: a B panel slice (16 KiB) stays in L1
-constexpr int64_t kMC = 72;       // M block: packed A (72 KiB) stays in L2
+constexpr int64_t kMR = 6;          // rows of the register tile
+constexpr int64_t kNR = kSgemmNR;   // columns of the register tile (2 AVX vectors)
+constexpr int64_t kKC = 256;        // K block: a B panel slice (16 KiB) stays in L1
+constexpr int64_t kMC = 72;         // M block: packed A (72 KiB) stays in L2
 constexpr int64_t kGemvPanels = 4;  // the 1-row kernel covers 4 panels (64 columns)
 
 // Packs rows [i0, i0+mc) x cols [p0, p0+kc) of A into MR-row panels:
@@ -169,18 +171,13 @@ struct Kernels {
   void (*row)(int64_t, const float*, int64_t, const float*, int64_t, int64_t, float*, bool);
 };
 
-Kernels SelectKernels() {
-#if defined(__x86_64__)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    return {TileAvx2, RowAvx2};
-  }
-#endif
-  return {TilePortable, RowPortable};
-}
-
 const Kernels& K() {
-  static const Kernels k = SelectKernels();
-  return k;
+#if defined(__x86_64__)
+  static const Kernels avx2 = {TileAvx2, RowAvx2};
+  if (UseAvx2()) return avx2;
+#endif
+  static const Kernels portable = {TilePortable, RowPortable};
+  return portable;
 }
 
 // Matrix-vector rows (m small): each row of A against all panels, four
@@ -196,8 +193,7 @@ void GemvRows(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int
       const int64_t cols = std::min(np * kNR, n - q * kNR);
       float* dst = c + i * ldc + q * kNR;
       const bool direct = cols == np * kNR;
-      K().row(k, a + i * a_rs, a_cs, packed_b + q * stride, stride, np, direct ? dst : buf,
-              false);
+      K().row(k, a + i * a_rs, a_cs, packed_b + q * stride, stride, np, direct ? dst : buf, false);
       if (!direct) std::memcpy(dst, buf, cols * sizeof(float));
     }
   }
@@ -224,8 +220,6 @@ void PackB(int64_t k, int64_t n, const float* b, int64_t b_rs, int64_t b_cs, flo
     }
   }
 }
-
-bool SgemmUsesAvx2() { return K().tile != TilePortable; }
 
 void SgemmPackedB(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,
                   const float* packed_b, float* c, int64_t ldc) {
@@ -263,10 +257,12 @@ void SgemmPackedB(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs,
           }
           // Edge tile: run on a full-size buffer, copy the valid part.
           if (accumulate) {
-            for (int64_t i = 0; i < rows; ++i) std::memcpy(tile + i * kNR, ct + i * ldc, cols * sizeof(float));
+            for (int64_t i = 0; i < rows; ++i)
+              std::memcpy(tile + i * kNR, ct + i * ldc, cols * sizeof(float));
           }
           K().tile(kc, ap, bp, tile, kNR, accumulate);
-          for (int64_t i = 0; i < rows; ++i) std::memcpy(ct + i * ldc, tile + i * kNR, cols * sizeof(float));
+          for (int64_t i = 0; i < rows; ++i)
+            std::memcpy(ct + i * ldc, tile + i * kNR, cols * sizeof(float));
         }
       }
     }

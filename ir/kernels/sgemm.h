@@ -50,9 +50,6 @@ void SgemmPackedB(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs,
 void Dgemm(int64_t m, int64_t n, int64_t k, const double* a, int64_t a_rs, int64_t a_cs,
            const double* b, int64_t b_rs, int64_t b_cs, double* c, int64_t ldc);
 
-/// Whether the AVX2/FMA kernels are in use (for benchmarks/tests).
-bool SgemmUsesAvx2();
-
 }  // namespace kernels
 }  // namespace quantc
 

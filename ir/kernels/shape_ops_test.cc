@@ -138,14 +138,15 @@ TEST(DataMovement, SliceAttributesThenInputs) {
   ASSERT_TRUE(v9.ok()) << v9.status();
   EXPECT_EQ(v9->dims(), (Dims{3, 3}));
   // Negative step walks backwards; starts/ends clamp.
-  auto v13 = NodeRunner("Slice", 5).Run1({x, Ints({-1, 100}), Ints({-100, 0}), Ints({0, 1}),
-                                         Ints({-2, -1})}, 13);
+  auto v13 = NodeRunner("Slice", 5)
+                 .Run1({x, Ints({-1, 100}), Ints({-100, 0}), Ints({0, 1}), Ints({-2, -1})}, 13);
   ASSERT_TRUE(v13.ok()) << v13.status();
   EXPECT_EQ(v13->dims(), (Dims{2, 3}));
   EXPECT_THAT(Values<float>(*v13), ElementsAre(11, 10, 9, 3, 2, 1));
   auto empty = NodeRunner("Slice", 3).Run1({x, Ints({2}), Ints({1})}, 13);
   EXPECT_EQ(empty->dims(), (Dims{0, 4}));
-  EXPECT_FALSE(NodeRunner("Slice", 5).Run1({x, Ints({0}), Ints({1}), Ints({0}), Ints({0})}, 13).ok());
+  EXPECT_FALSE(
+      NodeRunner("Slice", 5).Run1({x, Ints({0}), Ints({1}), Ints({0}), Ints({0})}, 13).ok());
 }
 
 TEST(DataMovement, SplitAttributeThenInput) {
@@ -167,11 +168,17 @@ TEST(DataMovement, SplitAttributeThenInput) {
 }
 
 TEST(DataMovement, ConcatAndGather) {
-  auto c = NodeRunner("Concat", 2).Attr(Attribute::Int("axis", -1)).Run1({Iota({2, 1}), Iota({2, 2})});
+  auto c =
+      NodeRunner("Concat", 2).Attr(Attribute::Int("axis", -1)).Run1({Iota({2, 1}), Iota({2, 2})});
   ASSERT_TRUE(c.ok());
   EXPECT_THAT(Values<float>(*c), ElementsAre(0, 0, 1, 1, 2, 3));
-  EXPECT_FALSE(NodeRunner("Concat", 2).Attr(Attribute::Int("axis", 0)).Run1({Iota({2, 1}), Iota({2, 2})}).ok());
-  auto g = NodeRunner("Gather", 2).Attr(Attribute::Int("axis", 1)).Run1({Iota({2, 3}), I64({2}, {-1, 0})});
+  EXPECT_FALSE(NodeRunner("Concat", 2)
+                   .Attr(Attribute::Int("axis", 0))
+                   .Run1({Iota({2, 1}), Iota({2, 2})})
+                   .ok());
+  auto g = NodeRunner("Gather", 2)
+               .Attr(Attribute::Int("axis", 1))
+               .Run1({Iota({2, 3}), I64({2}, {-1, 0})});
   ASSERT_TRUE(g.ok());
   EXPECT_THAT(Values<float>(*g), ElementsAre(2, 0, 5, 3));
   auto oob = NodeRunner("Gather", 2).Run1({Iota({2, 3}), I64({1}, {2})});
@@ -188,9 +195,13 @@ TEST(DataMovement, PadModesAndForms) {
                 .Run1({x}, 10);
   ASSERT_TRUE(v2.ok()) << v2.status();
   EXPECT_THAT(Values<float>(*v2), ElementsAre(9, 0, 1, 2, 9, 9));
-  auto refl = NodeRunner("Pad", 2).Attr(Attribute::String("mode", "reflect")).Run1({x, Ints({0, 2, 0, 2})}, 13);
+  auto refl = NodeRunner("Pad", 2)
+                  .Attr(Attribute::String("mode", "reflect"))
+                  .Run1({x, Ints({0, 2, 0, 2})}, 13);
   EXPECT_THAT(Values<float>(*refl), ElementsAre(2, 1, 0, 1, 2, 1, 0));
-  auto edge = NodeRunner("Pad", 2).Attr(Attribute::String("mode", "edge")).Run1({x, Ints({1, 1, 0, 0})}, 13);
+  auto edge = NodeRunner("Pad", 2)
+                  .Attr(Attribute::String("mode", "edge"))
+                  .Run1({x, Ints({1, 1, 0, 0})}, 13);
   EXPECT_EQ(edge->dims(), (Dims{2, 4}));
   EXPECT_THAT(Values<float>(*edge), ElementsAre(0, 0, 1, 2, 0, 0, 1, 2));
   auto crop = NodeRunner("Pad", 3).Run1({x, Ints({0, -1, 0, 1}), F32({}, {7})}, 13);

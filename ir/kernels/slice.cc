@@ -35,8 +35,8 @@ KernelResult Concat(const KernelContext& ctx) {
     for (int64_t d = 0; d < rank; ++d) {
       if (d != axis && t->dims()[d] != first->dims()[d]) {
         return Invalid("input ", i, " shape ", ShapeStr(t->dims()),
-                       " does not match input 0 shape ", ShapeStr(first->dims()),
-                       " outside axis ", axis);
+                       " does not match input 0 shape ", ShapeStr(first->dims()), " outside axis ",
+                       axis);
       }
     }
     out_dims[axis] += t->dims()[axis];

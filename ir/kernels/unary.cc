@@ -89,8 +89,8 @@ KernelResult Abs(const KernelContext& ctx) {
 
 KernelResult Neg(const KernelContext& ctx) {
   QC_ASSIGN_OR_RETURN(const Tensor* x, RequireInput(ctx, 0));
-  if (x->dtype() == DType::kUInt8 || x->dtype() == DType::kUInt16 ||
-      x->dtype() == DType::kUInt32 || x->dtype() == DType::kUInt64) {
+  if (x->dtype() == DType::kUInt8 || x->dtype() == DType::kUInt16 || x->dtype() == DType::kUInt32 ||
+      x->dtype() == DType::kUInt64) {
     return Unsupported("Neg of unsigned type ", DTypeName(x->dtype()));
   }
   return UnaryNumeric(ctx, [](auto v) -> decltype(v) { return static_cast<decltype(v)>(-v); });

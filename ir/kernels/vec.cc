@@ -6,6 +6,8 @@
 #include <immintrin.h>
 #endif
 
+#include "ir/kernels/cpu.h"
+
 namespace quantc {
 namespace kernels {
 namespace {
@@ -20,9 +22,9 @@ void ConvRowPortable(int64_t n, int64_t num_taps, const float* w, const float* c
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) void ConvRowAvx2(int64_t n, int64_t num_taps,
-                                                     const float* w, const float* const* taps,
-                                                     int64_t stride, float* out) {
+__attribute__((target("avx2,fma"))) void ConvRowAvx2(int64_t n, int64_t num_taps, const float* w,
+                                                     const float* const* taps, int64_t stride,
+                                                     float* out) {
   int64_t i = 0;
   if (stride == 1) {
     // 16 outputs per step in two independent chains.
@@ -53,21 +55,17 @@ __attribute__((target("avx2,fma"))) void ConvRowAvx2(int64_t n, int64_t num_taps
 }
 #endif
 
-using ConvRowFn = void (*)(int64_t, int64_t, const float*, const float* const*, int64_t, float*);
-
-ConvRowFn SelectConvRow() {
-#if defined(__x86_64__)
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return ConvRowAvx2;
-#endif
-  return ConvRowPortable;
-}
-
 }  // namespace
 
-void ConvRow(int64_t n, int64_t num_taps, const float* w, const float* const* taps,
-             int64_t stride, float* out) {
-  static const ConvRowFn fn = SelectConvRow();
-  fn(n, num_taps, w, taps, stride, out);
+void ConvRow(int64_t n, int64_t num_taps, const float* w, const float* const* taps, int64_t stride,
+             float* out) {
+#if defined(__x86_64__)
+  if (UseAvx2()) {
+    ConvRowAvx2(n, num_taps, w, taps, stride, out);
+    return;
+  }
+#endif
+  ConvRowPortable(n, num_taps, w, taps, stride, out);
 }
 
 }  // namespace kernels

@@ -13,8 +13,8 @@ namespace kernels {
 /// input: for i in [0, n),
 ///   out[i] = fma(w[T-1], taps[T-1][i*stride], ... fma(w[0], taps[0][i*stride], 0))
 /// where taps[t] points at the input element tap t reads for output 0.
-void ConvRow(int64_t n, int64_t num_taps, const float* w, const float* const* taps,
-             int64_t stride, float* out);
+void ConvRow(int64_t n, int64_t num_taps, const float* w, const float* const* taps, int64_t stride,
+             float* out);
 
 }  // namespace kernels
 }  // namespace quantc

@@ -40,8 +40,8 @@ absl::StatusOr<Window> MakeWindow(const Node& node, absl::Span<const int64_t> in
   for (int i = 0; i < rank; ++i) {
     const int j = lead + i;
     if (k[i] < 1 || s[i] < 1 || d[i] < 1) {
-      return Invalid("kernel_shape ", ShapeStr(k), ", strides ", ShapeStr(s),
-                     " and dilations ", ShapeStr(d), " must be positive");
+      return Invalid("kernel_shape ", ShapeStr(k), ", strides ", ShapeStr(s), " and dilations ",
+                     ShapeStr(d), " must be positive");
     }
     w.in[j] = in_spatial[i];
     w.kernel[j] = k[i];
@@ -91,10 +91,9 @@ absl::StatusOr<ConvShape> MakeConvShape(const Node& node, const Tensor& x, const
   s.c = x.dims()[1];
   s.m = w.dims()[0];
   s.group = node.GetInt("group", 1);
-  if (s.group < 1 || s.c % s.group != 0 || s.m % s.group != 0 ||
-      w.dims()[1] * s.group != s.c) {
-    return Invalid("X ", ShapeStr(x.dims()), " and W ", ShapeStr(w.dims()),
-                   " do not match group ", s.group);
+  if (s.group < 1 || s.c % s.group != 0 || s.m % s.group != 0 || w.dims()[1] * s.group != s.c) {
+    return Invalid("X ", ShapeStr(x.dims()), " and W ", ShapeStr(w.dims()), " do not match group ",
+                   s.group);
   }
   s.cg = s.c / s.group;
   s.mg = s.m / s.group;
@@ -171,8 +170,7 @@ namespace {
 // panel every kSgemmNR columns.
 class PanelRowWriter {
  public:
-  PanelRowWriter(float* row_start, int64_t panel_floats)
-      : dst_(row_start), panel_(panel_floats) {}
+  PanelRowWriter(float* row_start, int64_t panel_floats) : dst_(row_start), panel_(panel_floats) {}
   void Zeros(int64_t n) {
     while (n > 0) {
       const int64_t c = std::min(n, kSgemmNR - lane_);
@@ -211,8 +209,8 @@ class PanelRowWriter {
 // Small outputs: per kernel tap, a table of source offsets (-1 for
 // padding) for the block's columns, shared by every channel. Per-row
 // bookkeeping would cost more than the copying for rows of a few elements.
-void Im2ColPackedByTable(const float* x, int64_t channels, const Window& w, int64_t j0,
-                         int64_t nb, float* packed) {
+void Im2ColPackedByTable(const float* x, int64_t channels, const Window& w, int64_t j0, int64_t nb,
+                         float* packed) {
   const int64_t ksize = w.kernel_size(), in_size = w.in_size();
   const int64_t panel = channels * ksize * kSgemmNR;
   const int64_t panels = (nb + kSgemmNR - 1) / kSgemmNR;
@@ -279,8 +277,8 @@ void Im2ColPacked(const float* x, int64_t channels, const Window& w, int64_t j0,
           // Walk output rows (od, oh) overlapping columns [j0, j1).
           for (int64_t r = j0 / OW; r * OW < j1; ++r) {
             const int64_t od = r / OH, oh = r % OH;
-            const int64_t a = std::max(j0 - r * OW, int64_t{0});     // first ow
-            const int64_t b = std::min(j1 - r * OW, OW);               // end ow
+            const int64_t a = std::max(j0 - r * OW, int64_t{0});  // first ow
+            const int64_t b = std::min(j1 - r * OW, OW);          // end ow
             const int64_t id = od * w.stride[0] - w.pad_begin[0] + kd * w.dilation[0];
             const int64_t ih = oh * w.stride[1] - w.pad_begin[1] + kh * w.dilation[1];
             if (id < 0 || id >= ID || ih < 0 || ih >= IH) {

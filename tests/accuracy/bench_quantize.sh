@@ -11,6 +11,7 @@
 # first) or $QUANTC_BIN. Prints each run to stderr and, on stdout, one line:
 # the median in seconds.
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RUNS="${1:-5}"

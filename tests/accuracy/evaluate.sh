@@ -7,7 +7,8 @@
 # For each fixture x configuration (float; int8 default = minmax; observers
 # ema, percentile, mse, entropy; --weight-bits=7; --weight-bits=4;
 # --power2-scale; --act-dtype=uint8):
-#   1. `quantc quantize` (wall time recorded; not for float),
+#   1. `quantc quantize` (wall time and number of "quantc: warning:" lines
+#      recorded; not for float),
 #   2. `quantc inspect` (import runs the ONNX checker; exit code recorded),
 #   3. tests/ort/accuracy.js with opt=disabled (exact QDQ arithmetic: the
 #      accuracy judge) and opt=all (ORT's fused integer kernels), keeping
@@ -17,9 +18,10 @@
 #   5. if the driver has `quantc run`: its logits vs ORT opt=disabled.
 # Then bench_quantize.sh (unless --no-bench) and render_results.py.
 # Builds //tools:quantc first unless --no-build or QUANTC_BIN is set.
-# Takes about a minute on 2 cores.
+# Takes about half a minute on 2 cores (plus the build).
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh
 source "$HERE/lib.sh"
 
 build=1
@@ -55,7 +57,7 @@ compare() {
   fi
 }
 
-header=(fixture config flags quantize_rc quantize_s model_bytes inspect_rc n
+header=(fixture config flags quantize_rc quantize_s quantize_warnings model_bytes inspect_rc n
         acc_disabled acc_all all_vs_disabled_agree all_vs_disabled_max_diff
         float_agree float_max_diff float_mean_diff run_agree run_max_diff)
 (IFS=$'\t'; echo "${header[*]}") >"$TMP/results.tsv"
@@ -64,7 +66,7 @@ for fx in "${FIXTURES[@]}"; do
   for cfg in "${CONFIGS[@]}"; do
     w="$TMP/$fx.$cfg"
     model="$w.onnx"
-    qrc="-" qs="-"
+    qrc="-" qs="-" warns="-"
     if [[ $cfg == float ]]; then
       cp "$FIXTURES_DIR/$fx/model.onnx" "$model"
     else
@@ -72,6 +74,7 @@ for fx in "${FIXTURES[@]}"; do
       quantize "$fx" "$cfg" "$model"
       qrc=$?
       qs="$(elapsed "$start" "$(now_s)")"
+      warns="$(grep -c '^quantc: warning:' "$model.err")"
       if [[ $qrc -ne 0 ]]; then
         echo "$fx $cfg: quantize exit $qrc: $(head -c 300 "$model.err")" >&2
       fi
@@ -108,10 +111,10 @@ for fx in "${FIXTURES[@]}"; do
         fi
       fi
     fi
-    row="$fx\t$cfg\t${CONFIG_FLAGS[$cfg]:-(none)}\t$qrc\t$qs\t$bytes\t$irc\t$n\t$accd\t$acca"
+    row="$fx\t$cfg\t${CONFIG_FLAGS[$cfg]:-(none)}\t$qrc\t$qs\t$warns\t$bytes\t$irc\t$n\t$accd\t$acca"
     row="$row\t$av\t$fv\t$rv"
     echo -e "$row" >>"$TMP/results.tsv"
-    echo -e "$row" | cut -f1,2,4,5,7,9,10,11,14,16 >&2
+    echo -e "$row" | cut -f1,2,4,5,6,8,10,11,12,15,17 >&2
   done
 done
 cp "$TMP/results.tsv" "$TSV"

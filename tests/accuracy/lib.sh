@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # variables are used by the sourcing scripts
 # Shared by evaluate.sh, accuracy_test.sh and bench_quantize.sh (sourced, not
 # run): where the tools are, the fixture and configuration lists, and small
 # helpers around quantc and the ONNX Runtime scripts.
@@ -25,7 +26,6 @@ FIXTURES=(digits_cnn digits_cnn1d digits_resnet wine_mlp)
 # "float" is the unquantized fixture; every other entry is one quantize run.
 # minmax passes no flag: it is quantc's default configuration.
 CONFIGS=(float minmax ema percentile mse entropy w7 w4 power2 uint8)
-OBSERVERS=(minmax ema percentile mse entropy)
 declare -A CONFIG_FLAGS=(
   [float]=""
   [minmax]=""

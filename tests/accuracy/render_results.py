@@ -125,18 +125,20 @@ def main():
 
     w("## Details")
     w("")
-    w("Quantize wall time; output size; `quantc inspect` exit code (its import runs the")
+    w("Quantize wall time and warning count (`quantc: warning:` lines, e.g. the non-VNNI")
+    w("saturation warning); output size; `quantc inspect` exit code (its import runs the")
     w("ONNX checker); agreement of top-1 with the float model and |Δlogit| against it")
     w("(both opt=disabled); opt=all against opt=disabled; `quantc run` (reference")
     w("interpreter) against ORT opt=disabled.")
     w("")
-    w("| fixture | config | quantize s | bytes | inspect | top-1 = float | mean / max \\|Δlogit\\| vs float "
+    w("| fixture | config | quantize s | warnings | bytes | inspect | top-1 = float | mean / max \\|Δlogit\\| vs float "
       "| opt=all vs disabled: agree / max \\|Δ\\| | quantc run vs ORT: agree / max \\|Δ\\| |")
-    w("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         run = ("n/a" if r["run_agree"] == "-" else
                f"{pct(r['run_agree'])}% / {fmt(r['run_max_diff'], 6)}")
-        w(f"| {r['fixture']} | {r['config']} | {r['quantize_s']} | {r['model_bytes']} "
+        w(f"| {r['fixture']} | {r['config']} | {r['quantize_s']} | {r['quantize_warnings']} "
+          f"| {r['model_bytes']} "
           f"| {r['inspect_rc']} | {pct(r['float_agree'])}% "
           f"| {fmt(r['float_mean_diff'])} / {fmt(r['float_max_diff'])} "
           f"| {pct(r['all_vs_disabled_agree'])}% / {fmt(r['all_vs_disabled_max_diff'])} | {run} |")

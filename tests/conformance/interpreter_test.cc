@@ -11,6 +11,8 @@
 // as "unsupported" and listed by name; any other error or mismatch is a
 // failure. The test passes only when every in-scope case passes or is
 // explicitly unsupported, and prints passed/total per op and overall.
+#include "ir/interpreter.h"
+
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -24,7 +26,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
-#include "ir/interpreter.h"
 #include "ir/kernels/kernel.h"
 #include "ir/onnx_import.h"
 
@@ -62,8 +63,7 @@ bool IsFloat(DType t) {
 // difference.
 std::string Compare(const Tensor& got, const Tensor& want) {
   if (got.dtype() != want.dtype()) {
-    return absl::StrCat("dtype ", DTypeName(got.dtype()), " != expected ",
-                        DTypeName(want.dtype()));
+    return absl::StrCat("dtype ", DTypeName(got.dtype()), " != expected ", DTypeName(want.dtype()));
   }
   if (got.dims() != want.dims()) {
     return absl::StrCat("shape ", kernels::ShapeStr(got.dims()), " != expected ",

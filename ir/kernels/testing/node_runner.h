@@ -26,8 +26,7 @@ class NodeRunner {
   absl::StatusOr<std::vector<Tensor>> Run(const std::vector<std::optional<Tensor>>& inputs,
                                           int64_t opset = 17);
   /// Convenience: the single output, or the error.
-  absl::StatusOr<Tensor> Run1(const std::vector<std::optional<Tensor>>& inputs,
-                              int64_t opset = 17);
+  absl::StatusOr<Tensor> Run1(const std::vector<std::optional<Tensor>>& inputs, int64_t opset = 17);
   const Node& node() const { return *node_; }
 
  private:

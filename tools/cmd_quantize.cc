@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "ir/onnx_export.h"
 #include "ir/onnx_import.h"
@@ -174,14 +175,18 @@ void DrawProgress(int64_t done, int64_t total) {
 // ORT's non-VNNI x86 kernels, not the model, are at fault; still, a user
 // validating on a PC should know which layers to distrust there.
 void WarnX86Saturation(const Graph& g) {
+  std::vector<std::string> layers;
   for (const SaturationRisk& r : FindX86SaturationRisks(g)) {
-    std::fprintf(stderr,
-                 "quantc: warning: %s: %lld int8 weight pairs (max |sum| %lld > 128) can "
-                 "saturate ONNX Runtime's x86 kernels on CPUs without VNNI; exact QDQ "
-                 "arithmetic and MCU kernels are unaffected; --weight-bits=7 avoids it\n",
-                 r.node->Describe().c_str(), static_cast<long long>(r.risky_pairs),
-                 static_cast<long long>(r.max_pair_sum));
+    layers.push_back(absl::StrCat("'", r.node->name().empty() ? r.node->output(0)->name()
+                                                              : r.node->name(),
+                                  "' (", r.risky_pairs, " pairs, max ", r.max_pair_sum, ")"));
   }
+  if (layers.empty()) return;
+  std::fprintf(stderr,
+               "quantc: warning: int8 weight pairs summing above 128 can saturate ONNX "
+               "Runtime's x86 kernels on CPUs without VNNI in %zu layer(s): %s; exact QDQ "
+               "arithmetic and MCU kernels are unaffected; --weight-bits=7 avoids it\n",
+               layers.size(), absl::StrJoin(layers, ", ").c_str());
 }
 
 }  // namespace

@@ -20,7 +20,7 @@
 # (bash tests/accuracy/accuracy_test.sh, after `bazel build //tools:quantc`);
 # see lib.sh for QUANTC_BIN / QUANTC_FIXTURES / QUANTC_ORT_DIR.
 set -uo pipefail
-# shellcheck source=lib.sh
+# shellcheck source=SCRIPTDIR/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TOLERANCE_PP=1.0

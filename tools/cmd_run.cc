@@ -111,15 +111,13 @@ absl::StatusOr<InputData> Classify(const Value& input, Tensor array, const std::
   }
   // N samples: an extra leading dim, or N in place of a fixed batch of 1.
   if (!dims.empty() && t.shape) {
-    std::vector<int64_t> rest(dims.begin() + 1, dims.end());
-    if (Fits(t, rest)) {
-      d.sample_dims = rest;
-    } else if (!t.shape->empty() && (*t.shape)[0].known() && (*t.shape)[0].value == 1) {
-      std::vector<int64_t> one = dims;
-      one[0] = 1;
-      if (Fits(t, one)) d.sample_dims = one;
-    }
-    if (!d.sample_dims.empty() || (rest.empty() && Fits(t, rest))) {
+    const std::vector<int64_t> rest(dims.begin() + 1, dims.end());
+    std::vector<int64_t> one = dims;
+    one[0] = 1;
+    const bool batch_one =
+        !t.shape->empty() && (*t.shape)[0].known() && (*t.shape)[0].value == 1 && Fits(t, one);
+    if (Fits(t, rest) || batch_one) {
+      d.sample_dims = batch_one ? one : rest;
       d.samples = dims[0];
       d.whole = false;
       d.array = std::move(array);
@@ -144,15 +142,15 @@ absl::StatusOr<Tensor> Stack(const std::vector<Tensor>& parts, const std::string
   const Tensor& first = parts[0];
   for (const Tensor& p : parts) {
     if (p.dtype() != first.dtype() || p.dims() != first.dims()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "output '", name, "' changes shape between samples (", DimsStr(first.dims()), " vs ",
-          DimsStr(p.dims()), "); it cannot be stacked"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("output '", name, "' changes shape between samples (", DimsStr(first.dims()),
+                       " vs ", DimsStr(p.dims()), "); it cannot be stacked"));
     }
   }
   if (DTypeSize(first.dtype()) == 0) {
-    return absl::UnimplementedError(
-        absl::StrCat("output '", name, "' has element type ", DTypeName(first.dtype()),
-                     ", which .npy files cannot hold"));
+    return absl::UnimplementedError(absl::StrCat("output '", name, "' has element type ",
+                                                 DTypeName(first.dtype()),
+                                                 ", which .npy files cannot hold"));
   }
   std::vector<int64_t> dims = first.dims();
   const int64_t n = static_cast<int64_t>(parts.size());
@@ -193,9 +191,9 @@ absl::StatusOr<std::vector<InputData>> LoadInputs(const Graph& g, const std::str
     const size_t eq = item.find('=');
     if (eq == std::string::npos) {
       if (items.size() != 1 || gin.size() != 1) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--input '", item, "' has no NAME=; the model has ", gin.size(),
-            " inputs, so name each one (NAME=FILE.npy)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--input '", item, "' has no NAME=; the model has ", gin.size(),
+                         " inputs, so name each one (NAME=FILE.npy)"));
       }
       files[gin[0]->name()] = item;
       continue;
@@ -227,8 +225,8 @@ absl::StatusOr<std::vector<InputData>> LoadInputs(const Graph& g, const std::str
   for (const InputData& d : data) {
     if (d.whole) continue;
     if (n >= 0 && d.samples != n) {
-      return absl::InvalidArgumentError(absl::StrCat(d.file, ": holds ", d.samples,
-                                                     " samples, another input holds ", n));
+      return absl::InvalidArgumentError(
+          absl::StrCat(d.file, ": holds ", d.samples, " samples, another input holds ", n));
     }
     n = d.samples;
   }
@@ -242,6 +240,8 @@ absl::Status Run(const std::string& model, const std::string& spec, const std::s
   bool batched = false;
   for (const InputData& d : data) {
     if (!d.whole) {
+      if (d.samples == 0)
+        return absl::InvalidArgumentError(absl::StrCat(d.file, ": holds zero samples"));
       n = d.samples;
       batched = true;
     }
@@ -267,12 +267,8 @@ absl::Status Run(const std::string& model, const std::string& spec, const std::s
     Tensor t;
     if (batched) {
       QC_ASSIGN_OR_RETURN(t, Stack(per_output[k], name));
-    } else if (n > 0) {
-      t = per_output[k][0];
     } else {
-      // Zero samples: an empty batch of the per-sample output shape is not
-      // knowable without running, so say so.
-      return absl::InvalidArgumentError("the input holds zero samples");
+      t = per_output[k][0];
     }
     std::string file = SafeFileName(name);
     // Distinct outputs may sanitize to the same file name.
@@ -295,10 +291,8 @@ absl::Status Run(const std::string& model, const std::string& spec, const std::s
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args) {
-  const std::vector<cli::FlagSpec> spec = {{"input", "", true},
-                                           {"output", "o", true},
-                                           {"list-ops", "", false},
-                                           {"help", "h", false}};
+  const std::vector<cli::FlagSpec> spec = {
+      {"input", "", true}, {"output", "o", true}, {"list-ops", "", false}, {"help", "h", false}};
   auto parsed = cli::ParseArgs(args, spec);
   if (!parsed.ok()) return cli::UsageError("run", std::string(parsed.status().message()));
   const cli::Args& a = *parsed;

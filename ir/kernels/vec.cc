@@ -53,9 +53,41 @@ __attribute__((target("avx2,fma"))) void ConvRowAvx2(int64_t n, int64_t num_taps
     out[i] = acc;
   }
 }
+
+__attribute__((target("avx2,fma"))) void GatherPanelsAvx2(const float* base, const int32_t* idx,
+                                                          int64_t panels, int64_t dst_stride,
+                                                          float* dst) {
+  const __m256i minus_one = _mm256_set1_epi32(-1);
+  for (int64_t q = 0; q < panels; ++q, idx += 16, dst += dst_stride) {
+    for (int h = 0; h < 16; h += 8) {
+      const __m256i i = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(idx + h));
+      const __m256 valid = _mm256_castsi256_ps(_mm256_cmpgt_epi32(i, minus_one));
+      // Masked-off lanes are not read and come back as the zero source.
+      _mm256_storeu_ps(dst + h, _mm256_mask_i32gather_ps(_mm256_setzero_ps(), base, i, valid, 4));
+    }
+  }
+}
 #endif
 
+void GatherPanelsPortable(const float* base, const int32_t* idx, int64_t panels,
+                          int64_t dst_stride, float* dst) {
+  for (int64_t q = 0; q < panels; ++q, idx += 16, dst += dst_stride) {
+    for (int l = 0; l < 16; ++l) dst[l] = idx[l] >= 0 ? base[idx[l]] : 0.0f;
+  }
+}
+
 }  // namespace
+
+void GatherPanels(const float* base, const int32_t* idx, int64_t panels, int64_t dst_stride,
+                  float* dst) {
+#if defined(__x86_64__)
+  if (UseAvx2()) {
+    GatherPanelsAvx2(base, idx, panels, dst_stride, dst);
+    return;
+  }
+#endif
+  GatherPanelsPortable(base, idx, panels, dst_stride, dst);
+}
 
 void ConvRow(int64_t n, int64_t num_taps, const float* w, const float* const* taps, int64_t stride,
              float* out) {

@@ -16,6 +16,12 @@ namespace kernels {
 void ConvRow(int64_t n, int64_t num_taps, const float* w, const float* const* taps, int64_t stride,
              float* out);
 
+/// For q in [0, panels), l in [0, 16): dst[q * dst_stride + l] =
+/// (idx[q * 16 + l] >= 0 ? base[idx[q * 16 + l]] : 0). The im2col of small
+/// images is one such gather per (channel, tap).
+void GatherPanels(const float* base, const int32_t* idx, int64_t panels, int64_t dst_stride,
+                  float* dst);
+
 }  // namespace kernels
 }  // namespace quantc
 

@@ -7,6 +7,7 @@
 
 #include "ir/kernels/kernel.h"
 #include "ir/kernels/sgemm.h"
+#include "ir/kernels/vec.h"
 
 namespace quantc {
 namespace kernels {
@@ -221,15 +222,22 @@ void Im2ColPackedByTable(const float* x, int64_t channels, const Window& w, int6
     for (int64_t kh = 0; kh < w.kernel[1]; ++kh) {
       for (int64_t kw = 0; kw < w.kernel[2]; ++kw, ++t) {
         int32_t* tab = table.data() + t * panels * kSgemmNR;
+        // Walk positions j0.. as (od, oh, ow) counters (no divisions per entry).
+        int64_t ow = j0 % w.out[2], oh = (j0 / w.out[2]) % w.out[1];
+        int64_t od = j0 / (w.out[2] * w.out[1]);
         for (int64_t j = 0; j < nb; ++j) {
-          const int64_t pos = j0 + j;
-          const int64_t ow = pos % w.out[2], oh = (pos / w.out[2]) % w.out[1];
-          const int64_t od = pos / (w.out[2] * w.out[1]);
           const int64_t id = od * w.stride[0] - w.pad_begin[0] + kd * w.dilation[0];
           const int64_t ih = oh * w.stride[1] - w.pad_begin[1] + kh * w.dilation[1];
           const int64_t iw = ow * w.stride[2] - w.pad_begin[2] + kw * w.dilation[2];
           if (id >= 0 && id < w.in[0] && ih >= 0 && ih < w.in[1] && iw >= 0 && iw < w.in[2]) {
             tab[j] = static_cast<int32_t>((id * w.in[1] + ih) * w.in[2] + iw);
+          }
+          if (++ow == w.out[2]) {
+            ow = 0;
+            if (++oh == w.out[1]) {
+              oh = 0;
+              ++od;
+            }
           }
         }
       }
@@ -239,10 +247,7 @@ void Im2ColPackedByTable(const float* x, int64_t channels, const Window& w, int6
     const float* xc = x + c * in_size;
     for (int64_t t2 = 0; t2 < ksize; ++t2) {
       const int32_t* tab = table.data() + t2 * panels * kSgemmNR;
-      float* dst = packed + (c * ksize + t2) * kSgemmNR;
-      for (int64_t q = 0; q < panels; ++q, dst += panel, tab += kSgemmNR) {
-        for (int64_t l = 0; l < kSgemmNR; ++l) dst[l] = tab[l] >= 0 ? xc[tab[l]] : 0.0f;
-      }
+      GatherPanels(xc, tab, panels, panel, packed + (c * ksize + t2) * kSgemmNR);
     }
   }
 }

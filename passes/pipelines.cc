@@ -4,6 +4,8 @@
 #include "passes/fold_batch_norm.h"
 #include "passes/fold_constants.h"
 #include "passes/insert_observers.h"
+#include "passes/legalize_tinpu.h"
+#include "passes/lower_to_integer.h"
 #include "passes/infer_shapes.h"
 #include "passes/pass_manager.h"
 #include "passes/remove_dead_nodes.h"
@@ -50,6 +52,32 @@ std::vector<std::unique_ptr<Pass>> GenericQuantizePipeline(const GenericQuantize
   // Observers become Q/DQ pairs; weights and biases become integers.
   p.push_back(std::make_unique<InsertQdqPass>(o.qdq));
   // The observers are now dead.
+  p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  return p;
+}
+
+std::vector<std::unique_ptr<Pass>> TinpuQuantizePipeline(const TinpuQuantizeOptions& o) {
+  GenericQuantizeOptions g = o.generic;
+  ActivationScheme act;
+  act.symmetric = true;  // TINPU integers carry no zero point
+  act.power2 = true;     // requantization is a shift
+  g.calibrate.scheme = act;
+  g.qdq.activations = act;
+  g.qdq.weight_power2 = g.qdq.weight_bits == 8;  // 8-bit weights: multiplier 1
+  g.qdq.weight_per_tensor = false;
+  // Same front half as the generic target: the QDQ model is the contract.
+  std::vector<std::unique_ptr<Pass>> p = GenericQuantizePipeline(g);
+  p.pop_back();  // the generic pipeline's final remove_dead_nodes
+  // Adjust scales TINPU cannot realize instead of rejecting the model.
+  p.push_back(std::make_unique<LegalizeTinpuPass>(LegalizeTinpuOptions{g.qdq.weight_bits, o.log}));
+  // QDQ -> integer weights and offset-scale-shift blocks.
+  LowerToIntegerOptions lower;
+  lower.weight_bits = g.qdq.weight_bits;
+  lower.output_int = o.output_int;
+  lower.input_prequantized = o.input_prequantized;
+  lower.float_ops = g.qdq.float_ops;
+  p.push_back(std::make_unique<LowerToIntegerPass>(lower));
+  // Q/DQ nodes, float weights and observers are now dead.
   p.push_back(std::make_unique<RemoveDeadNodesPass>());
   return p;
 }

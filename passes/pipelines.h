@@ -23,6 +23,19 @@ struct GenericQuantizeOptions {
 /// model's results.
 std::vector<std::unique_ptr<Pass>> CanonicalPipeline();
 
+/// TI NPU options on top of the generic ones (whose schemes the pipeline
+/// overrides with TINPU's: symmetric power-of-two activations, per-channel
+/// symmetric weights, power-of-two at 8 bits).
+struct TinpuQuantizeOptions {
+  GenericQuantizeOptions generic;
+  bool output_int = true;
+  bool input_prequantized = false;
+  std::vector<std::string>* log = nullptr;  ///< legalization moves and warnings
+};
+
+/// Post-training quantization to TI's integer ONNX format.
+std::vector<std::unique_ptr<Pass>> TinpuQuantizePipeline(const TinpuQuantizeOptions& o);
+
 /// Post-training quantization to a standard int8 ONNX QDQ model.
 std::vector<std::unique_ptr<Pass>> GenericQuantizePipeline(const GenericQuantizeOptions& o);
 

@@ -32,6 +32,15 @@ and MCU toolchains run as integer kernels).
 
   -o, --output=FILE            output model (required)
   --target=generic             the int8 QDQ target (default)
+  --target=tinpu               TI's NPU integer ONNX format (power-of-two
+                               scales, offset-scale-shift requantization)
+  --input-mode=quantize|prequantized
+                               tinpu: quantize the float input in the graph
+                               (default), or take integers already quantized
+                               at the input's scale (shown with --verbose)
+  --output-int | --output-float
+                               tinpu: output the last layer's integers
+                               (default), or real values (a final Mul)
   --calib=DATA                 FILE.npy (N, ...) for a single-input model,
                                NAME=FILE.npy[,NAME2=FILE2.npy] per input, or a
                                folder of <input name>.npy files
@@ -68,7 +77,9 @@ Flags take their value after '=' or as the next argument.
 struct Parsed {
   std::string model, output, calib;
   int64_t calib_limit = 0;
+  bool tinpu = false;
   GenericQuantizeOptions q;
+  TinpuQuantizeOptions t;
 };
 
 absl::Status ParseInt(const cli::Args& a, const std::string& name, int64_t lo, int64_t hi,
@@ -97,9 +108,23 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
   if (!a.Has("calib")) return absl::InvalidArgumentError("missing --calib=DATA");
   p.output = a.Get("output");
   p.calib = a.Get("calib");
-  if (a.Get("target", "generic") != "generic") {
-    return absl::InvalidArgumentError(absl::StrCat("unknown --target '", a.Get("target"), "'"));
+  std::string target = a.Get("target", "generic");
+  if (target != "generic" && target != "tinpu") {
+    return absl::InvalidArgumentError(absl::StrCat("unknown --target '", target, "'"));
   }
+  p.tinpu = target == "tinpu";
+  std::string input_mode = a.Get("input-mode", "quantize");
+  if (input_mode != "quantize" && input_mode != "prequantized") {
+    return absl::InvalidArgumentError("--input-mode must be quantize or prequantized");
+  }
+  if (!p.tinpu && (a.Has("input-mode") || a.Has("output-float") || a.Has("output-int"))) {
+    return absl::InvalidArgumentError("--input-mode/--output-int/--output-float need --target=tinpu");
+  }
+  if (a.Has("output-float") && a.Has("output-int")) {
+    return absl::InvalidArgumentError("--output-int and --output-float exclude each other");
+  }
+  p.t.input_prequantized = input_mode == "prequantized";
+  p.t.output_int = !a.Has("output-float");
   int64_t batch = 32, epochs = 1, bits = 8, bn_epochs = 0;
   for (auto st : {ParseInt(a, "calib-limit", 1, INT64_MAX, p.calib_limit),
                   ParseInt(a, "calib-batch", 1, 1 << 20, batch),
@@ -113,7 +138,9 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
   if (bits != 8 && bits != 7 && bits != 4 && bits != 2) {
     return absl::InvalidArgumentError("--weight-bits must be 8, 7, 4 or 2");
   }
-  auto kind = ParseObserverKind(a.Get("observer", "minmax"));
+  if (p.tinpu && bits == 7) return absl::InvalidArgumentError("--target=tinpu takes 8, 4 or 2 weight bits");
+  // TINPU picks power-of-two exponents: the MSE search prices each choice.
+  auto kind = ParseObserverKind(a.Get("observer", p.tinpu ? "mse" : "minmax"));
   if (!kind.ok()) return kind.status();
   if (auto st = ValidateObserverOptions(p.q.calibrate.observer_options); !st.ok()) return st;
   std::string gran = a.Get("weight-granularity", "per-channel");
@@ -146,6 +173,7 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
   if (a.Has("float-ops")) {
     p.q.qdq.float_ops = absl::StrSplit(a.Get("float-ops"), ',', absl::SkipWhitespace());
   }
+  p.t.generic = p.q;
   return p;
 }
 
@@ -201,7 +229,8 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
              {"bias-correction", "", true, true}, {"bn-update-epochs", "", true},
              {"print-ir-after-all", "", false}, {"print-ir-after", "", true},
              {"verify-each", "", false}, {"quiet", "q", false}, {"help", "h", false},
-             {"report", "", true}, {"verbose", "v", false}});
+             {"report", "", true}, {"verbose", "v", false}, {"input-mode", "", true},
+             {"output-int", "", false}, {"output-float", "", false}});
   if (!args.ok()) return cli::UsageError("quantize", std::string(args.status().message()));
   if (args->Has("help")) {
     std::fputs(kHelp, stdout);
@@ -243,10 +272,16 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
     if (want_report && pass.name() == "calibrate") calibrated = g.Clone();
   };
   PassManager pm(std::move(options));
-  pm.AddAll(GenericQuantizePipeline(parsed->q));
+  std::vector<std::string> legalize_log;
+  parsed->t.log = &legalize_log;
+  parsed->t.generic.calibrate = parsed->q.calibrate;
+  pm.AddAll(parsed->tinpu ? TinpuQuantizePipeline(parsed->t) : GenericQuantizePipeline(parsed->q));
   if (auto r = pm.Run(**graph); !r.ok()) return cli::ReportError(in_model(r.status()));
+  if (args->Has("verbose")) {
+    for (const std::string& line : legalize_log) std::fprintf(stderr, "quantc: legalize: %s\n", line.c_str());
+  }
   std::string report_json;
-  if (want_report) {
+  if (want_report && !parsed->tinpu) {
     auto report = BuildQuantReport(*calibrated, **graph, *data);
     if (!report.ok()) return cli::ReportError(in_model(report.status()));
     report_json = ReportToJson(*report);
@@ -258,7 +293,7 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
       return cli::ReportError(st);
     }
   }
-  WarnX86Saturation(**graph);
+  if (!parsed->tinpu) WarnX86Saturation(**graph);
   return cli::kOk;
 }
 

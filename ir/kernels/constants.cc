@@ -45,9 +45,7 @@ KernelResult Constant(const KernelContext& ctx) {
 KernelResult ConstantOfShape(const KernelContext& ctx) {
   QC_ASSIGN_OR_RETURN(const Tensor* shape_t, RequireInput(ctx, 0));
   QC_ASSIGN_OR_RETURN(std::vector<int64_t> shape, ReadInts(*shape_t, "shape"));
-  for (int64_t d : shape) {
-    if (d < 0) return Invalid("shape ", ShapeStr(shape), " has a negative dim");
-  }
+  QC_RETURN_IF_ERROR(CheckOutputShape(shape));
   Tensor value = Tensor::Scalar<float>(0.0f);
   if (const Attribute* a = ctx.node().FindAttr("value")) {
     if (a->kind != Attribute::Kind::kTensor || a->t.num_elements() != 1) {
@@ -82,6 +80,8 @@ KernelResult Range(const KernelContext& ctx) {
         if (d == T(0)) return Invalid("delta must not be zero");
         const double count =
             std::ceil((static_cast<double>(l) - static_cast<double>(s)) / static_cast<double>(d));
+        // NaN bounds or more than 2^31 elements: refuse rather than allocate.
+        if (!(count < 2147483648.0)) return Invalid("Range would have ", count, " elements");
         const int64_t n = count > 0 ? static_cast<int64_t>(count) : 0;
         Tensor out(start->dtype(), {n});
         T* p = out.mutable_data<T>();

@@ -173,6 +173,7 @@ KernelResult ConvTranspose(const KernelContext& ctx) {
   QC_ASSIGN_OR_RETURN(Window w, TransposeWindow(ctx.node(), x_spatial, k_spatial));
   std::vector<int64_t> dims = {x->dims()[0], m};
   for (int d = Window::kMaxRank - w.rank; d < Window::kMaxRank; ++d) dims.push_back(w.in[d]);
+  QC_RETURN_IF_ERROR(CheckOutputShape(dims));
   Tensor y(x->dtype(), dims);
   DispatchFloat(x->dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;

@@ -6,6 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ir/kernels/cpu.h"
+#include "ir/kernels/kernel.h"
 #include "ir/kernels/sgemm.h"
 #include "ir/kernels/testing/node_runner.h"
 
@@ -16,6 +17,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Dims = std::vector<int64_t>;
+using kernels::ShapeStr;
 
 // Runs `body` with the SIMD kernels and again with the portable ones.
 template <typename F>
@@ -87,72 +89,106 @@ TEST(MatMul, VectorPromotionAndBatchBroadcast) {
   EXPECT_FALSE(NodeRunner("MatMul", 2).Run1({m, m}).ok());
 }
 
-// Reference conv: FMA chain over (c, kh, kw) in order, padding skipped
-// (fma(w, 0, acc) == acc), then + bias. 2-D, NCHW.
+// Reference conv for 1-D to 3-D: one FMA chain per output over
+// (c, kd, kh, kw) in order with padding skipped (fma(w, 0, acc) == acc),
+// then + bias. Spatial vectors are padded to 3-D with leading 1s.
 struct ConvCase {
-  int64_t n, c, h, w, m, kh, kw, group;
-  Dims strides, dilations, pads;
+  int64_t n, c, m, group;
+  Dims in, kernel, strides, dilations, pads;  // pads: begins then ends
 };
 
+struct Geometry {
+  int64_t in[3], k[3], s[3], d[3], p[3], out[3];
+};
+
+Geometry MakeGeometry(const ConvCase& cc) {
+  Geometry g;
+  const size_t r = cc.in.size(), lead = 3 - r;
+  for (size_t i = 0; i < 3; ++i) {
+    const bool real = i >= lead;
+    const size_t j = i - lead;
+    g.in[i] = real ? cc.in[j] : 1;
+    g.k[i] = real ? cc.kernel[j] : 1;
+    g.s[i] = real ? cc.strides[j] : 1;
+    g.d[i] = real ? cc.dilations[j] : 1;
+    g.p[i] = real ? cc.pads[j] : 0;
+    const int64_t pe = real ? cc.pads[j + r] : 0;
+    g.out[i] = (g.in[i] + g.p[i] + pe - (g.k[i] - 1) * g.d[i] - 1) / g.s[i] + 1;
+  }
+  return g;
+}
+
 std::vector<float> RefConv(const ConvCase& cc, const std::vector<float>& x,
-                           const std::vector<float>& w, const std::vector<float>& b, int64_t oh,
-                           int64_t ow) {
+                           const std::vector<float>& w, const std::vector<float>& b) {
+  const Geometry g = MakeGeometry(cc);
   const int64_t cg = cc.c / cc.group, mg = cc.m / cc.group;
-  std::vector<float> y(cc.n * cc.m * oh * ow);
+  const int64_t in_size = g.in[0] * g.in[1] * g.in[2], ks = g.k[0] * g.k[1] * g.k[2];
+  std::vector<float> y;
   for (int64_t n = 0; n < cc.n; ++n)
     for (int64_t m = 0; m < cc.m; ++m)
-      for (int64_t i = 0; i < oh; ++i)
-        for (int64_t j = 0; j < ow; ++j) {
-          float acc = 0;
-          const int64_t g = m / mg;
-          for (int64_t c = 0; c < cg; ++c)
-            for (int64_t p = 0; p < cc.kh; ++p)
-              for (int64_t q = 0; q < cc.kw; ++q) {
-                int64_t ih = i * cc.strides[0] - cc.pads[0] + p * cc.dilations[0];
-                int64_t iw = j * cc.strides[1] - cc.pads[1] + q * cc.dilations[1];
-                if (ih < 0 || ih >= cc.h || iw < 0 || iw >= cc.w) continue;
-                acc = std::fma(w[((m * cg + c) * cc.kh + p) * cc.kw + q],
-                               x[((n * cc.c + g * cg + c) * cc.h + ih) * cc.w + iw], acc);
-              }
-          y[((n * cc.m + m) * oh + i) * ow + j] = acc + b[m];
-        }
+      for (int64_t od = 0; od < g.out[0]; ++od)
+        for (int64_t oh = 0; oh < g.out[1]; ++oh)
+          for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+            float acc = 0;
+            for (int64_t c = 0; c < cg; ++c)
+              for (int64_t a = 0; a < g.k[0]; ++a)
+                for (int64_t p = 0; p < g.k[1]; ++p)
+                  for (int64_t q = 0; q < g.k[2]; ++q) {
+                    const int64_t id = od * g.s[0] - g.p[0] + a * g.d[0];
+                    const int64_t ih = oh * g.s[1] - g.p[1] + p * g.d[1];
+                    const int64_t iw = ow * g.s[2] - g.p[2] + q * g.d[2];
+                    if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1] || iw < 0 ||
+                        iw >= g.in[2]) {
+                      continue;
+                    }
+                    const int64_t xc = n * cc.c + (m / mg) * cg + c;
+                    acc = std::fma(w[(m * cg + c) * ks + (a * g.k[1] + p) * g.k[2] + q],
+                                   x[xc * in_size + (id * g.in[1] + ih) * g.in[2] + iw], acc);
+                  }
+            y.push_back(acc + b[m]);
+          }
   return y;
 }
 
 TEST(Conv, MatchesReferenceAcrossGeometries) {
   BothKernelSets([] {
+    // {n, c, m, group, in, kernel, strides, dilations, pads}
     const ConvCase cases[] = {
-        {1, 3, 9, 9, 8, 3, 3, 1, {1, 1}, {1, 1}, {1, 1, 1, 1}},       // plain 3x3 pad 1
-        {2, 4, 7, 6, 6, 3, 2, 2, {2, 1}, {1, 2}, {0, 1, 2, 0}},       // groups, dilation, asym pads
-        {1, 8, 5, 5, 8, 3, 3, 8, {1, 1}, {1, 1}, {1, 1, 1, 1}},       // depthwise
-        {1, 4, 6, 6, 8, 3, 3, 4, {2, 2}, {1, 1}, {0, 0, 1, 1}},       // depthwise x2 multiplier
-        {1, 5, 4, 4, 7, 1, 1, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}},       // pointwise (no im2col)
-        {1, 16, 10, 10, 20, 3, 3, 1, {1, 1}, {1, 1}, {1, 1, 1, 1}},   // K = 144 > one panel row
-        {1, 3, 40, 37, 8, 3, 3, 1, {2, 1}, {1, 1}, {1, 1, 1, 1}},     // wide rows: run-copy im2col
-        {1, 24, 30, 30, 24, 5, 5, 24, {1, 2}, {1, 1}, {2, 2, 2, 2}},  // depthwise 5x5, strided rows
-        {1, 32, 20, 20, 16, 3, 3, 1, {1, 1}, {1, 1}, {1, 1, 1, 1}},   // K = 288 > one K block
+        {1, 3, 8, 1, {9, 9}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}},       // plain 3x3 pad 1
+        {2, 4, 6, 2, {7, 6}, {3, 2}, {2, 1}, {1, 2}, {0, 1, 2, 0}},       // groups, dilation
+        {1, 8, 8, 8, {5, 5}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}},       // depthwise
+        {1, 4, 8, 4, {6, 6}, {3, 3}, {2, 2}, {1, 1}, {0, 0, 1, 1}},       // depthwise x2, strided
+        {1, 5, 7, 1, {4, 4}, {1, 1}, {1, 1}, {1, 1}, {0, 0, 0, 0}},       // pointwise
+        {1, 16, 20, 1, {10, 10}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}},   // K = 144
+        {1, 3, 8, 1, {40, 37}, {3, 3}, {2, 1}, {1, 1}, {1, 1, 1, 1}},     // wide rows
+        {1, 24, 24, 24, {30, 30}, {5, 5}, {1, 2}, {1, 1}, {2, 2, 2, 2}},  // depthwise 5x5
+        {1, 32, 16, 1, {20, 20}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}},   // K = 288 > KC
+        {2, 4, 6, 1, {11}, {3}, {2}, {1}, {1, 0}},                        // 1-D
+        {1, 6, 6, 6, {40}, {3}, {1}, {2}, {2, 2}},                        // 1-D depthwise
+        {1, 4, 6, 2, {5, 4, 6}, {3, 2, 3}, {1, 2, 1}, {1, 1, 2}, {1, 0, 2, 1, 1, 2}},  // 3-D
+        {1, 3, 3, 3, {4, 5, 5}, {2, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1, 1, 1, 1}},  // 3-D dw
     };
     for (const ConvCase& cc : cases) {
       const int64_t cg = cc.c / cc.group;
-      std::vector<float> x = RandomFloats(cc.n * cc.c * cc.h * cc.w, 5);
-      std::vector<float> w = RandomFloats(cc.m * cg * cc.kh * cc.kw, 6);
+      Dims xd = {cc.n, cc.c}, wd = {cc.m, cg};
+      xd.insert(xd.end(), cc.in.begin(), cc.in.end());
+      wd.insert(wd.end(), cc.kernel.begin(), cc.kernel.end());
+      std::vector<float> x = RandomFloats(NumElements(xd), 5);
+      std::vector<float> w = RandomFloats(NumElements(wd), 6);
       std::vector<float> b = RandomFloats(cc.m, 7);
       auto y = NodeRunner("Conv", 3)
                    .Attr(Attribute::Int("group", cc.group))
                    .Attr(Attribute::Ints("strides", cc.strides))
                    .Attr(Attribute::Ints("dilations", cc.dilations))
                    .Attr(Attribute::Ints("pads", cc.pads))
-                   .Run1({F32({cc.n, cc.c, cc.h, cc.w}, x), F32({cc.m, cg, cc.kh, cc.kw}, w),
-                          F32({cc.m}, b)});
+                   .Run1({F32(xd, x), F32(wd, w), F32({cc.m}, b)});
       ASSERT_TRUE(y.ok()) << y.status();
-      const int64_t oh = y->dims()[2], ow = y->dims()[3];
-      EXPECT_EQ(
-          oh,
-          (cc.h + cc.pads[0] + cc.pads[2] - (cc.kh - 1) * cc.dilations[0] - 1) / cc.strides[0] + 1);
-      EXPECT_EQ(
-          ow,
-          (cc.w + cc.pads[1] + cc.pads[3] - (cc.kw - 1) * cc.dilations[1] - 1) / cc.strides[1] + 1);
-      EXPECT_EQ(Values<float>(*y), RefConv(cc, x, w, b, oh, ow)) << "group " << cc.group;
+      const Geometry g = MakeGeometry(cc);
+      Dims want = {cc.n, cc.m};
+      for (size_t i = 3 - cc.in.size(); i < 3; ++i) want.push_back(g.out[i]);
+      EXPECT_EQ(y->dims(), want);
+      EXPECT_EQ(Values<float>(*y), RefConv(cc, x, w, b))
+          << "x " << ShapeStr(xd) << " w " << ShapeStr(wd);
     }
   });
 }

@@ -57,6 +57,19 @@ absl::StatusOr<double> ReadScalar(const Tensor& t, absl::string_view what) {
   return t.GetAsDouble(0);
 }
 
+absl::Status CheckOutputShape(absl::Span<const int64_t> dims) {
+  constexpr int64_t kMaxElements = int64_t{1} << 31;
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d < 0) return Invalid("output shape ", ShapeStr(dims), " has a negative dim");
+    if (d != 0 && n > kMaxElements / d) {
+      return Invalid("output shape ", ShapeStr(dims), " has more than 2^31 elements");
+    }
+    n *= d;
+  }
+  return absl::OkStatus();
+}
+
 std::string ShapeStr(absl::Span<const int64_t> dims) {
   return absl::StrCat("[", absl::StrJoin(dims, ","), "]");
 }

@@ -96,6 +96,12 @@ absl::StatusOr<std::vector<int64_t>> ReadInts(const Tensor& t, absl::string_view
 /// Element 0 of a one-element numeric tensor, converted to double.
 absl::StatusOr<double> ReadScalar(const Tensor& t, absl::string_view what);
 
+/// Rejects output shapes computed from tensor *data* (ConstantOfShape,
+/// Expand, Tile, Range, Pad, ConvTranspose's output_shape) that have
+/// negative dims or more than 2^31 elements, so that a malformed model gets
+/// an InvalidArgument instead of an allocation failure.
+absl::Status CheckOutputShape(absl::Span<const int64_t> dims);
+
 /// "[2,3,4]" for messages.
 std::string ShapeStr(absl::Span<const int64_t> dims);
 

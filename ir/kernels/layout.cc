@@ -73,7 +73,9 @@ KernelResult Expand(const KernelContext& ctx) {
   QC_ASSIGN_OR_RETURN(const Tensor* x, RequireInput(ctx, 0));
   QC_ASSIGN_OR_RETURN(const Tensor* shape_t, RequireInput(ctx, 1));
   QC_ASSIGN_OR_RETURN(std::vector<int64_t> shape, ReadInts(*shape_t, "shape"));
+  QC_RETURN_IF_ERROR(CheckOutputShape(shape));
   QC_ASSIGN_OR_RETURN(std::vector<int64_t> out_dims, BroadcastShapes(x->dims(), shape));
+  QC_RETURN_IF_ERROR(CheckOutputShape(out_dims));
   // Broadcast dims read with stride 0.
   const size_t lead = out_dims.size() - x->dims().size();
   const std::vector<int64_t> in_strides = Strides(x->dims());
@@ -103,8 +105,12 @@ KernelResult Tile(const KernelContext& ctx) {
   std::vector<int64_t> out_dims(rank);
   for (int64_t i = 0; i < rank; ++i) {
     if (reps[i] < 0) return Invalid("repeats ", ShapeStr(reps), " has a negative entry");
+    if (reps[i] > 0 && x->dims()[i] > (int64_t{1} << 31) / reps[i]) {
+      return Invalid("repeats ", ShapeStr(reps), " make the output too large");
+    }
     out_dims[i] = x->dims()[i] * reps[i];
   }
+  QC_RETURN_IF_ERROR(CheckOutputShape(out_dims));
   Tensor y(x->dtype(), out_dims);
   if (y.num_elements() == 0) return std::vector<Tensor>{std::move(y)};
   const std::vector<int64_t> in_strides = Strides(x->dims());

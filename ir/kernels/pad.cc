@@ -90,6 +90,7 @@ KernelResult Pad(const KernelContext& ctx) {
       return Invalid("cannot ", mode_s, "-pad an empty dim ", d);
     }
   }
+  QC_RETURN_IF_ERROR(CheckOutputShape(out_dims));
   Tensor y(x->dtype(), out_dims);
   if (y.num_elements() == 0) return std::vector<Tensor>{std::move(y)};
   if (rank == 0) return std::vector<Tensor>{*x};

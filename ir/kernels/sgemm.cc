@@ -18,7 +18,6 @@ namespace {
 constexpr int64_t kMR = 6;          // rows of the register tile
 constexpr int64_t kNR = kSgemmNR;   // columns of the register tile (2 AVX vectors)
 constexpr int64_t kKC = 256;        // K block: a B panel slice (16 KiB) stays in L1
-constexpr int64_t kMC = 72;         // M block: packed A (72 KiB) stays in L2
 constexpr int64_t kGemvPanels = 4;  // the 1-row kernel covers 4 panels (64 columns)
 
 // Packs rows [i0, i0+mc) x cols [p0, p0+kc) of A into MR-row panels:
@@ -221,52 +220,68 @@ void PackB(int64_t k, int64_t n, const float* b, int64_t b_rs, int64_t b_cs, flo
   }
 }
 
-void SgemmPackedB(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,
-                  const float* packed_b, float* c, int64_t ldc) {
+int64_t PackedASize(int64_t m, int64_t k) { return (m + kMR - 1) / kMR * kMR * k; }
+
+void PackAFull(int64_t m, int64_t k, const float* a, int64_t a_rs, int64_t a_cs, float* packed) {
+  const int64_t m_pad = (m + kMR - 1) / kMR * kMR;
+  for (int64_t p0 = 0; p0 < k; p0 += kKC) {
+    PackA(a, a_rs, a_cs, 0, m, p0, std::min(kKC, k - p0), packed + p0 * m_pad);
+  }
+}
+
+void SgemmPrepacked(int64_t m, int64_t n, int64_t k, const float* packed_a, const float* packed_b,
+                    float* c, int64_t ldc) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     for (int64_t i = 0; i < m; ++i) std::fill_n(c + i * ldc, n, 0.0f);
     return;
   }
+  const int64_t m_pad = (m + kMR - 1) / kMR * kMR;
+  const int64_t panel_stride = k * kNR;
+  float tile[kMR * kNR];
+  for (int64_t p0 = 0; p0 < k; p0 += kKC) {
+    const int64_t kc = std::min(kKC, k - p0);
+    const bool accumulate = p0 > 0;  // later K blocks continue from C
+    const float* a_block = packed_a + p0 * m_pad;
+    for (int64_t j = 0; j < n; j += kNR) {
+      const int64_t cols = std::min(kNR, n - j);
+      const float* bp = packed_b + (j / kNR) * panel_stride + p0 * kNR;
+      for (int64_t ir = 0; ir < m; ir += kMR) {
+        const int64_t rows = std::min(kMR, m - ir);
+        float* ct = c + ir * ldc + j;
+        const float* ap = a_block + ir * kc;
+        if (rows == kMR && cols == kNR) {
+          K().tile(kc, ap, bp, ct, ldc, accumulate);
+          continue;
+        }
+        // Edge tile: run on a full-size buffer, copy the valid part.
+        if (accumulate) {
+          for (int64_t i = 0; i < rows; ++i) {
+            std::memcpy(tile + i * kNR, ct + i * ldc, cols * sizeof(float));
+          }
+        }
+        K().tile(kc, ap, bp, tile, kNR, accumulate);
+        for (int64_t i = 0; i < rows; ++i) {
+          std::memcpy(ct + i * ldc, tile + i * kNR, cols * sizeof(float));
+        }
+      }
+    }
+  }
+}
+
+void SgemmPackedB(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,
+                  const float* packed_b, float* c, int64_t ldc) {
+  if (m <= 0 || n <= 0) return;
   // Below a full register tile of rows, the 1-row kernel wastes nothing.
-  if (m < kMR / 2) {
+  if (m < kMR / 2 && k > 0) {
     GemvRows(m, n, k, a, a_rs, a_cs, packed_b, c, ldc);
     return;
   }
   // Scratch reused across calls on the same thread.
   thread_local std::vector<float> a_pack;
-  a_pack.resize(static_cast<size_t>(std::min(kKC, k) * std::min(kMC, (m + kMR - 1) / kMR * kMR)));
-  float tile[kMR * kNR];
-  const int64_t panel_stride = k * kNR;
-  for (int64_t p0 = 0; p0 < k; p0 += kKC) {
-    const int64_t kc = std::min(kKC, k - p0);
-    const bool accumulate = p0 > 0;  // later K blocks continue from C
-    for (int64_t i0 = 0; i0 < m; i0 += kMC) {
-      const int64_t mc = std::min(kMC, m - i0);
-      PackA(a, a_rs, a_cs, i0, mc, p0, kc, a_pack.data());
-      for (int64_t j = 0; j < n; j += kNR) {
-        const int64_t cols = std::min(kNR, n - j);
-        const float* bp = packed_b + (j / kNR) * panel_stride + p0 * kNR;
-        for (int64_t ir = 0; ir < mc; ir += kMR) {
-          const int64_t rows = std::min(kMR, mc - ir);
-          float* ct = c + (i0 + ir) * ldc + j;
-          const float* ap = a_pack.data() + ir * kc;
-          if (rows == kMR && cols == kNR) {
-            K().tile(kc, ap, bp, ct, ldc, accumulate);
-            continue;
-          }
-          // Edge tile: run on a full-size buffer, copy the valid part.
-          if (accumulate) {
-            for (int64_t i = 0; i < rows; ++i)
-              std::memcpy(tile + i * kNR, ct + i * ldc, cols * sizeof(float));
-          }
-          K().tile(kc, ap, bp, tile, kNR, accumulate);
-          for (int64_t i = 0; i < rows; ++i)
-            std::memcpy(ct + i * ldc, tile + i * kNR, cols * sizeof(float));
-        }
-      }
-    }
-  }
+  a_pack.resize(static_cast<size_t>(PackedASize(m, std::max<int64_t>(k, 0))));
+  PackAFull(m, k, a, a_rs, a_cs, a_pack.data());
+  SgemmPrepacked(m, n, k, a_pack.data(), packed_b, c, ldc);
 }
 
 void Sgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,

@@ -13,7 +13,7 @@
 // The AVX2/FMA kernels and the portable fallback (std::fma, exactly
 // rounded) produce identical bits; blocking over K only spills the running
 // float sum to memory and back, which is exact. Structure follows the
-// BLIS/GotoBLAS scheme: B in K x NR column panels, A in MR x KC row panels,
+// BLIS/GotoBLAS scheme: B in K x NR column panels, A in KC x MR row panels,
 // a 6x16 register-tiled micro-kernel, and a 1-row kernel over four panels
 // at once for matrix-vector products (fully connected layers at batch 1).
 #ifndef QUANTC_IR_KERNELS_SGEMM_H_
@@ -45,6 +45,17 @@ void Sgemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_
 /// conv im2col does). Results are bit-identical to Sgemm.
 void SgemmPackedB(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,
                   const float* packed_b, float* c, int64_t ldc);
+
+/// Floats needed to pack an M x K matrix A for SgemmPrepacked.
+int64_t PackedASize(int64_t m, int64_t k);
+
+/// Packs A (element (i, k) at a[i * a_rs + k * a_cs]) for SgemmPrepacked.
+void PackAFull(int64_t m, int64_t k, const float* a, int64_t a_rs, int64_t a_cs, float* packed);
+
+/// C = A * B with both operands packed (PackAFull, PackB). Lets callers
+/// pack constant weights once. Results are bit-identical to Sgemm.
+void SgemmPrepacked(int64_t m, int64_t n, int64_t k, const float* packed_a, const float* packed_b,
+                    float* c, int64_t ldc);
 
 /// Same contract in double precision (a simple loop; f64 models are rare).
 void Dgemm(int64_t m, int64_t n, int64_t k, const double* a, int64_t a_rs, int64_t a_cs,

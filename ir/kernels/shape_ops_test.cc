@@ -1,5 +1,7 @@
 // Shape and data-movement kernels, including every form that moved between
 // attributes and inputs across opsets 7..17.
+#include <limits>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ir/kernels/half.h"
@@ -215,6 +217,16 @@ TEST(DataMovement, ExpandAndTile) {
   EXPECT_THAT(Values<float>(*e), ElementsAre(0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2));
   auto t = NodeRunner("Tile", 2).Run1({Iota({2}), Ints({2})});
   EXPECT_THAT(Values<float>(*t), ElementsAre(0, 1, 0, 1));
+}
+
+TEST(DataMovement, ShapesFromDataAreBounded) {
+  auto huge = NodeRunner("ConstantOfShape").Run1({Ints({1 << 20, 1 << 20})});
+  EXPECT_THAT(huge.status().message(),
+              HasSubstr("node 'n' (ConstantOfShape): output shape [1048576,1048576] has more"));
+  EXPECT_FALSE(NodeRunner("Expand", 2).Run1({Iota({1}), Ints({-1})}).ok());
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_FALSE(NodeRunner("Range", 3).Run1({F32({}, {0}), F32({}, {nan}), F32({}, {1})}).ok());
+  EXPECT_FALSE(NodeRunner("Tile", 2).Run1({Iota({2}), Ints({int64_t{1} << 40})}).ok());
 }
 
 }  // namespace

@@ -12,6 +12,11 @@
 namespace quantc {
 namespace kernels {
 
+bool Window::operator==(const Window& o) const {
+  return rank == o.rank && in == o.in && out == o.out && kernel == o.kernel && stride == o.stride &&
+         dilation == o.dilation && pad_begin == o.pad_begin && pad_end == o.pad_end;
+}
+
 bool Window::IsPointwise() const {
   for (int d = 0; d < kMaxRank; ++d) {
     if (kernel[d] != 1 || stride[d] != 1 || pad_begin[d] != 0 || pad_end[d] != 0) return false;
@@ -207,21 +212,24 @@ class PanelRowWriter {
   int64_t lane_ = 0;
 };
 
-// Small outputs: per kernel tap, a table of source offsets (-1 for
-// padding) for the block's columns, shared by every channel. Per-row
-// bookkeeping would cost more than the copying for rows of a few elements.
-void Im2ColPackedByTable(const float* x, int64_t channels, const Window& w, int64_t j0, int64_t nb,
-                         float* packed) {
-  const int64_t ksize = w.kernel_size(), in_size = w.in_size();
-  const int64_t panel = channels * ksize * kSgemmNR;
-  const int64_t panels = (nb + kSgemmNR - 1) / kSgemmNR;
-  thread_local std::vector<int32_t> table;
-  table.assign(static_cast<size_t>(ksize * panels * kSgemmNR), -1);
+}  // namespace
+
+static_assert(kSgemmNR == 16, "GatherPanels writes 16-column panels");
+
+bool UsesIm2ColTable(const Window& w) { return w.out[2] < 2 * kSgemmNR; }
+
+void BuildIm2ColTable(const Window& w, int64_t j0, int64_t nb, Im2ColTable* table) {
+  const int64_t ksize = w.kernel_size();
+  table->j0 = j0;
+  table->nb = nb;
+  table->panels = (nb + kSgemmNR - 1) / kSgemmNR;
+  const int64_t row = table->panels * kSgemmNR;
+  table->offsets.assign(static_cast<size_t>(ksize * row), -1);
   int64_t t = 0;
   for (int64_t kd = 0; kd < w.kernel[0]; ++kd) {
     for (int64_t kh = 0; kh < w.kernel[1]; ++kh) {
       for (int64_t kw = 0; kw < w.kernel[2]; ++kw, ++t) {
-        int32_t* tab = table.data() + t * panels * kSgemmNR;
+        int32_t* tab = table->offsets.data() + t * row;
         // Walk positions j0.. as (od, oh, ow) counters (no divisions per entry).
         int64_t ow = j0 % w.out[2], oh = (j0 / w.out[2]) % w.out[1];
         int64_t od = j0 / (w.out[2] * w.out[1]);
@@ -243,21 +251,27 @@ void Im2ColPackedByTable(const float* x, int64_t channels, const Window& w, int6
       }
     }
   }
+}
+
+void Im2ColPackedFromTable(const float* x, int64_t channels, const Window& w,
+                           const Im2ColTable& table, float* packed) {
+  const int64_t ksize = w.kernel_size(), in_size = w.in_size();
+  const int64_t panel = channels * ksize * kSgemmNR;
+  const int64_t row = table.panels * kSgemmNR;
   for (int64_t c = 0; c < channels; ++c) {
-    const float* xc = x + c * in_size;
-    for (int64_t t2 = 0; t2 < ksize; ++t2) {
-      const int32_t* tab = table.data() + t2 * panels * kSgemmNR;
-      GatherPanels(xc, tab, panels, panel, packed + (c * ksize + t2) * kSgemmNR);
+    for (int64_t t = 0; t < ksize; ++t) {
+      GatherPanels(x + c * in_size, table.offsets.data() + t * row, table.panels, panel,
+                   packed + (c * ksize + t) * kSgemmNR);
     }
   }
 }
 
-}  // namespace
-
 void Im2ColPacked(const float* x, int64_t channels, const Window& w, int64_t j0, int64_t nb,
                   float* packed) {
-  if (w.out[2] < 2 * kSgemmNR) {
-    Im2ColPackedByTable(x, channels, w, j0, nb, packed);
+  if (UsesIm2ColTable(w)) {
+    thread_local Im2ColTable table;
+    BuildIm2ColTable(w, j0, nb, &table);
+    Im2ColPackedFromTable(x, channels, w, table, packed);
     return;
   }
   const int64_t ID = w.in[0], IH = w.in[1], IW = w.in[2];

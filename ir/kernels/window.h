@@ -40,6 +40,8 @@ struct Window {
   int64_t kernel_size() const { return kernel[0] * kernel[1] * kernel[2]; }
   /// True when the window is a plain 1x1 stride-1 unpadded map.
   bool IsPointwise() const;
+  bool operator==(const Window& o) const;
+  bool operator!=(const Window& o) const { return !(*this == o); }
 };
 
 /// Reads kernel_shape (or uses `kernel` when the attribute is absent),
@@ -74,6 +76,20 @@ void Im2Col(const T* x, int64_t channels, const Window& w, T* col);
 /// `packed` has room for PackedBSize(channels * kernel_size, nb) floats.
 void Im2ColPacked(const float* x, int64_t channels, const Window& w, int64_t j0, int64_t nb,
                   float* packed);
+
+/// Small outputs (rows narrower than two panels) use a table-driven
+/// im2col: per kernel tap, the input offset that each output column of a
+/// block reads (-1 for padding). The table depends only on the window, so a
+/// Conv kernel can build it once and reuse it for every sample.
+struct Im2ColTable {
+  int64_t j0 = 0, nb = 0, panels = 0;
+  std::vector<int32_t> offsets;  // kernel_size rows of panels * 16 entries
+};
+bool UsesIm2ColTable(const Window& w);
+void BuildIm2ColTable(const Window& w, int64_t j0, int64_t nb, Im2ColTable* table);
+/// Same result as Im2ColPacked(x, channels, w, table.j0, table.nb, packed).
+void Im2ColPackedFromTable(const float* x, int64_t channels, const Window& w,
+                           const Im2ColTable& table, float* packed);
 
 }  // namespace kernels
 }  // namespace quantc

@@ -1,0 +1,183 @@
+// legalize_tinpu: repairs a QDQ model's quantization so that every
+// requantization fits TINPU's offset-scale-shift block, logging each move.
+//
+//   Before:  %c = Conv(x: s=2^-4, w: s=2^-3);  QuantizeLinear(%c, s=2^-8)   (w = 2^-7/2^-8 = 2 > 1)
+//   After:   QuantizeLinear(%c, s=2^-7)   log: "node 'conv': output scale 2^-8 -> 2^-7: ..."
+//
+// Constraints (tinpu-format.md §6) and the repair chosen for each, applied
+// in topological order so later layers see earlier repairs:
+// * activations per tensor, symmetric, zero point 0 (signed) or the type's
+//   minimum (non-negative data, TINPU's unsigned [0, 255]); a scale that is
+//   not a power of two is rounded up (2^ceil(log2 s): no new clipping).
+// * a layer's requantization factor w = s_in s_w / s_out must satisfy
+//   w <= 1 (shift >= 0): when the output scale is finer than the
+//   accumulator's, the output scale is coarsened to the accumulator scale
+//   (the only move that loses no range; it costs output resolution).
+//   Likewise for Add (finest input scale) and pooling (s_in / A).
+// * the input-quantize multiplier 1/s_in must fit 8 bits (<= 255): a finer
+//   input scale is coarsened to 2^-7.
+// * accumulators: float32 carries integers exactly below 2^24; a layer whose
+//   worst case |acc| (sum |w_q| * max |x_int| + |bias|) can exceed it is
+//   logged as a warning (it is exact on the NPU's 32-bit accumulators).
+// Q and DequantizeLinear share their scale initializers (insert_qdq), so a
+// repair updates both sides and every consumer sees it.
+#include "passes/legalize_tinpu.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "ir/printer.h"
+#include "passes/quant_roles.h"
+#include "quant/qparams.h"
+
+namespace quantc {
+namespace {
+
+bool IsPowerOfTwo(double x) {
+  int e;
+  return x > 0 && std::frexp(x, &e) == 0.5;
+}
+
+std::string Pow2(double s) {
+  int e;
+  std::frexp(s, &e);
+  return IsPowerOfTwo(s) ? absl::StrCat("2^", e - 1) : FormatFloat(s);
+}
+
+class Legalizer {
+ public:
+  Legalizer(Graph& g, const LegalizeTinpuOptions& o) : g_(g), o_(o) {}
+
+  bool Run() {
+    for (Node* n : g_.nodes().ToVector()) {
+      if (n->op_type() == "QuantizeLinear" && n->output(0)->quant()) Legalize(n);
+    }
+    return changed_;
+  }
+
+ private:
+  void Log(const Node& n, const std::string& what) {
+    if (o_.log) o_.log->push_back(absl::StrCat(n.Describe(), ": ", what));
+  }
+
+  // Sets a QuantizeLinear's (shared) scale and zero point.
+  void SetParams(Node* q, float scale, int64_t zp) {
+    QuantParams p = *q->output(0)->quant();
+    if (p.scale[0] == scale && p.zero_point[0] == zp) return;
+    p.scale = {scale};
+    p.zero_point = {zp};
+    q->output(0)->set_quant(p);
+    g_.SetInitializer(q->input(1), Tensor::Scalar<float>(scale));
+    Tensor z = p.storage == DType::kUInt8 ? Tensor::Scalar<uint8_t>(static_cast<uint8_t>(zp))
+                                          : Tensor::Scalar<int8_t>(static_cast<int8_t>(zp));
+    g_.SetInitializer(q->input(2), z);
+    changed_ = true;
+  }
+
+  // The scale of a DequantizeLinear output's activation, or 0.
+  static float ScaleOf(const Value* v) {
+    const Node* dq = v ? v->producer() : nullptr;
+    if (!dq || dq->op_type() != "DequantizeLinear" || !dq->input(0)->quant()) return 0;
+    return dq->input(0)->quant()->scale[0];
+  }
+
+  void Legalize(Node* q);
+  double MinOutputScale(Node* q);
+  void CheckAccumulator(const Node& m);
+
+  Graph& g_;
+  const LegalizeTinpuOptions& o_;
+  bool changed_ = false;
+};
+
+// The finest output scale this Q's producer can requantize to (w <= 1).
+double Legalizer::MinOutputScale(Node* q) {
+  const Node* p = q->input(0)->producer();
+  if (!p) return 1.0 / 255.0;  // input quantize: 1/s <= 255
+  if ((p->op_type() == "Relu" || p->op_type() == "Clip") && FusesIntoProducer(g_, *p)) {
+    p = p->input(0)->producer();
+  }
+  if (RoleOf(*p) == QuantRole::kWeighted) {
+    const Node* wdq = p->input(1) ? p->input(1)->producer() : nullptr;
+    float sx = ScaleOf(p->input(0));
+    if (!wdq || !wdq->input(0)->quant() || sx == 0) return 0;
+    double m = 0;
+    for (float sw : wdq->input(0)->quant()->scale) m = std::max(m, static_cast<double>(sx) * sw);
+    return m;
+  }
+  if (p->op_type() == "Add") {
+    float a = ScaleOf(p->input(0)), b = ScaleOf(p->input(1));
+    return a > 0 && b > 0 ? std::min(a, b) : 0;
+  }
+  if (p->op_type() == "GlobalAveragePool" || p->op_type() == "AveragePool") {
+    return ScaleOf(p->input(0)) / (255.0 * 4096.0);  // any 8-bit multiplier fits
+  }
+  return ScaleOf(p->input(0));  // value-preserving ops: keep the input's scale
+}
+
+void Legalizer::Legalize(Node* q) {
+  QuantParams p = *q->output(0)->quant();
+  float s = p.scale[0];
+  int64_t zp = p.zero_point[0];
+  IntRange r = RangeFor(p.storage, 8, false);
+  if (zp != 0 && zp != r.qmin) {
+    // Asymmetric: widen to the symmetric range covering the same values.
+    double lo = (r.qmin - zp) * static_cast<double>(s), hi = (r.qmax - zp) * static_cast<double>(s);
+    double need = std::max(std::abs(lo), std::abs(hi)) / 127.5;
+    float ns = Power2Ceil(static_cast<float>(need));
+    Log(*q, absl::StrCat("zero point ", zp, " -> 0, scale ", FormatFloat(s), " -> ", Pow2(ns),
+                         ": TINPU activations are symmetric"));
+    s = ns;
+    zp = p.storage == DType::kUInt8 ? 127 : 0;
+  } else if (!IsPowerOfTwo(s)) {
+    float ns = Power2Ceil(s);
+    Log(*q, absl::StrCat("scale ", FormatFloat(s), " -> ", Pow2(ns),
+                         ": 8-bit TINPU scales are powers of two"));
+    s = ns;
+  }
+  double min_scale = MinOutputScale(q);
+  if (s < min_scale) {
+    float ns = Power2Ceil(static_cast<float>(min_scale));
+    Log(*q, absl::StrCat("scale ", Pow2(s), " -> ", Pow2(ns),
+                         ": finer than its producer's accumulator scale, which would need a "
+                         "negative shift"));
+    s = ns;
+  }
+  SetParams(q, s, zp);
+  const Node* prod = q->input(0)->producer();
+  if (prod && (prod->op_type() == "Relu" || prod->op_type() == "Clip") &&
+      FusesIntoProducer(g_, *prod)) {
+    prod = prod->input(0)->producer();
+  }
+  if (prod && RoleOf(*prod) == QuantRole::kWeighted) CheckAccumulator(*prod);
+}
+
+void Legalizer::CheckAccumulator(const Node& m) {
+  const Node* wdq = m.input(1) ? m.input(1)->producer() : nullptr;
+  if (!wdq || !wdq->input(0)->is_initializer()) return;
+  const Tensor& w = wdq->input(0)->initializer();
+  if (w.dtype() != DType::kInt8 || w.rank() < 2) return;
+  bool k_major = m.op_type() == "MatMul" || (m.op_type() == "Gemm" && !m.GetInt("transB", 0));
+  int64_t channels = k_major ? w.dims().back() : w.dims()[0];
+  int64_t k = w.num_elements() / channels;
+  absl::Span<const int8_t> q = w.data<int8_t>();
+  int64_t worst = 0;
+  for (int64_t c = 0; c < channels; ++c) {
+    int64_t sum = 0;
+    for (int64_t i = 0; i < k; ++i) sum += std::abs(q[k_major ? i * channels + c : c * k + i]);
+    worst = std::max(worst, sum * 255);
+  }
+  if (worst >= (int64_t{1} << 24)) {
+    Log(m, absl::StrCat("warning: worst-case accumulator ", worst,
+                        " exceeds 2^24; float32 evaluation (ONNX Runtime) may round it, the "
+                        "NPU's 32-bit accumulator does not"));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<bool> LegalizeTinpuPass::Run(Graph& graph) {
+  return Legalizer(graph, options_).Run();
+}
+
+}  // namespace quantc

@@ -39,9 +39,10 @@ Value* IntegerBuilder::Clip(Value* x, double lo, double hi, const std::string& n
 Value* IntegerBuilder::Oss(Value* x, const tinpu::OssParams& p, tinpu::ClipRange clip,
                            const std::string& name, const TensorType& type) {
   int64_t rank = type.shape ? static_cast<int64_t>(type.shape->size()) : 4;
-  Value* t = Op("Add", {x, ChannelConst(name + "_offset", p.offset, rank)}, name + "_add", type);
-  t = Op("Mul", {t, ChannelConst(name + "_mult", p.mult, rank)}, name + "_mult", type);
-  t = Op("Mul", {t, ChannelConst(name + "_shift", p.shift_mult, rank)}, name + "_shift", type);
+  Value* t = Op("Add", {x, ChannelConst(name + "_offset", p.offset, rank)}, name + "_biased", type);
+  t = Op("Mul", {t, ChannelConst(name + "_multiplier", p.mult, rank)}, name + "_scaled", type);
+  t = Op("Mul", {t, ChannelConst(name + "_shift_mult", p.shift_mult, rank)}, name + "_shifted",
+         type);
   t = Op("Floor", {t}, name + "_floor", type);
   return Clip(t, static_cast<double>(clip.lo), static_cast<double>(clip.hi), name + "_clip", type);
 }

@@ -110,7 +110,17 @@ double Legalizer::MinOutputScale(Node* q) {
     return a > 0 && b > 0 ? std::min(a, b) : 0;
   }
   if (p->op_type() == "GlobalAveragePool" || p->op_type() == "AveragePool") {
-    return ScaleOf(p->input(0)) / (255.0 * 4096.0);  // any 8-bit multiplier fits
+    // A power-of-two window keeps the rescale a plain shift when the output
+    // scale is at least s_in / A; other windows need an 8-bit multiplier
+    // anyway, which also covers w > 1.
+    auto dims = p->input(0)->type().StaticDims();
+    double area = 1;
+    if (p->op_type() == "AveragePool") {
+      for (int64_t k : p->GetInts("kernel_shape")) area *= static_cast<double>(k);
+    } else if (dims) {
+      for (size_t a = 2; a < dims->size(); ++a) area *= static_cast<double>((*dims)[a]);
+    }
+    return IsPowerOfTwo(area) ? ScaleOf(p->input(0)) / area : 0;
   }
   return ScaleOf(p->input(0));  // value-preserving ops: keep the input's scale
 }

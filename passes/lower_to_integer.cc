@@ -63,6 +63,10 @@ bool IsPowerOfTwo(double x) {
   return x > 0 && std::frexp(x, &e) == 0.5;
 }
 
+// Multiplier width for a rescale by w: a plain shift (B = 1, multiplier 1)
+// when w is 2^-k, else an 8-bit multiplier (pool areas such as 9, or w > 1).
+int MultiplierBits(double w) { return IsPowerOfTwo(w) && w <= 1 ? 1 : 8; }
+
 class Lowering {
  public:
   Lowering(Graph& g, const LowerToIntegerOptions& o) : g_(g), o_(o) {}
@@ -134,7 +138,7 @@ class Lowering {
                  const std::string& name, const TensorType& type) {
     if (x.scale == to.scale && x.is_unsigned == to.is_unsigned) return x.v;
     double w = static_cast<double>(x.scale) / to.scale;
-    auto p = Oss(n, {w}, {0.0}, nullptr, IsPowerOfTwo(w) ? 1 : 8, true);
+    auto p = Oss(n, {w}, {0.0}, nullptr, MultiplierBits(w), true);
     return p ? b.Oss(x.v, *p, RangeOf(to.is_unsigned), name, type) : nullptr;
   }
 
@@ -318,7 +322,7 @@ Value* Lowering::LowerAdd(IntegerBuilder& b, Node* m, Node* act, const IntValue&
   if (!xa || !ya) return nullptr;
   Value* sum = b.Op("Add", {xa, ya}, name + "_sum", type);
   double w = static_cast<double>(fine) / out.scale;
-  auto p = Oss(*m, {w}, {0.0}, nullptr, IsPowerOfTwo(w) ? 1 : 8, true);
+  auto p = Oss(*m, {w}, {0.0}, nullptr, MultiplierBits(w), true);
   return p ? b.Oss(sum, *p, FusedClip(act, out), name + "_requant", type) : nullptr;
 }
 
@@ -363,7 +367,7 @@ Value* Lowering::LowerPool(IntegerBuilder& b, Node* p, const IntValue& out) {
     sum = b.Op("Round", {scaled}, name + "_sum", type);
   }
   double w = static_cast<double>(x->scale) / (area * out.scale);
-  auto params = Oss(*p, {w}, {0.0}, nullptr, IsPowerOfTwo(w) ? 1 : 8, true);
+  auto params = Oss(*p, {w}, {0.0}, nullptr, MultiplierBits(w), true);
   return params ? b.Oss(sum, *params, RangeOf(out.is_unsigned), name + "_requant", type) : nullptr;
 }
 

@@ -46,6 +46,18 @@ absl::StatusOr<bool> PassManager::Run(Graph& graph) const {
   return any;
 }
 
+absl::StatusOr<bool> SequencePass::Run(Graph& graph) {
+  bool changed = false;
+  for (const auto& pass : inner_) {
+    absl::StatusOr<bool> r = pass->Run(graph);
+    if (!r.ok()) {
+      return absl::Status(r.status().code(), absl::StrCat(pass->name(), ": ", r.status().message()));
+    }
+    changed = changed || *r;
+  }
+  return changed;
+}
+
 FixedPointPass::FixedPointPass(std::string name, std::vector<std::unique_ptr<Pass>> inner,
                                int max_iterations)
     : name_(std::move(name)), inner_(std::move(inner)), max_iterations_(max_iterations) {}

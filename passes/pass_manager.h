@@ -41,6 +41,19 @@ class PassManager {
 /// which covers constants by content hash).
 uint64_t GraphFingerprint(const Graph& graph);
 
+/// Runs `inner` once, in order, as one pass (a named sub-pipeline).
+class SequencePass : public Pass {
+ public:
+  SequencePass(std::string name, std::vector<std::unique_ptr<Pass>> inner)
+      : name_(std::move(name)), inner_(std::move(inner)) {}
+  absl::string_view name() const override { return name_; }
+  absl::StatusOr<bool> Run(Graph& graph) override;
+
+ private:
+  std::string name_;
+  std::vector<std::unique_ptr<Pass>> inner_;
+};
+
 /// Repeats `inner` until no pass changes the graph, at most `max_iterations`
 /// times (then FailedPrecondition: a pass set that never settles is a bug).
 class FixedPointPass : public Pass {

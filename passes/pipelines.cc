@@ -82,6 +82,19 @@ std::vector<std::unique_ptr<Pass>> TinpuQuantizePipeline(const TinpuQuantizeOpti
   return p;
 }
 
+std::unique_ptr<Pass> TinpuLowerPass() {
+  TinpuQuantizeOptions o;
+  std::vector<std::unique_ptr<Pass>> all = TinpuQuantizePipeline(o);
+  // Keep what follows calibration: insert_qdq onwards.
+  std::vector<std::unique_ptr<Pass>> tail;
+  bool keep = false;
+  for (auto& p : all) {
+    keep = keep || p->name() == "insert_qdq";
+    if (keep) tail.push_back(std::move(p));
+  }
+  return std::make_unique<SequencePass>("tinpu_lower", std::move(tail));
+}
+
 std::unique_ptr<Pass> CanonicalizePass() {
   // Folding can expose new Identity chains and vice versa; a small cap
   // suffices because each round removes whole chains.

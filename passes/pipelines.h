@@ -39,6 +39,11 @@ std::vector<std::unique_ptr<Pass>> TinpuQuantizePipeline(const TinpuQuantizeOpti
 /// Post-training quantization to a standard int8 ONNX QDQ model.
 std::vector<std::unique_ptr<Pass>> GenericQuantizePipeline(const GenericQuantizeOptions& o);
 
+/// The TINPU back half as one pass named "tinpu_lower" (insert_qdq with
+/// TINPU's schemes, legalize_tinpu, lower_to_integer, remove_dead_nodes),
+/// for golden tests that start from calibrated observers.
+std::unique_ptr<Pass> TinpuLowerPass();
+
 /// CanonicalPipeline wrapped as one fixed-point pass named "canonicalize".
 std::unique_ptr<Pass> CanonicalizePass();
 

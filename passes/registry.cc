@@ -38,6 +38,8 @@ const PassInfo kPasses[] = {
      &Make<InferShapesPass>},
     {"canonicalize", "the canonical cleanup pipeline, repeated to a fixed point",
      &CanonicalizePass},
+    {"tinpu_lower", "calibrated observers -> TINPU integers (insert_qdq, legalize, lower)",
+     &TinpuLowerPass},
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tools/cli.h"
+#include "tools/cmd_run.h"
 #include "tools/commands.h"
 
 namespace {
@@ -17,7 +18,8 @@ quantc quantizes ONNX models for microcontrollers.
 commands:
   inspect   print a model's IR and a summary (ops, parameters, MACs, memory)
   convert   import, verify, clean up and re-export a model
-  quantize  post-training quantization to an int8 ONNX QDQ model
+  quantize  post-training quantization (int8 ONNX QDQ, or TI NPU integers)
+  run       run a model with quantc's reference interpreter on .npy inputs
 
 Run 'quantc COMMAND --help' for a command's options.
 exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid input, 4 unsupported
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
   if (command == "inspect") return quantc::InspectCommand(args);
   if (command == "convert") return quantc::ConvertCommand(args);
   if (command == "quantize") return quantc::QuantizeCommand(args);
+  if (command == "run") return quantc::RunCommand(args);
   std::fprintf(stderr, "quantc: error: unknown command '%s'\n%s", command.c_str(), kHelp);
   return quantc::cli::kUsage;
 }

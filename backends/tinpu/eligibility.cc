@@ -47,7 +47,11 @@ std::vector<LayerReport> NpuEligibility(const Graph& g, const BitWidths& bits) {
     const bool is_first = n->op_type() == "Conv" && !seen_conv;
     if (n->op_type() == "Conv") seen_conv = true;
     LayerFit fit = CheckNpuLayer(*n, is_first, bits);
-    out.push_back({n->name(), n->op_type(), fit.kind, fit.on_npu, fit.failed_constraint});
+    // Exporters often leave nodes unnamed; the output name still finds them.
+    std::string name = n->name().empty() && n->num_outputs() > 0 && n->output(0) != nullptr
+                           ? n->output(0)->name()
+                           : n->name();
+    out.push_back({std::move(name), n->op_type(), fit.kind, fit.on_npu, fit.failed_constraint});
   }
   return out;
 }

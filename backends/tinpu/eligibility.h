@@ -17,7 +17,7 @@ namespace quantc::tinpu {
 
 /// One compute layer's verdict.
 struct LayerReport {
-  std::string node;               ///< node name
+  std::string node;               ///< node name, or its first output's if unnamed
   std::string op;                 ///< ONNX op type
   NpuLayerKind kind;
   bool on_npu;

@@ -1,5 +1,6 @@
 #include "passes/pipelines.h"
 
+#include "passes/conv1d_to_conv2d.h"
 #include "passes/correct_bias.h"
 #include "passes/fold_batch_norm.h"
 #include "passes/fold_constants.h"
@@ -67,6 +68,10 @@ std::vector<std::unique_ptr<Pass>> TinpuQuantizePipeline(const TinpuQuantizeOpti
   g.qdq.weight_per_tensor = false;
   // Same front half as the generic target: the QDQ model is the contract.
   std::vector<std::unique_ptr<Pass>> p = GenericQuantizePipeline(g);
+  // TI's NPU compiler has no Conv1d: 1-D regions become (k, 1) Conv2d, right
+  // after canonicalize (the first pass), so everything after sees 2-D.
+  p.insert(p.begin() + 1, std::make_unique<Conv1dToConv2dPass>());
+  p.insert(p.begin() + 2, std::make_unique<RemoveDeadNodesPass>());
   p.pop_back();  // the generic pipeline's final remove_dead_nodes
   // Adjust scales TINPU cannot realize instead of rejecting the model.
   p.push_back(std::make_unique<LegalizeTinpuPass>(LegalizeTinpuOptions{g.qdq.weight_bits, o.log}));

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "passes/conv1d_to_conv2d.h"
 #include "passes/fold_batch_norm.h"
 #include "passes/fold_constants.h"
 #include "passes/infer_shapes.h"
@@ -30,6 +31,8 @@ const PassInfo kPasses[] = {
      &Make<FoldBatchNormPass>},
     {"remove_dead_nodes", "delete nodes and initializers no output depends on",
      &Make<RemoveDeadNodesPass>},
+    {"conv1d_to_conv2d", "rewrite 1-D conv regions as (k, 1) Conv2d on (N, C, L, 1)",
+     &Make<Conv1dToConv2dPass>},
     {"insert_observers", "observe every float activation the quantized model carries as integers",
      &Make<InsertObserversPass>},
     {"insert_qdq", "replace calibrated observers by Q/DQ pairs; quantize weights and biases",

@@ -173,7 +173,9 @@ LayerFit CheckPool(const Node& n) {
   // An AveragePool whose unpadded window is the whole input is global.
   auto x = DimsOf(n.input(0));
   std::vector<int64_t> pads = n.GetInts("pads");
-  bool unpadded = std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; });
+  const std::string auto_pad = n.GetString("auto_pad", "NOTSET");
+  bool unpadded = (auto_pad == "NOTSET" || auto_pad == "VALID") &&
+                  std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; });
   if (x && x->size() == k.size() + 2 && unpadded &&
       std::equal(k.begin(), k.end(), x->begin() + 2)) {
     return CheckGlobalPool(n);

@@ -130,6 +130,32 @@ TEST(Oss, ShiftIsLargestThatFitsTheMultiplier) {
   EXPECT_THAT(q->mult, ElementsAre(255));
 }
 
+// The shift must be exact even where log2 rounds: just above 255 * 2^-k,
+// log2(255 / a) rounds to exactly k in double, but a * 2^k > 255.
+TEST(Oss, ShiftIsExactJustAboveAPowerOfTwo) {
+  for (int k = 1; k <= 31; ++k) {
+    auto at = One(std::ldexp(255.0, -k), 0, 0.0, 8, true, LimitsFor(4));
+    ASSERT_TRUE(at.ok()) << k << ": " << at.status();
+    EXPECT_EQ(at->shift[0], k);
+    EXPECT_EQ(at->mult[0], 255);
+    auto above = One(std::ldexp(255.0 + std::ldexp(1.0, -42), -k), 0, 0.0, 8, true, LimitsFor(4));
+    ASSERT_TRUE(above.ok()) << k << ": " << above.status();
+    EXPECT_EQ(above->shift[0], k - 1) << k;
+    EXPECT_EQ(above->mult[0], 128) << k;  // 127.5 + tiny
+  }
+}
+
+// Power-of-two mode realises 1/A by 2^-floor(log2 A) for pooling areas that
+// are not powers of two (format doc §4.10, §4.11): 3 -> 1/2, 5..7 -> 1/4, 30 -> 1/16.
+TEST(Oss, PowerOfTwoModeRoundsNonPowerOfTwoDivisors) {
+  for (auto [area, shift] : {std::pair{3, 1}, {5, 2}, {6, 2}, {7, 2}, {30, 4}}) {
+    auto p = One(1.0 / area, 0, std::nullopt, 1, true, LimitsFor(8));
+    ASSERT_TRUE(p.ok()) << area;
+    EXPECT_EQ(p->mult[0], 1) << area;
+    EXPECT_EQ(p->shift[0], shift) << area;
+  }
+}
+
 TEST(Oss, ShiftIsCappedAt31) {
   // Ideal shift floor(log2(255 * 2^30)) = 37; capped at 31 -> m = 2^-30 * 2^31 = 2.
   auto p = One(std::ldexp(1.0, -30), 0, 0.0, 8, true, LimitsFor(4));

@@ -128,6 +128,7 @@ void RunConvF32(const KernelContext& ctx, const ConvShape& s, const float* x, co
   const Window& w = s.w;
   const int64_t in_size = w.in_size(), out_size = w.out_size(), ksize = w.kernel_size();
   const int64_t kdim = s.cg * ksize;
+  if (out_size == 0) return;
   if (s.cg == 1 && s.mg <= 2 && !w.IsPointwise()) {
     // Depthwise (one input channel per group, small multiplier).
     for (int64_t n = 0; n < s.n; ++n) {

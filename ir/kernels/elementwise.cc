@@ -20,26 +20,6 @@ namespace {
 
 enum class ArithOp { kAdd, kSub, kMul, kDiv, kMin, kMax, kMod, kFMod };
 
-// Wrapping signed arithmetic without undefined behaviour: compute in the
-// unsigned type of the same width.
-template <typename T>
-T WrapAdd(T a, T b) {
-  using U = std::make_unsigned_t<T>;
-  return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
-}
-template <typename T>
-T WrapSub(T a, T b) {
-  using U = std::make_unsigned_t<T>;
-  return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
-}
-template <typename T>
-T WrapMul(T a, T b) {
-  using U = std::make_unsigned_t<T>;
-  // Promote to at least unsigned int so uint16*uint16 cannot overflow int.
-  using P = std::conditional_t<(sizeof(U) < sizeof(unsigned)), unsigned, U>;
-  return static_cast<T>(static_cast<P>(static_cast<U>(a)) * static_cast<P>(static_cast<U>(b)));
-}
-
 template <typename T>
 T IntDiv(T a, T b) {
   // The one overflowing case, INT_MIN / -1, wraps to INT_MIN.

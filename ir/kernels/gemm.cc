@@ -65,7 +65,7 @@ void Matmul(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a
       std::fill_n(ci, n, T(0));
       for (int64_t p = 0; p < k; ++p) {
         const T av = a[i * a_rs + p * a_cs];
-        for (int64_t j = 0; j < n; ++j) ci[j] = static_cast<T>(ci[j] + av * b[p * b_rs + j * b_cs]);
+        for (int64_t j = 0; j < n; ++j) ci[j] = WrapAdd(ci[j], WrapMul(av, b[p * b_rs + j * b_cs]));
       }
     }
   }
@@ -113,15 +113,15 @@ KernelResult Gemm(const KernelContext& ctx) {
     }
     const T al = static_cast<T>(alpha), be = static_cast<T>(beta);
     if (alpha != 1.0f) {
-      for (int64_t i = 0; i < m * n; ++i) py[i] = static_cast<T>(al * py[i]);
+      for (int64_t i = 0; i < m * n; ++i) py[i] = WrapMul(al, py[i]);
     }
     if (c != nullptr && beta != 0.0f) {
       BroadcastPlan plan({m, n}, {{m, n}, c->dims()});
       const T* pc = c->data<T>().data();
       if (beta == 1.0f) {
-        BroadcastBinary(plan, py, pc, py, [](T v, T w) { return static_cast<T>(v + w); });
+        BroadcastBinary(plan, py, pc, py, [](T v, T w) { return WrapAdd(v, w); });
       } else {
-        BroadcastBinary(plan, py, pc, py, [be](T v, T w) { return static_cast<T>(v + be * w); });
+        BroadcastBinary(plan, py, pc, py, [be](T v, T w) { return WrapAdd(v, WrapMul(be, w)); });
       }
     }
     return absl::OkStatus();

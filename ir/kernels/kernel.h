@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -175,6 +176,39 @@ auto DispatchBySize(DType dt, F&& f) -> decltype(f(TypeTag<uint8_t>{})) {
       return f(TypeTag<uint64_t>{});
     default:
       return Unsupported("element type ", DTypeName(dt), " is not supported");
+  }
+}
+
+/// Integer arithmetic that wraps like two's complement hardware instead of
+/// being undefined on signed overflow (ONNX leaves overflow unspecified);
+/// for floating-point T these are the plain operations.
+template <typename T>
+T WrapAdd(T a, T b) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
+  } else {
+    return a + b;
+  }
+}
+template <typename T>
+T WrapSub(T a, T b) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) - static_cast<U>(b));
+  } else {
+    return a - b;
+  }
+}
+template <typename T>
+T WrapMul(T a, T b) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    using U = std::make_unsigned_t<T>;
+    // Promote to at least unsigned int so uint16 * uint16 cannot overflow int.
+    using P = std::conditional_t<(sizeof(U) < sizeof(unsigned)), unsigned, U>;
+    return static_cast<T>(static_cast<P>(static_cast<U>(a)) * static_cast<P>(static_cast<U>(b)));
+  } else {
+    return a * b;
   }
 }
 

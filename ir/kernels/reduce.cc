@@ -100,7 +100,7 @@ void ReduceTyped(Red op, const Tensor& x, const ReducePlan& p, Tensor& y) {
       case Red::kSum:
       case Red::kMean:
       case Red::kLogSum:
-        out[o] += v;
+        out[o] = WrapAdd(out[o], v);
         break;
       case Red::kMax:
         out[o] = v > out[o] ? v : out[o];
@@ -109,18 +109,18 @@ void ReduceTyped(Red op, const Tensor& x, const ReducePlan& p, Tensor& y) {
         out[o] = v < out[o] ? v : out[o];
         break;
       case Red::kProd:
-        out[o] *= v;
+        out[o] = WrapMul(out[o], v);
         break;
       case Red::kL1:
         if constexpr (std::is_signed_v<T>) {
-          out[o] += static_cast<T>(v < 0 ? -v : v);
+          out[o] = WrapAdd(out[o], v < 0 ? WrapSub(T(0), v) : v);
         } else {
-          out[o] += v;
+          out[o] = WrapAdd(out[o], v);
         }
         break;
       case Red::kL2:
       case Red::kSumSquare:
-        out[o] += v * v;
+        out[o] = WrapAdd(out[o], WrapMul(v, v));
         break;
       case Red::kLogSumExp:
         out[o] += static_cast<T>(std::exp(static_cast<double>(v - shift[o])));
@@ -172,7 +172,8 @@ KernelResult Reduce(const KernelContext& ctx, Red op) {
     for (int64_t a : norm) reduced[a] = true;
   }
   ReducePlan plan = MakePlan(x->dims(), reduced, keepdims);
-  if (plan.group == 0 && (op == Red::kMax || op == Red::kMin)) {
+  const bool is_int = x->dtype() != DType::kFloat32 && x->dtype() != DType::kFloat64;
+  if (plan.group == 0 && (op == Red::kMax || op == Red::kMin || (op == Red::kMean && is_int))) {
     return Invalid("cannot reduce an empty set with ", ctx.node().op_type());
   }
   Tensor y(x->dtype(), plan.out_dims);

@@ -21,6 +21,9 @@ std::vector<Tensor> OddTensors() {
       I64({2}, {-1, 3}),
       I64({1}, {int64_t{1} << 40}),
       U8({1}, {7}),
+      I32({2, 0}, {}),
+      F32({1, 1, 0, 3}, {}),
+      I64({1, 2, 2}, {1, 2, 3, 4}),
       Tensor::FromVector<bool>({2}, {true, false}),
       Tensor::Strings({1}, {"x"}),
       Tensor(),
@@ -40,6 +43,10 @@ TEST(Robustness, NoKernelCrashesOnOddInputs) {
         }
         for (int64_t opset : {7, 11, 13, 17}) {
           NodeRunner node(op, n_in, 2);
+          // Window ops need a kernel; SAME padding allows empty outputs.
+          node.Attr(Attribute::Ints("kernel_shape", {1, 1}))
+              .Attr(Attribute::String("auto_pad", "SAME_UPPER"))
+              .Attr(Attribute::Ints("axes", {-1}));
           auto r = node.Run(ins, opset);
           if (r.ok()) {
             EXPECT_EQ(r->size(), 2u) << op;
@@ -47,6 +54,10 @@ TEST(Robustness, NoKernelCrashesOnOddInputs) {
             EXPECT_NE(r.status().code(), absl::StatusCode::kInternal) << op << ": " << r.status();
           }
           ++evaluated;
+          // And once without attributes.
+          NodeRunner bare(op, n_in, 2);
+          auto r2 = bare.Run(ins, opset);
+          if (!r2.ok()) EXPECT_NE(r2.status().code(), absl::StatusCode::kInternal) << op;
         }
       }
     }

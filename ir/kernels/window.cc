@@ -225,6 +225,7 @@ void BuildIm2ColTable(const Window& w, int64_t j0, int64_t nb, Im2ColTable* tabl
   table->panels = (nb + kSgemmNR - 1) / kSgemmNR;
   const int64_t row = table->panels * kSgemmNR;
   table->offsets.assign(static_cast<size_t>(ksize * row), -1);
+  if (nb == 0) return;
   int64_t t = 0;
   for (int64_t kd = 0; kd < w.kernel[0]; ++kd) {
     for (int64_t kh = 0; kh < w.kernel[1]; ++kh) {

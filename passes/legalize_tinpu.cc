@@ -148,9 +148,11 @@ void Legalizer::Legalize(Node* q) {
   double min_scale = MinOutputScale(q);
   if (s < min_scale) {
     float ns = Power2Ceil(static_cast<float>(min_scale));
-    Log(*q, absl::StrCat("scale ", Pow2(s), " -> ", Pow2(ns),
-                         ": finer than its producer's accumulator scale, which would need a "
-                         "negative shift"));
+    const char* why = q->input(0)->producer()
+                          ? ": finer than its producer's accumulator scale, which would need a "
+                            "negative shift"
+                          : ": the input-quantize multiplier 1/s must fit 8 bits (<= 255)";
+    Log(*q, absl::StrCat("scale ", Pow2(s), " -> ", Pow2(ns), why));
     s = ns;
   }
   SetParams(q, s, zp);

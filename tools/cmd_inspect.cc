@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "backends/tinpu/eligibility.h"
 #include "fmt/format.h"
 #include "ir/onnx_import.h"
 #include "ir/printer.h"
@@ -24,6 +25,8 @@ their producer to their last consumer, nodes run in order).
 
   --format=text   IR and summary as text (default)
   --format=json   summary as one JSON object (no IR)
+  --target=tinpu  also list, per layer, whether it fits TI's NPU layer
+                  constraints or falls back to the CPU (and why)
 )";
 
 std::string JsonString(const std::string& s) {
@@ -89,7 +92,7 @@ std::string SummaryJson(const Graph& g, const std::string& path, const GraphStat
 }  // namespace
 
 int InspectCommand(const std::vector<std::string>& argv) {
-  auto args = cli::ParseArgs(argv, {{"format", "", true}, {"help", "h", false}});
+  auto args = cli::ParseArgs(argv, {{"format", "", true}, {"target", "", true}, {"help", "h", false}});
   if (!args.ok()) return cli::UsageError("inspect", std::string(args.status().message()));
   if (args->Has("help")) {
     std::fputs(kHelp, stdout);
@@ -97,6 +100,10 @@ int InspectCommand(const std::vector<std::string>& argv) {
   }
   if (args->positional.size() != 1) return cli::UsageError("inspect", "expected one MODEL.onnx");
   std::string format = args->Get("format", "text");
+  std::string target = args->Get("target", "");
+  if (!target.empty() && target != "tinpu" && target != "generic") {
+    return cli::UsageError("inspect", "--target must be generic or tinpu");
+  }
   if (format != "text" && format != "json") {
     return cli::UsageError("inspect", "--format must be text or json");
   }
@@ -109,6 +116,12 @@ int InspectCommand(const std::vector<std::string>& argv) {
   GraphStats stats = ComputeStats(**graph);
   std::string out = format == "json" ? SummaryJson(**graph, path, stats)
                                      : PrintGraph(**graph) + SummaryText(stats);
+  if (target == "tinpu") {
+    tinpu::BitWidths bits;
+    auto layers = tinpu::NpuEligibility(**graph, bits);
+    out += format == "json" ? tinpu::EligibilityToJson(layers, bits) + "\n"
+                            : "\n" + tinpu::EligibilityToText(layers, bits);
+  }
   std::fwrite(out.data(), 1, out.size(), stdout);
   return cli::kOk;
 }

@@ -15,6 +15,7 @@
 #include "passes/insert_observers.h"
 #include "passes/pass_manager.h"
 #include "passes/pipelines.h"
+#include "backends/tinpu/eligibility.h"
 #include "quant/calibration_data.h"
 #include "quant/report.h"
 #include "quant/x86_saturation.h"
@@ -190,6 +191,24 @@ absl::Status CheckFloatOps(const Graph& g, const std::vector<std::string>& float
   return absl::OkStatus();
 }
 
+std::string JsonQuote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// The TINPU report: every legalization move, and per layer whether it fits
+// the NPU (and which constraint fails when not).
+std::string TinpuReportJson(const std::vector<std::string>& log, const std::string& layers) {
+  std::vector<std::string> moves;
+  for (const std::string& line : log) moves.push_back(JsonQuote(line));
+  return absl::StrCat("{\"target\":\"tinpu\",\"legalization\":[", absl::StrJoin(moves, ",\n  "),
+                      "],\n\"npu\":", layers, "}\n");
+}
+
 void DrawProgress(int64_t done, int64_t total) {
   int width = 30;
   int filled = static_cast<int>(width * done / std::max<int64_t>(total, 1));
@@ -281,6 +300,13 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
     for (const std::string& line : legalize_log) std::fprintf(stderr, "quantc: legalize: %s\n", line.c_str());
   }
   std::string report_json;
+  if (want_report && parsed->tinpu) {
+    tinpu::BitWidths bits;
+    bits.weight = parsed->q.qdq.weight_bits;
+    auto layers = tinpu::NpuEligibility(**graph, bits);
+    if (args->Has("verbose")) std::fputs(tinpu::EligibilityToText(layers, bits).c_str(), stderr);
+    report_json = TinpuReportJson(legalize_log, tinpu::EligibilityToJson(layers, bits));
+  }
   if (want_report && !parsed->tinpu) {
     auto report = BuildQuantReport(*calibrated, **graph, *data);
     if (!report.ok()) return cli::ReportError(in_model(report.status()));

@@ -18,10 +18,18 @@ std::string JsonString(absl::string_view s) {
   std::string out = "\"";
   for (char ch : s) {
     switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(ch) < 0x20) {
           out += absl::StrFormat("\\u%04x", static_cast<unsigned char>(ch));
@@ -75,9 +83,9 @@ std::string EligibilityToText(const std::vector<LayerReport>& layers, const BitW
     name_w = std::max(name_w, r.node.size());
     op_w = std::max(op_w, r.op.size());
   }
-  std::string out = absl::StrFormat(
-      "TINPU NPU eligibility (w%d/a%d): %d of %d layers on the NPU\n", bits.weight,
-      bits.activation, CountOnNpu(layers), layers.size());
+  std::string out =
+      absl::StrFormat("TINPU NPU eligibility (w%d/a%d): %d of %d layers on the NPU\n", bits.weight,
+                      bits.activation, CountOnNpu(layers), layers.size());
   for (const LayerReport& r : layers) {
     std::string line = absl::StrFormat("  %-*s  %-*s  %-7s  %s", name_w, r.node, op_w, r.op,
                                        NpuLayerKindName(r.kind), r.on_npu ? "NPU" : "CPU");

@@ -17,8 +17,8 @@ namespace quantc::tinpu {
 
 /// One compute layer's verdict.
 struct LayerReport {
-  std::string node;               ///< node name, or its first output's if unnamed
-  std::string op;                 ///< ONNX op type
+  std::string node;  ///< node name, or its first output's if unnamed
+  std::string op;    ///< ONNX op type
   NpuLayerKind kind;
   bool on_npu;
   std::string failed_constraint;  ///< empty when on_npu

@@ -7,15 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "backends/tinpu/test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "backends/tinpu/test_util.h"
 
 namespace quantc::tinpu {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::ConvModel;
+using ::testing::HasSubstr;
 using testing::Import;
 using testing::Init;
 using testing::Model;

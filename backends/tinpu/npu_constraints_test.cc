@@ -1,23 +1,22 @@
 // Every NPU layer constraint of tinpu-format.md §6, passing and failing, on
 // one- or two-layer graphs in ONNX text syntax, checked through the
 // eligibility report (NpuEligibility -> CheckNpuLayer -> NpuRules()).
-#include "backends/tinpu/eligibility.h"
-
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "backends/tinpu/eligibility.h"
+#include "backends/tinpu/test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "backends/tinpu/test_util.h"
 
 namespace quantc::tinpu {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::ConvModel;
+using ::testing::HasSubstr;
 using testing::Import;
 using testing::Init;
 using testing::Model;
@@ -75,8 +74,9 @@ TEST(FirstConv, OutChannelsAndKernelFail) {
 
 TEST(FirstConv, ReportsEveryFailedConstraint) {
   LayerReport r = Last(ConvModel({1, 3, 32, 1}, {6, 3, 9, 1}));
-  ExpectFails(r, K::kFirstConv, "in channels 1 (got 3); out channels multiple of 4 (got 6); "
-                                "kernel <= 8 (got 9x1)");
+  ExpectFails(r, K::kFirstConv,
+              "in channels 1 (got 3); out channels multiple of 4 (got 6); "
+              "kernel <= 8 (got 9x1)");
 }
 
 TEST(FirstConv, MultipleOfFourInputIsAGeneralConv) {
@@ -135,7 +135,8 @@ TEST(FullyConnected, MinimumInputFeaturesDependOnWeightBits) {
   ExpectOnNpu(Last(fc8, BitWidths{2, 8}), K::kFullyConnected);
   ExpectFails(Last(Model({1, 7}, {Init("w", {7, 4})}, "y = MatMul(x, w)", 2), kW4),
               K::kFullyConnected, "input features >= 8 at 4-bit weights (got 7)");
-  ExpectOnNpu(Last(Model({1, 16}, {Init("w", {16, 4})}, "y = MatMul(x, w)", 2)), K::kFullyConnected);
+  ExpectOnNpu(Last(Model({1, 16}, {Init("w", {16, 4})}, "y = MatMul(x, w)", 2)),
+              K::kFullyConnected);
 }
 
 TEST(FullyConnected, GemmReadsTransB) {
@@ -146,8 +147,9 @@ TEST(FullyConnected, GemmReadsTransB) {
 }
 
 TEST(FullyConnected, MatMulOfTwoActivationsIsNotAnNpuLayer) {
-  std::string text = "<ir_version: 8, opset_import: [\"\" : 13]>\n"
-                     "m (float[1,16] x, float[16,4] z) => (float[a,b] y) { y = MatMul(x, z) }";
+  std::string text =
+      "<ir_version: 8, opset_import: [\"\" : 13]>\n"
+      "m (float[1,16] x, float[16,4] z) => (float[a,b] y) { y = MatMul(x, z) }";
   ExpectFails(Last(text), K::kOther, "not a constant weight");
 }
 

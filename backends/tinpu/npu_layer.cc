@@ -73,8 +73,8 @@ LayerFit CheckConv(const Node& n, bool is_first) {
   auto w = DimsOf(n.input(1));
   if (!w) return Fail(NpuLayerKind::kOther, "weight shape unknown");
   if (w->size() != 3 && w->size() != 4) {
-    return Fail(NpuLayerKind::kOther, absl::StrCat("NNC convolutions are 2-D (weight rank ",
-                                                    w->size(), ")"));
+    return Fail(NpuLayerKind::kOther,
+                absl::StrCat("NNC convolutions are 2-D (weight rank ", w->size(), ")"));
   }
   const int64_t group = n.GetInt("group", 1);
   const int64_t c_out = (*w)[0], c_in = (*w)[1] * group;
@@ -135,7 +135,8 @@ LayerFit CheckFullyConnected(const Node& n, const BitWidths& bits) {
   const NpuLayerRules& r = NpuRules();
   const int64_t min_k = bits.weight >= 8 ? r.fc_min_inputs_w8 : r.fc_min_inputs_low;
   Checker c(NpuLayerKind::kFullyConnected);
-  c.Require(k >= min_k, absl::StrCat("input features >= ", min_k, " at ", bits.weight, "-bit weights"),
+  c.Require(k >= min_k,
+            absl::StrCat("input features >= ", min_k, " at ", bits.weight, "-bit weights"),
             absl::StrCat(k));
   return c.Done();
 }
@@ -214,9 +215,8 @@ bool IsSpatialReduceSum(const Node& n) {
 
 bool IsNpuLayerCandidate(const Node& n) {
   if (!n.domain().empty()) return false;
-  static const char* const kOps[] = {"Conv",    "ConvTranspose", "Gemm",
-                                     "MatMul",  "MaxPool",       "AveragePool",
-                                     "GlobalAveragePool"};
+  static const char* const kOps[] = {"Conv",        "ConvTranspose",    "Gemm", "MatMul", "MaxPool",
+                                     "AveragePool", "GlobalAveragePool"};
   for (const char* op : kOps) {
     if (n.op_type() == op) return true;
   }

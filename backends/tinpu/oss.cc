@@ -52,8 +52,8 @@ int ShiftFor(double a, double scale_max, int shift_max) {
   return shift;
 }
 
-absl::Status ValidateArgs(size_t n, size_t n_off0, std::optional<size_t> n_ro,
-                          int multiplier_bits, int shift_bits) {
+absl::Status ValidateArgs(size_t n, size_t n_off0, std::optional<size_t> n_ro, int multiplier_bits,
+                          int shift_bits) {
   if (n_off0 != n || (n_ro && *n_ro != n)) {
     return absl::InvalidArgumentError(
         absl::StrCat("ComputeOss: w has ", n, " channels but off0 has ", n_off0,
@@ -82,15 +82,14 @@ absl::StatusOr<OssParams> ComputeOss(absl::Span<const double> w, absl::Span<cons
                                      std::optional<absl::Span<const double>> ro,
                                      int multiplier_bits, int shift_bits, bool int_bias,
                                      const OssLimits& limits, ZeroMultiplier zero) {
-  absl::Status args = ValidateArgs(w.size(), off0.size(),
-                                   ro ? std::optional<size_t>(ro->size()) : std::nullopt,
-                                   multiplier_bits, shift_bits);
+  absl::Status args =
+      ValidateArgs(w.size(), off0.size(), ro ? std::optional<size_t>(ro->size()) : std::nullopt,
+                   multiplier_bits, shift_bits);
   if (!args.ok()) return args;
   const double scale_max = std::ldexp(1.0, multiplier_bits) - 1;
   const int shift_max = (1 << shift_bits) - 1;
-  const std::string limit_text =
-      absl::StrCat(RangeName(limits.offset_min, limits.offset_max), "[", limits.offset_min, ", ",
-                   limits.offset_max, "]");
+  const std::string limit_text = absl::StrCat(RangeName(limits.offset_min, limits.offset_max), "[",
+                                              limits.offset_min, ", ", limits.offset_max, "]");
 
   OssParams p;
   std::vector<std::string> errors;
@@ -103,8 +102,8 @@ absl::StatusOr<OssParams> ComputeOss(absl::Span<const double> w, absl::Span<cons
   for (size_t c = 0; c < w.size(); ++c) {
     const std::string ch = absl::StrCat("channel ", c, ": ");
     if (!std::isfinite(w[c]) || !std::isfinite(off0[c]) || (ro && !std::isfinite((*ro)[c]))) {
-      errors.push_back(absl::StrCat(ch, "non-finite input (w ", Num(w[c]), ", off0 ",
-                                    Num(off0[c]), ro ? ", ro " + Num((*ro)[c]) : "", ")"));
+      errors.push_back(absl::StrCat(ch, "non-finite input (w ", Num(w[c]), ", off0 ", Num(off0[c]),
+                                    ro ? ", ro " + Num((*ro)[c]) : "", ")"));
       continue;
     }
     const double a = std::fabs(w[c]);
@@ -123,10 +122,12 @@ absl::StatusOr<OssParams> ComputeOss(absl::Span<const double> w, absl::Span<cons
         push(0, 0, 0);
         continue;
       }
-      errors.push_back(absl::StrCat(
-          ch, a == 0 ? "w is 0" : absl::StrCat("w ", Num(w[c]), " underflows (|w| * 2^", shift,
-                                               " = ", Num(m_real), " rounds to 0)"),
-          ": multiplier 0 would give an infinite rounding offset"));
+      errors.push_back(absl::StrCat(ch,
+                                    a == 0
+                                        ? "w is 0"
+                                        : absl::StrCat("w ", Num(w[c]), " underflows (|w| * 2^",
+                                                       shift, " = ", Num(m_real), " rounds to 0)"),
+                                    ": multiplier 0 would give an infinite rounding offset"));
       continue;
     }
     const double mult = std::signbit(w[c]) ? -m : m;
@@ -148,9 +149,9 @@ absl::StatusOr<OssParams> ComputeOss(absl::Span<const double> w, absl::Span<cons
     push(offset, mult, shift);
   }
   if (!errors.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("ComputeOss: ", errors.size(), " of ", w.size(),
-                                                   " channel(s) cannot be realised: ",
-                                                   absl::StrJoin(errors, "; ")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("ComputeOss: ", errors.size(), " of ", w.size(),
+                     " channel(s) cannot be realised: ", absl::StrJoin(errors, "; ")));
   }
   return p;
 }

@@ -21,7 +21,9 @@ namespace quantc::tinpu {
 
 /// Per-channel OSS constants, as the float32 initializers of the ONNX block.
 struct OssParams {
-  std::vector<float> offset;      ///< added before the multiply (integer if int_bias)
+  /// Added before the multiply; an integer when int_bias (exact in float32
+  /// up to 2^24, which covers the int24 limit).
+  std::vector<float> offset;
   std::vector<float> mult;        ///< signed integer multiplier, |mult| <= 2^B - 1
   std::vector<float> shift_mult;  ///< 2^-shift, exact in float32
   std::vector<int> shift;         ///< right shift, 0..2^S - 1
@@ -81,8 +83,10 @@ int64_t ApplyOssInt(int64_t x, int64_t offset, int64_t mult, int shift, ClipRang
 
 /// The block exactly as the float32 ONNX graph evaluates it, one op at a
 /// time with float32 rounding after each: Add, Mul, Mul, Floor, Clip. Equal to
-/// ApplyOssInt while x, offset are integers and |(x + offset) * mult| <= 2^24;
-/// also handles the fractional offsets of input-side blocks (§4.5, §4.14).
+/// ApplyOssInt while x and offset are integers and |x|, |offset|, |x + offset|
+/// and |(x + offset) * mult| are all <= 2^24 (float32's 24-bit significand
+/// holds every such integer, so no op rounds). Also evaluates the fractional
+/// offsets of input-side blocks (§4.5, §4.14).
 float ApplyOssFloat32(float x, float offset, float mult, float shift_mult, ClipRange clip);
 
 }  // namespace quantc::tinpu

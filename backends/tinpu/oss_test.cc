@@ -23,8 +23,8 @@ constexpr int kS = kShiftBits;
 const ClipRange kWide{-(int64_t{1} << 40), int64_t{1} << 40};
 
 // Single-channel ComputeOss.
-absl::StatusOr<OssParams> One(double w, double off0, std::optional<double> ro, int b,
-                              bool int_bias, const OssLimits& limits,
+absl::StatusOr<OssParams> One(double w, double off0, std::optional<double> ro, int b, bool int_bias,
+                              const OssLimits& limits,
                               ZeroMultiplier zero = ZeroMultiplier::kReject) {
   std::vector<double> wv{w}, ov{off0}, rv{ro.value_or(0)};
   std::optional<absl::Span<const double>> r;
@@ -87,8 +87,8 @@ TEST(Oss, OverflowIsCheckedBeforeRounding) {
   auto p = One(255.4, 0, 0.0, 8, true, LimitsFor(4));
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(p.status().message(), AllOf(HasSubstr("channel 0"), HasSubstr("255.4"),
-                                          HasSubstr("> 255")));
+  EXPECT_THAT(p.status().message(),
+              AllOf(HasSubstr("channel 0"), HasSubstr("255.4"), HasSubstr("> 255")));
   auto ok = One(255, 0, 0.0, 8, true, LimitsFor(4));
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_THAT(ok->mult, ElementsAre(255));

@@ -20,7 +20,8 @@ constexpr OpRule kOpRules[] = {
     {"MatMul", true, "integer-weight fully-connected, weight [in, out] (§4.3); NNC FC"},
     {"Gemm", true, "MatMul + offset Add merged by the simplifier, C = offset (§1.3)"},
     {"Add", true, "OSS offset (§2) and residual add (§4.7)"},
-    {"Mul", true, "OSS multiplier and 2^-shift (§2); final Mul(s_last) when output_int=False (§1.5)"},
+    {"Mul", true,
+     "OSS multiplier and 2^-shift (§2); final Mul(s_last) when output_int=False (§1.5)"},
     {"Floor", true, "OSS floor = arithmetic right shift (§2)"},
     {"Clip", true, "OSS saturation and activation clip (§2)"},
     {"Relu", true, "activation after an OSS (§4.1)"},
@@ -156,16 +157,26 @@ const NpuLayerRules& NpuRules() {
 
 const char* NpuLayerKindName(NpuLayerKind kind) {
   switch (kind) {
-    case NpuLayerKind::kFirstConv: return "FCONV";
-    case NpuLayerKind::kGeneralConv: return "GCONV";
-    case NpuLayerKind::kDepthwiseConv: return "DWCONV";
-    case NpuLayerKind::kPointwiseConv: return "PWCONV";
-    case NpuLayerKind::kTransposedConv: return "TCONV";
-    case NpuLayerKind::kFullyConnected: return "FC";
-    case NpuLayerKind::kMaxPool: return "MAXPOOL";
-    case NpuLayerKind::kAvgPool: return "AVGPOOL";
-    case NpuLayerKind::kGlobalAvgPool: return "GAP";
-    case NpuLayerKind::kOther: return "OTHER";
+    case NpuLayerKind::kFirstConv:
+      return "FCONV";
+    case NpuLayerKind::kGeneralConv:
+      return "GCONV";
+    case NpuLayerKind::kDepthwiseConv:
+      return "DWCONV";
+    case NpuLayerKind::kPointwiseConv:
+      return "PWCONV";
+    case NpuLayerKind::kTransposedConv:
+      return "TCONV";
+    case NpuLayerKind::kFullyConnected:
+      return "FC";
+    case NpuLayerKind::kMaxPool:
+      return "MAXPOOL";
+    case NpuLayerKind::kAvgPool:
+      return "AVGPOOL";
+    case NpuLayerKind::kGlobalAvgPool:
+      return "GAP";
+    case NpuLayerKind::kOther:
+      return "OTHER";
   }
   return "OTHER";
 }

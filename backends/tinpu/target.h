@@ -93,31 +93,33 @@ bool IsAllowedNode(const Node& n, std::string* why = nullptr);
 
 /// NNC's NPU layer configurations (format doc §6 table) as numbers.
 struct NpuLayerRules {
-  int64_t channel_multiple;    ///< GCONV/PWCONV channels, FCONV out channels
-  int64_t fconv_in_channels;   ///< FCONV input channels
-  int64_t fconv_max_kernel;    ///< FCONV kernel extent
-  int64_t gconv_max_kernel;    ///< GCONV kernel extent
-  int64_t dwconv_max_kernel;   ///< DWCONV (and non-global AvgPool) kernel extent
-  std::vector<std::pair<int64_t, int64_t>> gconv_strides;  ///< allowed (sH, sW)
+  int64_t channel_multiple;   ///< GCONV/PWCONV channels, FCONV out channels
+  int64_t fconv_in_channels;  ///< FCONV input channels
+  int64_t fconv_max_kernel;   ///< FCONV kernel extent
+  int64_t gconv_max_kernel;   ///< GCONV kernel extent
+  int64_t dwconv_max_kernel;  ///< DWCONV (and non-global AvgPool) kernel extent
+  /// GCONV strides allowed, as (sH, sW).
+  std::vector<std::pair<int64_t, int64_t>> gconv_strides;
   int64_t fc_min_inputs_w8;    ///< FC input features, 8-bit weights
   int64_t fc_min_inputs_low;   ///< FC input features, 2/4-bit weights
   int64_t maxpool_max_kernel;  ///< MaxPool: at least one kernel dim <= this
   int64_t gap_min_area;        ///< global average pool needs H*W > this
 };
+/// The §6 numbers. Kernel limits apply to the kernel extent max(kH, kW).
 const NpuLayerRules& NpuRules();
 
 /// NPU layer types (NNC names in comments).
 enum class NpuLayerKind {
-  kFirstConv,        ///< FCONV
-  kGeneralConv,      ///< GCONV
-  kDepthwiseConv,    ///< DWCONV
-  kPointwiseConv,    ///< PWCONV
-  kTransposedConv,   ///< TCONV (no documented constraints: never on NPU here)
-  kFullyConnected,   ///< FC
-  kMaxPool,          ///< MAXPOOL
-  kAvgPool,          ///< AVGPOOL, non-global (mapped onto DWCONV)
-  kGlobalAvgPool,    ///< AVGPOOL, global
-  kOther,            ///< not an NPU layer
+  kFirstConv,       ///< FCONV
+  kGeneralConv,     ///< GCONV
+  kDepthwiseConv,   ///< DWCONV
+  kPointwiseConv,   ///< PWCONV
+  kTransposedConv,  ///< TCONV (no documented constraints: never on NPU here)
+  kFullyConnected,  ///< FC
+  kMaxPool,         ///< MAXPOOL
+  kAvgPool,         ///< AVGPOOL, non-global (mapped onto DWCONV)
+  kGlobalAvgPool,   ///< AVGPOOL, global
+  kOther,           ///< not an NPU layer
 };
 /// "FCONV", "GCONV", "DWCONV", "PWCONV", "TCONV", "FC", "MAXPOOL", "AVGPOOL",
 /// "GAP", "OTHER".

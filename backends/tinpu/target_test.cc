@@ -14,8 +14,8 @@
 namespace quantc::tinpu {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::FindOp;
+using ::testing::HasSubstr;
 using testing::Import;
 using testing::Init;
 using testing::Model;
@@ -62,9 +62,9 @@ TEST(Limits, ValidateBitWidths) {
 }
 
 TEST(OpVocabulary, AllowsTheTinpuOps) {
-  for (const char* op : {"Conv", "ConvTranspose", "MatMul", "Gemm", "Add", "Mul", "Floor", "Clip",
-                         "Relu", "Round", "ReduceSum", "AveragePool", "MaxPool", "Flatten",
-                         "Transpose", "Reshape", "Pad"}) {
+  for (const char* op :
+       {"Conv", "ConvTranspose", "MatMul", "Gemm", "Add", "Mul", "Floor", "Clip", "Relu", "Round",
+        "ReduceSum", "AveragePool", "MaxPool", "Flatten", "Transpose", "Reshape", "Pad"}) {
     EXPECT_TRUE(IsAllowedOp(op)) << op;
   }
 }
@@ -115,8 +115,8 @@ TEST(OpVocabulary, ReshapeNeedsAConstantShape) {
   EXPECT_TRUE(AllowedNode(Model({1, 8, 4, 1}, {"int64[2] s = {1, 32}"}, "y = Reshape(x, s)", 2),
                           "Reshape", &why))
       << why;
-  EXPECT_FALSE(AllowedNode(Model({1, 8, 4, 1}, {}, "s = Shape(x)\n y = Reshape(x, s)"),
-                           "Reshape", &why));
+  EXPECT_FALSE(
+      AllowedNode(Model({1, 8, 4, 1}, {}, "s = Shape(x)\n y = Reshape(x, s)"), "Reshape", &why));
   EXPECT_THAT(why, HasSubstr("constant"));
 }
 
@@ -171,8 +171,8 @@ TEST(CheckNpuLayer, NonLayerNodesAreOther) {
 }
 
 TEST(CheckNpuLayer, ThreeDimensionalConvIsNotAnNpuLayer) {
-  std::unique_ptr<Graph> g = Import(
-      Model({1, 1, 4, 4, 4}, {Init("w", {4, 1, 3, 3, 3})}, "y = Conv(x, w)", 5));
+  std::unique_ptr<Graph> g =
+      Import(Model({1, 1, 4, 4, 4}, {Init("w", {4, 1, 3, 3, 3})}, "y = Conv(x, w)", 5));
   ASSERT_NE(g, nullptr);
   LayerFit fit = CheckNpuLayer(*FindOp(*g, "Conv"), true, BitWidths{});
   EXPECT_EQ(fit.kind, NpuLayerKind::kOther);

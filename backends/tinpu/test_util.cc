@@ -7,8 +7,7 @@
 
 namespace quantc::tinpu::testing {
 
-std::string Init(absl::string_view name, const std::vector<int64_t>& dims,
-                 absl::string_view type) {
+std::string Init(absl::string_view name, const std::vector<int64_t>& dims, absl::string_view type) {
   int64_t n = 1;
   for (int64_t d : dims) n *= d;
   return absl::StrCat(type, "[", absl::StrJoin(dims, ","), "] ", name, " = {",
@@ -29,10 +28,10 @@ std::string Model(const std::vector<int64_t>& x_dims, const std::vector<std::str
 
 std::string ConvModel(const std::vector<int64_t>& x_dims, const std::vector<int64_t>& w,
                       absl::string_view attrs) {
-  return Model(x_dims, {Init("w", w)},
-               absl::StrCat("y = Conv", attrs.empty() ? "" : absl::StrCat("<", attrs, ">"),
-                            "(x, w)"),
-               static_cast<int>(x_dims.size()));
+  return Model(
+      x_dims, {Init("w", w)},
+      absl::StrCat("y = Conv", attrs.empty() ? "" : absl::StrCat("<", attrs, ">"), "(x, w)"),
+      static_cast<int>(x_dims.size()));
 }
 
 std::unique_ptr<Graph> Import(const std::string& text) {

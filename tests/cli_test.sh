@@ -133,5 +133,21 @@ grep -q 'quantc.Observe(.*range=\[' "$TMP/out" || { echo "FAIL no calibrated ran
 check "inspect quantized" 0 "" "$QUANTC" inspect "$TMP/qa.onnx"
 grep -q "QuantizeLinear" "$TMP/out" || { echo "FAIL quantized model has no QuantizeLinear"; failed=$((failed + 1)); }
 
+# quantize --target=tinpu.
+bad_quantize "tinpu 7-bit" 2 "--target=tinpu takes 8, 4 or 2 weight bits" "$GOOD" --calib "$BAD/calib_good.npy" --target=tinpu --weight-bits=7
+bad_quantize "input-mode without tinpu" 2 "need --target=tinpu" "$GOOD" --calib "$BAD/calib_good.npy" --input-mode=prequantized
+bad_quantize "tinpu unsupported op" 4 "node 'lrn1' (LRN)" "$BAD/unsupported_op.onnx" --calib "$BAD/calib_good.npy" --target=tinpu
+check "tinpu" 0 "" "$QUANTC" quantize "$GOOD" -o "$TMP/t.onnx" --calib "$BAD/calib_good.npy" --target=tinpu --report "$TMP/t.json"
+grep -q '"npu":' "$TMP/t.json" || { echo "FAIL tinpu report lacks npu"; failed=$((failed + 1)); }
+check "tinpu again" 0 "" "$QUANTC" quantize "$GOOD" -o "$TMP/t2.onnx" --calib "$BAD/calib_good.npy" --target=tinpu
+cmp -s "$TMP/t.onnx" "$TMP/t2.onnx" || { echo "FAIL tinpu is not deterministic"; failed=$((failed + 1)); }
+check "inspect tinpu" 0 "" "$QUANTC" inspect "$TMP/t.onnx" --target=tinpu
+grep -q "TINPU NPU eligibility" "$TMP/out" || { echo "FAIL inspect --target=tinpu printed no eligibility"; failed=$((failed + 1)); }
+if grep -qE "QuantizeLinear|DequantizeLinear" "$TMP/out"; then
+  echo "FAIL tinpu model has Q/DQ nodes"; failed=$((failed + 1))
+fi
+check "tinpu run" 0 "" "$QUANTC" run "$TMP/t.onnx" --input "$BAD/calib_good.npy" -o "$TMP/run"
+[[ -s "$TMP/run/y.npy" ]] || { echo "FAIL quantc run wrote no y.npy"; failed=$((failed + 1)); }
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -1,5 +1,6 @@
 // Golden tests: each tests/golden/<pass>/<case>.onnxtxt (ONNX's textual
-// syntax) is imported, run through the pass (or pipeline) named by its folder
+// syntax) is imported, run through the pass named by its folder (or the
+// passes of a folder named "a+b", in order)
 // with verification and the honest-"changed" check on, and printed with
 // quantc's canonical printer. The result must equal <case>.expected, whose
 // first line records whether the pass reported a change.
@@ -66,13 +67,15 @@ std::string ReadText(const fs::path& p) {
 std::string Render(const GoldenCase& c) {
   auto graph = ImportModelText(ReadText(c.input));
   if (!graph.ok()) return "import error: " + std::string(graph.status().message()) + "\n";
-  auto pass = CreatePass(c.pass);
-  if (!pass.ok()) return "bad pass folder: " + std::string(pass.status().message()) + "\n";
+  std::string list = c.pass;
+  std::replace(list.begin(), list.end(), '+', ',');
+  auto passes = CreatePasses(list);
+  if (!passes.ok()) return "bad pass folder: " + std::string(passes.status().message()) + "\n";
   PassManagerOptions options;
   options.verify_each = true;
   options.check_changed = true;
   PassManager pm(options);
-  pm.Add(*std::move(pass));
+  pm.AddAll(*std::move(passes));
   auto changed = pm.Run(**graph);
   if (!changed.ok()) return "error: " + std::string(changed.status().message()) + "\n";
   return std::string("changed: ") + (*changed ? "true" : "false") + "\n" + PrintGraph(**graph);

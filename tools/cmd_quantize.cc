@@ -16,6 +16,7 @@
 #include "passes/pass_manager.h"
 #include "passes/pipelines.h"
 #include "backends/tinpu/eligibility.h"
+#include "backends/tinpu/serialize.h"
 #include "quant/calibration_data.h"
 #include "quant/report.h"
 #include "quant/x86_saturation.h"
@@ -313,7 +314,10 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
     report_json = ReportToJson(*report);
     if (args->Has("verbose")) std::fputs(ReportToTable(*report).c_str(), stderr);
   }
-  if (auto st = ExportModelFile(**graph, parsed->output); !st.ok()) return cli::ReportError(st);
+  auto bytes = parsed->tinpu ? tinpu::SerializeTinpu(**graph, parsed->q.qdq.float_ops)
+                             : ExportModelBytes(**graph);
+  if (!bytes.ok()) return cli::ReportError(in_model(bytes.status()));
+  if (auto st = WriteFileAtomically(parsed->output, *bytes); !st.ok()) return cli::ReportError(st);
   if (args->Has("report")) {
     if (auto st = WriteFileAtomically(args->Get("report"), report_json); !st.ok()) {
       return cli::ReportError(st);

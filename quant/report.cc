@@ -10,6 +10,7 @@
 #include "ir/interpreter.h"
 #include "ir/printer.h"
 #include "passes/insert_observers.h"
+#include "util/json.h"
 #include "util/status_macros.h"
 
 namespace quantc {
@@ -87,19 +88,6 @@ std::string Num(double v) {
   if (std::isinf(v)) return v > 0 ? "\"inf\"" : "\"-inf\"";
   if (std::isnan(v)) return "null";
   return fmt::format("{:.6g}", v);
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace

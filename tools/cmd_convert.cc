@@ -12,6 +12,7 @@
 #include "passes/registry.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
+#include "tools/print_ir.h"
 
 namespace quantc {
 namespace {
@@ -72,16 +73,7 @@ int ConvertCommand(const std::vector<std::string>& argv) {
   }
   PassManagerOptions options;
   options.check_changed = args->Has("verify-each");
-  bool print_all = args->Has("print-ir-after-all");
-  std::string print_after = args->Get("print-ir-after");
-  if (print_all || !print_after.empty()) {
-    options.after_pass = [&](const Pass& pass, const Graph& g, bool changed) {
-      if (!print_all && pass.name() != print_after) return;
-      std::printf("// -----// IR after %s (%s) //----- //\n%s",
-                  std::string(pass.name()).c_str(), changed ? "changed" : "unchanged",
-                  PrintGraph(g).c_str());
-    };
-  }
+  options.after_pass = IrPrinter(*args);
   PassManager pm(std::move(options));
   pm.AddAll(std::move(passes));
   if (auto r = pm.Run(**graph); !r.ok()) {

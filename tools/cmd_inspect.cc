@@ -12,6 +12,7 @@
 #include "ir/verifier.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
+#include "util/json.h"
 
 namespace quantc {
 namespace {
@@ -28,21 +29,6 @@ their producer to their last consumer, nodes run in order).
   --target=tinpu  also list, per layer, whether it fits TI's NPU layer
                   constraints or falls back to the CPU (and why)
 )";
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 std::string LayerName(const Node* n) { return n->name().empty() ? n->output(0)->name() : n->name(); }
 

@@ -22,6 +22,8 @@
 #include "quant/x86_saturation.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
+#include "tools/print_ir.h"
+#include "util/json.h"
 
 namespace quantc {
 namespace {
@@ -192,20 +194,11 @@ absl::Status CheckFloatOps(const Graph& g, const std::vector<std::string>& float
   return absl::OkStatus();
 }
 
-std::string JsonQuote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 // The TINPU report: every legalization move, and per layer whether it fits
 // the NPU (and which constraint fails when not).
 std::string TinpuReportJson(const std::vector<std::string>& log, const std::string& layers) {
   std::vector<std::string> moves;
-  for (const std::string& line : log) moves.push_back(JsonQuote(line));
+  for (const std::string& line : log) moves.push_back(JsonString(line));
   return absl::StrCat("{\"target\":\"tinpu\",\"legalization\":[", absl::StrJoin(moves, ",\n  "),
                       "],\n\"npu\":", layers, "}\n");
 }
@@ -274,15 +267,7 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
 
   PassManagerOptions options;
   options.check_changed = args->Has("verify-each");
-  bool print_all = args->Has("print-ir-after-all");
-  std::string print_after = args->Get("print-ir-after");
-  if (print_all || !print_after.empty()) {
-    options.after_pass = [&](const Pass& pass, const Graph& g, bool changed) {
-      if (!print_all && pass.name() != print_after) return;
-      std::printf("// -----// IR after %s (%s) //----- //\n%s", std::string(pass.name()).c_str(),
-                  changed ? "changed" : "unchanged", PrintGraph(g).c_str());
-    };
-  }
+  options.after_pass = IrPrinter(*args);
   // The report compares against the calibrated float model: keep a copy.
   bool want_report = args->Has("report") || args->Has("verbose");
   std::unique_ptr<Graph> calibrated;

@@ -9,37 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "util/json.h"
 
 namespace quantc::tinpu {
 namespace {
-
-// JSON string literal: quotes, backslashes and control characters escaped.
-std::string JsonString(absl::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(ch) < 0x20) {
-          out += absl::StrFormat("\\u%04x", static_cast<unsigned char>(ch));
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 int64_t CountOnNpu(const std::vector<LayerReport>& layers) {
   return std::count_if(layers.begin(), layers.end(), [](const LayerReport& r) { return r.on_npu; });

@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "ir/kernels/kernel.h"
 #include "ir/kernels/registry.h"
-#include "util/check.h"
 #include "util/status_macros.h"
 
 namespace quantc {
@@ -108,31 +107,36 @@ Interpreter::~Interpreter() = default;
 
 Interpreter::Interpreter(const Graph& g) : graph_(g), opset_(g.opset()) {
   absl::flat_hash_map<const Value*, int> slot;
-  auto add = [&](const Value* v) {
+  std::vector<int> producer;  // by slot: producing step, -1 for graph data
+  auto add = [&](const Value* v, int step) {
     int s = num_slots_++;
     slot[v] = s;
+    producer.push_back(step);
     return s;
   };
-  for (const Value* v : g.initializers()) constants_.emplace_back(add(v), v->initializer());
-  for (const Value* v : g.inputs()) input_slots_.push_back(add(v));
-  std::vector<int> last_use;  // by slot: last step reading it, -1 if none
+  for (const Value* v : g.initializers()) constants_.emplace_back(add(v, -1), v->initializer());
+  for (const Value* v : g.inputs()) input_slots_.push_back(add(v, -1));
   for (const Node* n : g.nodes()) {
     Step step;
     step.node = n;
     for (const Value* v : n->inputs()) {
       auto it = v == nullptr ? slot.end() : slot.find(v);
-      // The importer guarantees definitions precede uses; an unknown value
-      // here means the graph was edited into an invalid state.
-      QC_CHECK(v == nullptr || it != slot.end());
-      step.inputs.push_back(v == nullptr ? -1 : it->second);
+      if (v != nullptr && it == slot.end() && plan_error_.ok()) {
+        // A pass left the graph unsorted (or dangling); report it from Run.
+        plan_error_ = absl::FailedPreconditionError(
+            absl::StrCat(n->Describe(), ": input '", v->name(),
+                         "' is not defined before this node (graph not topologically sorted)"));
+      }
+      step.inputs.push_back(it == slot.end() ? -1 : it->second);
       step.constant.push_back(v != nullptr && v->is_initializer());
     }
+    const int index = static_cast<int>(steps_.size());
     for (const Value* v : n->outputs()) {
-      step.outputs.push_back(v->name().empty() ? -1 : add(v));
+      step.outputs.push_back(v->name().empty() ? -1 : add(v, index));
     }
     steps_.push_back(std::move(step));
   }
-  last_use.assign(num_slots_, -1);
+  std::vector<int> last_use(num_slots_, -1);  // by slot: last step reading it
   for (size_t i = 0; i < steps_.size(); ++i) {
     for (int s : steps_[i].inputs) {
       if (s >= 0) last_use[s] = static_cast<int>(i);
@@ -141,25 +145,30 @@ Interpreter::Interpreter(const Graph& g) : graph_(g), opset_(g.opset()) {
   std::vector<bool> keep(num_slots_, false);
   for (const auto& c : constants_) keep[c.first] = true;  // owned by the graph anyway
   for (const Value* v : g.outputs()) {
-    output_slots_.push_back(slot.at(v));
-    keep[slot.at(v)] = true;
+    auto it = slot.find(v);
+    if (it == slot.end()) {
+      if (plan_error_.ok()) {
+        plan_error_ = absl::FailedPreconditionError(
+            absl::StrCat("graph output '", v->name(), "' is not produced by the graph"));
+      }
+      continue;
+    }
+    output_slots_.push_back(it->second);
+    keep[it->second] = true;
   }
   for (int s = 0; s < num_slots_; ++s) {
     if (keep[s]) continue;
     if (last_use[s] >= 0) {
       steps_[last_use[s]].release.push_back(s);
-    } else {
+    } else if (producer[s] >= 0) {
       // Never read: drop right after it is produced (and observed).
-      for (Step& st : steps_) {
-        if (std::find(st.outputs.begin(), st.outputs.end(), s) != st.outputs.end()) {
-          st.release.push_back(s);
-        }
-      }
+      steps_[producer[s]].release.push_back(s);
     }
   }
 }
 
 absl::StatusOr<std::vector<Tensor>> Interpreter::Run(absl::Span<const Tensor> inputs) {
+  QC_RETURN_IF_ERROR(plan_error_);
   const auto& gin = graph_.inputs();
   if (inputs.size() != gin.size()) {
     return absl::InvalidArgumentError(absl::StrCat("the graph has ", gin.size(), " inputs but ",

@@ -53,7 +53,9 @@ std::vector<std::string> SupportedOps();
 class Interpreter {
  public:
   /// The graph must outlive the interpreter and must not change while it
-  /// exists (the execution plan is computed here, once).
+  /// exists (the execution plan is computed here, once). A graph whose
+  /// nodes are not topologically sorted makes Run fail with
+  /// FailedPrecondition.
   explicit Interpreter(const Graph& g);
   ~Interpreter();
   Interpreter(const Interpreter&) = delete;
@@ -87,6 +89,7 @@ class Interpreter {
 
   const Graph& graph_;
   int64_t opset_;
+  absl::Status plan_error_;  // a graph the plan cannot run (returned by Run)
   int num_slots_ = 0;
   std::vector<std::pair<int, Tensor>> constants_;  // initializer slots
   std::vector<int> input_slots_;

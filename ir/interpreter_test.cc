@@ -94,6 +94,47 @@ m (float[2] x, float[3] z) => (float[2] y) { y = Add(x, z) })");
   EXPECT_THAT(r.status().message(), HasSubstr("node 'n' (Add): shapes [2] and [3]"));
 }
 
+// Kernels cache packed constant weights inside an Interpreter; a weight
+// that is a graph input (different every run) must never be cached.
+TEST(Interpreter, CachedWeightsMatchFreshEvaluation) {
+  auto g = ImportModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
+m (float[1,2,4,4] x, float[3,2,3,3] wx) => (float[1,3] y, float[1,3,2,2] z)
+  <float[3,2,1,1] w = {1, -2, 3, -4, 5, -6}, float[3] b = {0.5, -0.5, 1},
+   float[12,3] fc = {1,0,0, 0,1,0, 0,0,1, 1,1,0, 0,1,1, 1,0,1, 2,0,0, 0,2,0, 0,0,2, 1,1,1, -1,0,1, 0,-1,1}> {
+  c = Conv<pads = [0, 0, 0, 0]>(x, w, b)
+  p = MaxPool<kernel_shape = [2, 2], strides = [2, 2]>(c)
+  f = Flatten(p)
+  y = MatMul(f, fc)
+  z = Conv(x, wx)
+})");
+  ASSERT_TRUE(g.ok()) << g.status();
+  Interpreter cached(**g);
+  for (uint32_t seed = 1; seed <= 3; ++seed) {
+    std::vector<Tensor> in = {F32({1, 2, 4, 4}, testing::RandomFloats(32, seed)),
+                              F32({3, 2, 3, 3}, testing::RandomFloats(54, seed + 10))};
+    auto a = cached.Run(in);
+    Interpreter fresh(**g);
+    auto b = fresh.Run(in);
+    ASSERT_TRUE(a.ok() && b.ok()) << a.status() << b.status();
+    EXPECT_EQ((*a)[0], (*b)[0]) << "seed " << seed;
+    EXPECT_EQ((*a)[1], (*b)[1]) << "seed " << seed;
+  }
+}
+
+TEST(Interpreter, UnsortedGraphIsAnErrorNotACrash) {
+  Graph g;
+  Value* x = g.AddInput("x", TensorType::Static(DType::kFloat32, {1}));
+  Node* second = g.AddNode("Relu", {x}, {"b"}, nullptr, "second");
+  // "first" is inserted after its user, so the plan sees 'a' read too early.
+  Node* first = g.AddNode("Relu", {x}, {"a"}, nullptr, "first");
+  second->SetInput(0, first->output(0));
+  g.AddOutput(second->output(0));
+  Interpreter interp(g);
+  auto out = interp.Run({F32({1}, {1})});
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(out.status().message(), HasSubstr("node 'second' (Relu): input 'a' is not defined"));
+}
+
 TEST(EvaluateNode, UnknownOpAndDomainAreUnimplemented) {
   testing::NodeRunner op("NoSuchOp");
   auto r = op.Run1({F32({1}, {1})});

@@ -7,10 +7,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "ir/onnx_import.h"
 #include "ir/onnx_proto_util.h"
 #include "onnx/checker.h"
 #include "onnx/onnx_pb.h"
 #include "onnx/shape_inference/implementation.h"
+#include "onnx/version_converter/convert.h"
 #include "util/status_macros.h"
 
 namespace quantc {
@@ -141,7 +143,8 @@ absl::StatusOr<bool> InferTypes(Graph& g) {
       auto it = inferred.find(out->name());
       if (it == inferred.end()) continue;
       TensorType t = TypeFromProto(*it->second);
-      bool more_shape = t.shape && (!out->type().shape || t.StaticDims() && !out->type().StaticDims());
+      bool more_shape =
+          t.shape && (!out->type().shape || (t.StaticDims() && !out->type().StaticDims()));
       bool more_dtype = out->type().dtype == DType::kUndefined && t.dtype != DType::kUndefined;
       if (!more_shape && !more_dtype) continue;
       if (!more_shape) t.shape = out->type().shape;
@@ -151,6 +154,19 @@ absl::StatusOr<bool> InferTypes(Graph& g) {
     }
   }
   return changed;
+}
+
+absl::StatusOr<std::unique_ptr<Graph>> ConvertOpset(const Graph& g, int64_t target) {
+  onnx::ModelProto converted;
+  try {
+    converted = onnx::version_conversion::ConvertVersion(ToProto(g), static_cast<int>(target));
+  } catch (const std::exception& e) {
+    return absl::UnimplementedError(
+        absl::StrCat("converting opset ", g.opset(), " to ", target, ": ", e.what()));
+  }
+  std::string bytes;
+  if (!converted.SerializeToString(&bytes)) return absl::InternalError("serialization failed");
+  return ImportModelBytes(bytes, "", absl::StrCat("opset ", target, " conversion"));
 }
 
 absl::Status WriteFileAtomically(const std::string& path, const std::string& bytes) {

@@ -2,6 +2,7 @@
 #ifndef QUANTC_IR_ONNX_EXPORT_H_
 #define QUANTC_IR_ONNX_EXPORT_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
@@ -21,6 +22,10 @@ absl::StatusOr<std::string> ExportModelBytes(const Graph& g);
 /// any type changed. Passes that create values without full types run this
 /// to keep later shape-dependent passes (quantization) working.
 absl::StatusOr<bool> InferTypes(Graph& g);
+
+/// The same model at ai.onnx opset `target` (ONNX's version converter), as
+/// a new graph. Unimplemented when the converter cannot adapt some node.
+absl::StatusOr<std::unique_ptr<Graph>> ConvertOpset(const Graph& g, int64_t target);
 
 /// Writes to `path` through a temporary file in the same folder and a
 /// rename, so a failure never leaves a partial file behind.

@@ -77,7 +77,7 @@ class Tensor {
     Tensor t(DTypeOf<T>::value, std::move(dims));
     if constexpr (std::is_same_v<T, bool>) {
       for (size_t i = 0; i < v.size(); ++i) t.mutable_data<bool>()[i] = v[i];
-    } else {
+    } else if (!v.empty()) {
       std::memcpy(t.mutable_raw(), v.data(), v.size() * sizeof(T));
     }
     return t;

@@ -28,6 +28,9 @@
 namespace quantc {
 namespace {
 
+// The first opset with per-axis QuantizeLinear/DequantizeLinear.
+constexpr int64_t kPerChannelOpset = 13;
+
 constexpr char kHelp[] = R"(usage: quantc quantize MODEL.onnx -o OUT.onnx --calib=DATA [options]
 
 Post-training quantization of a float ONNX model to a standard int8 ONNX QDQ
@@ -75,6 +78,8 @@ and MCU toolchains run as integer kernels).
   --print-ir-after=NAME        print the IR after pass NAME
   --verify-each                also check each pass's "changed" report
   -q, --quiet                  no progress bar
+Models below opset 13 are upgraded to 13 (ONNX's version converter) so
+weights can be quantized per channel.
 Flags take their value after '=' or as the next argument.
 )";
 
@@ -257,6 +262,18 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
     return absl::Status(st.code(), absl::StrCat(parsed->model, ": ", st.message()));
   };
   if (auto st = VerifyGraph(**graph); !st.ok()) return cli::ReportError(in_model(st));
+  if ((*graph)->opset() < kPerChannelOpset) {
+    // Per-channel DequantizeLinear needs opset 13: upgrade older exports
+    // with ONNX's version converter rather than fall back to per-tensor.
+    auto upgraded = ConvertOpset(**graph, kPerChannelOpset);
+    if (upgraded.ok()) {
+      *graph = *std::move(upgraded);
+    } else {
+      std::fprintf(stderr, "quantc: warning: %s: staying at opset %lld with per-tensor weights (%s)\n",
+                   parsed->model.c_str(), static_cast<long long>((*graph)->opset()),
+                   std::string(upgraded.status().message()).c_str());
+    }
+  }
   if (auto st = CheckFloatOps(**graph, parsed->q.qdq.float_ops); !st.ok()) {
     return cli::ReportError(st);
   }

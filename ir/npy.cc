@@ -4,6 +4,9 @@
 // lists) with a nesting cap, so hostile headers fail cleanly.
 #include "ir/npy.h"
 
+#include <fstream>
+#include <memory>
+
 #include <cstring>
 #include <map>
 #include <vector>
@@ -250,12 +253,15 @@ absl::StatusOr<Header> InterpretHeader(absl::string_view text) {
   return h;
 }
 
-absl::StatusOr<Tensor> ParseUnnamed(absl::string_view bytes) {
-  if (bytes.size() < kMagic.size() + 2 || bytes.substr(0, kMagic.size()) != kMagic) {
+// The header of an .npy file whose first bytes are `prefix` and whose total
+// size is `file_size`: dtype, dims and where the data starts. Checks that
+// the data size matches the shape exactly.
+absl::StatusOr<std::pair<Header, size_t>> ParseHeader(absl::string_view prefix, uint64_t file_size) {
+  if (prefix.size() < kMagic.size() + 2 || prefix.substr(0, kMagic.size()) != kMagic) {
     return absl::InvalidArgumentError("not an .npy file (bad magic)");
   }
-  int major = static_cast<unsigned char>(bytes[6]);
-  int minor = static_cast<unsigned char>(bytes[7]);
+  int major = static_cast<unsigned char>(prefix[6]);
+  int minor = static_cast<unsigned char>(prefix[7]);
   if (major < 1 || major > 3 || minor != 0) {
     return absl::UnimplementedError(
         absl::StrCat("npy format version ", major, ".", minor, " is not supported"));
@@ -263,18 +269,18 @@ absl::StatusOr<Tensor> ParseUnnamed(absl::string_view bytes) {
   // 1.0 stores the header length in 2 bytes, 2.0 and 3.0 (UTF-8) in 4.
   size_t len_size = major == 1 ? 2 : 4;
   size_t preamble = 8 + len_size;
-  if (bytes.size() < preamble) return absl::InvalidArgumentError("truncated header");
+  if (prefix.size() < preamble) return absl::InvalidArgumentError("truncated header");
   size_t header_len = 0;
   for (size_t i = 0; i < len_size; ++i) {
-    header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    header_len |= static_cast<size_t>(static_cast<unsigned char>(prefix[8 + i])) << (8 * i);
   }
-  if (bytes.size() - preamble < header_len) {
+  if (prefix.size() - preamble < header_len) {
     return absl::InvalidArgumentError(absl::StrCat("truncated header (", header_len,
                                                    " bytes announced, ",
-                                                   bytes.size() - preamble, " present)"));
+                                                   prefix.size() - preamble, " present)"));
   }
-  QC_ASSIGN_OR_RETURN(Header h, InterpretHeader(bytes.substr(preamble, header_len)));
-  absl::string_view data = bytes.substr(preamble + header_len);
+  QC_ASSIGN_OR_RETURN(Header h, InterpretHeader(prefix.substr(preamble, header_len)));
+  uint64_t data_size = file_size - preamble - header_len;
 
   // Multiply only the non-zero dims, with overflow checks, so that neither
   // this product nor NumElements (which multiplies in order) can overflow.
@@ -289,19 +295,27 @@ absl::StatusOr<Tensor> ParseUnnamed(absl::string_view bytes) {
     }
   }
   if (empty) want = 0;
-  if (static_cast<uint64_t>(want) != data.size()) {
+  if (static_cast<uint64_t>(want) != data_size) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "data is ", data.size(), " bytes but shape ", ShapeRepr(h.dims), " of ",
+        "data is ", data_size, " bytes but shape ", ShapeRepr(h.dims), " of ",
         Descr(h.dtype), " needs ", want));
   }
-  if (h.dtype == DType::kBool) {
-    for (char c : data) {
-      // Any other byte would be an invalid C++ bool once read as one.
-      if (c != 0 && c != 1) {
-        return absl::InvalidArgumentError("bool data holds a byte other than 0 or 1");
-      }
-    }
+  return std::make_pair(std::move(h), preamble + header_len);
+}
+
+absl::Status CheckBools(absl::string_view data) {
+  for (char c : data) {
+    // Any other byte would be an invalid C++ bool once read as one.
+    if (c != 0 && c != 1) return absl::InvalidArgumentError("bool data holds a byte other than 0 or 1");
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Tensor> ParseUnnamed(absl::string_view bytes) {
+  QC_ASSIGN_OR_RETURN(auto parsed, ParseHeader(bytes, bytes.size()));
+  Header& h = parsed.first;
+  absl::string_view data = bytes.substr(parsed.second);
+  if (h.dtype == DType::kBool) QC_RETURN_IF_ERROR(CheckBools(data));
   return Tensor(h.dtype, std::move(h.dims), std::string(data));
 }
 
@@ -316,6 +330,52 @@ absl::StatusOr<Tensor> ParseNpy(absl::string_view bytes, const std::string& disp
                         absl::StrCat(display_name, ": ", t.status().message()));
   }
   return t;
+}
+
+absl::StatusOr<NpyReader> NpyReader::Open(const std::string& path) {
+  auto file = std::make_shared<std::ifstream>(path, std::ios::binary);
+  if (!*file) return absl::NotFoundError(absl::StrCat(path, ": cannot open file"));
+  file->seekg(0, std::ios::end);
+  uint64_t size = static_cast<uint64_t>(file->tellg());
+  // The header ends within the first 64 KiB + preamble for format 1.0 and is
+  // rarely longer for 2.0; read enough for any header quantc writes.
+  std::string prefix(std::min<uint64_t>(size, 1 << 20), '\0');
+  file->seekg(0);
+  file->read(prefix.data(), static_cast<std::streamsize>(prefix.size()));
+  auto parsed = ParseHeader(prefix, size);
+  if (!parsed.ok()) {
+    return absl::Status(parsed.status().code(), absl::StrCat(path, ": ", parsed.status().message()));
+  }
+  if (parsed->first.dims.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": a 0-d array has no rows"));
+  }
+  NpyReader r;
+  r.path_ = path;
+  r.file_ = std::move(file);
+  r.dtype_ = parsed->first.dtype;
+  r.dims_ = parsed->first.dims;
+  r.data_offset_ = parsed->second;
+  return r;
+}
+
+absl::StatusOr<Tensor> NpyReader::ReadRows(int64_t begin, int64_t count) const {
+  if (begin < 0 || count < 0 || begin + count > dims_[0]) {
+    return absl::OutOfRangeError(absl::StrCat(path_, ": rows [", begin, ", ", begin + count,
+                                              ") outside 0..", dims_[0]));
+  }
+  std::vector<int64_t> dims = dims_;
+  dims[0] = count;
+  size_t row = static_cast<size_t>(NumElements(dims_) / std::max<int64_t>(dims_[0], 1)) *
+               DTypeSize(dtype_);
+  std::string bytes(row * static_cast<size_t>(count), '\0');
+  file_->seekg(static_cast<std::streamoff>(data_offset_ + row * static_cast<size_t>(begin)));
+  file_->read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!*file_) return absl::DataLossError(absl::StrCat(path_, ": read failed"));
+  if (dtype_ == DType::kBool) {
+    absl::Status st = CheckBools(bytes);
+    if (!st.ok()) return absl::InvalidArgumentError(absl::StrCat(path_, ": ", st.message()));
+  }
+  return Tensor(dtype_, std::move(dims), std::move(bytes));
 }
 
 absl::StatusOr<Tensor> ReadNpyFile(const std::string& path) {

@@ -14,7 +14,10 @@
 #ifndef QUANTC_IR_NPY_H_
 #define QUANTC_IR_NPY_H_
 
+#include <fstream>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -32,6 +35,27 @@ absl::StatusOr<Tensor> ParseNpy(absl::string_view bytes, const std::string& disp
 
 /// Reads and parses a .npy file; errors start with `path`.
 absl::StatusOr<Tensor> ReadNpyFile(const std::string& path);
+
+/// An .npy file read a few rows (slices along axis 0) at a time, so a large
+/// data set never has to fit in memory. Copies share the open file; reads
+/// are not thread-safe.
+class NpyReader {
+ public:
+  /// Opens and validates the header (dtype, shape, exact data size).
+  static absl::StatusOr<NpyReader> Open(const std::string& path);
+  DType dtype() const { return dtype_; }
+  const std::vector<int64_t>& dims() const { return dims_; }
+  const std::string& path() const { return path_; }
+  /// Rows [begin, begin + count) as a tensor of dims (count, dims[1:]...).
+  absl::StatusOr<Tensor> ReadRows(int64_t begin, int64_t count) const;
+
+ private:
+  std::string path_;
+  std::shared_ptr<std::ifstream> file_;
+  DType dtype_ = DType::kUndefined;
+  std::vector<int64_t> dims_;
+  size_t data_offset_ = 0;
+};
 
 /// Serializes `t` byte-for-byte as numpy 1.24's np.save would: format 1.0,
 /// or 2.0 when the header does not fit in 64 KiB. Requires IsNpyDType.

@@ -70,7 +70,7 @@ absl::StatusOr<bool> CalibratePass::Run(Graph& graph) {
   int64_t done = 0;
   for (int e = 0; e < options_.epochs; ++e) {
     for (int64_t i = 0; i < data.num_samples(); ++i) {
-      std::vector<Tensor> sample = data.Sample(i);
+      QC_ASSIGN_OR_RETURN(std::vector<Tensor> sample, data.Sample(i));
       for (size_t k = 0; k < sample.size(); ++k) {
         auto it = watched.find(plain->inputs()[k]);
         if (it != watched.end()) Append(watches[it->second], sample[k]);

@@ -85,8 +85,8 @@ absl::Status Measure(const Graph& g, const CalibrationData& data, std::vector<Ta
     }
   });
   for (int64_t i = 0; i < data.num_samples(); ++i) {
-    auto out = interp.Run(data.Sample(i));
-    if (!out.ok()) return out.status();
+    QC_ASSIGN_OR_RETURN(std::vector<Tensor> sample, data.Sample(i));
+    QC_RETURN_IF_ERROR(interp.Run(sample).status());
     QC_RETURN_IF_ERROR(shape_error);
   }
   return absl::OkStatus();

@@ -59,8 +59,9 @@ std::vector<double> MeanError(const Graph& calibrated, const Graph& original,
   Interpreter qi(*q), fi(*f);
   std::vector<double> err(2, 0.0);
   for (int64_t i = 0; i < s.data.num_samples(); ++i) {
-    auto qo = qi.Run(s.data.Sample(i));
-    auto fo = fi.Run(s.data.Sample(i));
+    std::vector<Tensor> sample = *s.data.Sample(i);
+    auto qo = qi.Run(sample);
+    auto fo = fi.Run(sample);
     EXPECT_TRUE(qo.ok() && fo.ok());
     for (int c = 0; c < 2; ++c) err[c] += (*qo)[0].data<float>()[c] - (*fo)[0].data<float>()[c];
   }

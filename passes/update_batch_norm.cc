@@ -79,7 +79,7 @@ absl::Status MeasureEpoch(const Graph& g, const CalibrationData& data, std::vect
   Interpreter interp(g);
   interp.set_observer(take);
   for (int64_t i = 0; i < data.num_samples(); ++i) {
-    std::vector<Tensor> sample = data.Sample(i);
+    QC_ASSIGN_OR_RETURN(std::vector<Tensor> sample, data.Sample(i));
     for (size_t k = 0; k < sample.size(); ++k) take(*g.inputs()[k], sample[k]);
     QC_RETURN_IF_ERROR(interp.Run(sample).status());
     QC_RETURN_IF_ERROR(error);

@@ -3,17 +3,21 @@
 #define QUANTC_QUANT_CALIBRATION_DATA_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "ir/graph.h"
+#include "ir/npy.h"
 #include "ir/tensor.h"
 
 namespace quantc {
 
 /// N samples, each one Tensor per graph input shaped exactly as the model
 /// input (a model exported with batch 1 receives one sample at a time).
+/// Data loaded from files is streamed: samples are read from disk when
+/// asked for, so memory does not grow with N.
 class CalibrationData {
  public:
   /// `spec` is one of: "FILE.npy" (single-input model), "NAME=FILE.npy[,
@@ -35,12 +39,23 @@ class CalibrationData {
                                                      int64_t limit = 0);
 
   int64_t num_samples() const { return num_samples_; }
-  /// Sample `i`: one tensor per graph input, in graph input order.
-  std::vector<Tensor> Sample(int64_t i) const;
+  /// Sample `i`: one tensor per graph input, in graph input order. Errors
+  /// only if a file changed or became unreadable after Load.
+  absl::StatusOr<std::vector<Tensor>> Sample(int64_t i) const;
 
  private:
-  std::vector<Tensor> arrays_;                     // one (N, ...) array per input
-  std::vector<std::vector<int64_t>> sample_dims_;  // model-side dims per input
+  // One input's data: an array in memory or a file read row by row.
+  struct Source {
+    std::string name;                 // file name, for messages
+    std::optional<Tensor> array;      // (N, ...) in memory
+    std::optional<NpyReader> reader;  // or on disk
+    std::vector<int64_t> sample_dims; // model-side dims of one sample
+    int64_t rows_per_sample = 1;      // rows of the array one sample spans
+  };
+  static absl::StatusOr<CalibrationData> Build(const Graph& graph, std::vector<Source> sources,
+                                               int64_t limit);
+
+  std::vector<Source> sources_;
   int64_t num_samples_ = 0;
 };
 

@@ -140,7 +140,7 @@ absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Grap
     if (f != float_values.end()) acts[it->second].Add(f->second.data<float>(), t.data<float>());
   });
   for (int64_t i = 0; i < data.num_samples(); ++i) {
-    std::vector<Tensor> sample = data.Sample(i);
+    QC_ASSIGN_OR_RETURN(std::vector<Tensor> sample, data.Sample(i));
     float_values.clear();
     for (size_t k = 0; k < sample.size(); ++k) {
       const std::string& name = float_model->inputs()[k]->name();

@@ -6,7 +6,8 @@
 #
 # For each fixture x configuration (float; int8 default = minmax; observers
 # ema, percentile, mse, entropy; --weight-bits=7; --weight-bits=4;
-# --power2-scale; --act-dtype=uint8):
+# --power2-scale; --act-dtype=uint8; and the TI NPU integer format,
+# --target=tinpu at 8- and 4-bit weights):
 #   1. `quantc quantize` (wall time and number of "quantc: warning:" lines
 #      recorded; not for float),
 #   2. `quantc inspect` (import runs the ONNX checker; exit code recorded),
@@ -18,7 +19,7 @@
 #   5. if the driver has `quantc run`: its logits vs ORT opt=disabled.
 # Then bench_quantize.sh (unless --no-bench) and render_results.py.
 # Builds //tools:quantc first unless --no-build or QUANTC_BIN is set.
-# Takes about half a minute on 2 cores (plus the build).
+# Takes about 40 seconds on 2 cores (plus the build).
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -63,7 +64,7 @@ header=(fixture config flags quantize_rc quantize_s quantize_warnings model_byte
 (IFS=$'\t'; echo "${header[*]}") >"$TMP/results.tsv"
 
 for fx in "${FIXTURES[@]}"; do
-  for cfg in "${CONFIGS[@]}"; do
+  for cfg in "${CONFIGS[@]}" "${TINPU_CONFIGS[@]}"; do
     w="$TMP/$fx.$cfg"
     model="$w.onnx"
     qrc="-" qs="-" warns="-"

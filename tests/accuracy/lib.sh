@@ -39,6 +39,14 @@ declare -A CONFIG_FLAGS=(
   [uint8]="--act-dtype=uint8"
 )
 
+# TI NPU integer models (--target=tinpu) at 8- and 4-bit weights: the TINPU
+# columns of RESULTS.md (evaluate.sh). Kept out of CONFIGS, whose criteria
+# (accuracy_test.sh) are the QDQ target's; tests/tinpu/tinpu_test.sh, which
+# cannot source this file from its package, repeats the two flag sets.
+TINPU_CONFIGS=(tinpu_w8 tinpu_w4)
+CONFIG_FLAGS[tinpu_w8]="--target=tinpu"
+CONFIG_FLAGS[tinpu_w4]="--target=tinpu --weight-bits=4"
+
 # json_field JSON NAME: a number (or null) from a flat one-line JSON object.
 json_field() {
   sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" <<<"$1"

@@ -145,6 +145,10 @@ class Lowering {
   void LowerQuantize(Node* q);
   Value* LowerInput(IntegerBuilder& b, Node* q, Value* x, const IntValue& out);
   Value* LowerWeighted(IntegerBuilder& b, Node* m, Node* act, const IntValue& out);
+  std::optional<OssParams> WeightedOss(const Node& m, const Tensor& wq, const IntValue& x,
+                                       const std::vector<double>& ratio,
+                                       const std::vector<double>& off0,
+                                       const std::vector<double>& ro);
   Value* LowerAdd(IntegerBuilder& b, Node* m, Node* act, const IntValue& out);
   Value* LowerPool(IntegerBuilder& b, Node* p, const IntValue& out);
   Value* LowerElementwise(IntegerBuilder& b, Node* p, const IntValue& out);
@@ -247,6 +251,40 @@ const Value* DequantizedConst(const Value* v) {
   return dq->input(0);
 }
 
+// Per-channel OSS constants for a Conv/MatMul. With an 8-bit multiplier the
+// product (acc + offset) * mult must stay below 2^24 so that float32
+// evaluation (ONNX Runtime) equals the NPU's integer arithmetic for every
+// input, not just typical ones: a channel whose worst case
+// (sum |w| * max |x| + |offset|) would cross it gets a narrower multiplier.
+std::optional<OssParams> Lowering::WeightedOss(const Node& m, const Tensor& wq, const IntValue& x,
+                                               const std::vector<double>& ratio,
+                                               const std::vector<double>& off0,
+                                               const std::vector<double>& ro) {
+  int bits = tinpu::LimitsFor(o_.weight_bits).multiplier_bits;
+  if (bits == 1) return Oss(m, ratio, off0, &ro, 1, true);
+  size_t channels = ratio.size();
+  bool k_major = m.op_type() == "MatMul" || (m.op_type() == "Gemm" && !m.GetInt("transB", 0));
+  int64_t k = wq.num_elements() / static_cast<int64_t>(channels);
+  absl::Span<const int8_t> q = wq.data<int8_t>();
+  double xmax = x.is_unsigned ? 255 : 128;
+  OssParams all;
+  for (size_t c = 0; c < channels; ++c) {
+    double sum = 0;
+    for (int64_t i = 0; i < k; ++i) sum += std::abs(q[k_major ? i * channels + c : c * k + i]);
+    double bound = sum * xmax + std::abs(off0[c]) + std::abs(ro[c]) + 1;
+    int b = bits;
+    while (b > 1 && bound * ((1 << b) - 1) >= 16777216.0) --b;
+    std::vector<double> round_term = {ro[c]};
+    auto one = Oss(m, {ratio[c]}, {off0[c]}, &round_term, b, true);
+    if (!one) return std::nullopt;
+    all.offset.push_back(one->offset[0]);
+    all.mult.push_back(one->mult[0]);
+    all.shift_mult.push_back(one->shift_mult[0]);
+    all.shift.push_back(one->shift[0]);
+  }
+  return all;
+}
+
 Value* Lowering::LowerWeighted(IntegerBuilder& b, Node* m, Node* act, const IntValue& out) {
   std::optional<IntValue> x = IntOf(*m, m->input(0));
   const Value* wq = DequantizedConst(m->input(1));
@@ -285,8 +323,7 @@ Value* Lowering::LowerWeighted(IntegerBuilder& b, Node* m, Node* act, const IntV
       off0[c] = tinpu::RoundHalfEven(real / (static_cast<double>(x->scale) * sw));
     }
   }
-  int mult_bits = tinpu::LimitsFor(o_.weight_bits).multiplier_bits;
-  auto p = Oss(*m, ratio, off0, &ro, mult_bits, true);
+  auto p = WeightedOss(*m, wq->initializer(), *x, ratio, off0, ro);
   if (!p) return nullptr;
   const std::string& name = m->name().empty() ? m->output(0)->name() : m->name();
   Value* wv = g_.AddInitializer(name + "_weight_int", *w);

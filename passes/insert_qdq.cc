@@ -10,6 +10,7 @@
 //            %r_q = QuantizeLinear(%r, ...);  %r_dq = DequantizeLinear(%r_q, ...)
 //
 // Math (quant/qparams.h): activations get s, zp from their observed range;
+// weights get min/max scales, or error-minimizing ones with weight_mse;
 // inherit=1 observers copy the parameters of their producer's input, so
 // MaxPool/Reshape/... outputs are requantized losslessly. Weights:
 // s_w[c] = max|w_c| / (2^(bits-1) - 1), zp = 0, q = clamp(rne(w / s_w)).
@@ -23,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "passes/insert_observers.h"
 #include "passes/quant_roles.h"
+#include "quant/weight_mse.h"
 #include "util/status_macros.h"
 
 namespace quantc {
@@ -113,7 +115,10 @@ absl::StatusOr<bool> QuantizeWeights(QdqBuilder& b, Node* n, int64_t opset) {
   auto fail = [&](const absl::Status& st) {
     return absl::InvalidArgumentError(absl::StrCat(n->Describe(), ": ", st.message()));
   };
-  auto scales = WeightScales(wt, per_tensor ? 0 : axis, b.o.weight_bits, per_tensor, b.o.weight_power2);
+  auto scales = b.o.weight_mse ? WeightScalesMse(wt, per_tensor ? 0 : axis, b.o.weight_bits,
+                                                 per_tensor, b.o.weight_power2)
+                               : WeightScales(wt, per_tensor ? 0 : axis, b.o.weight_bits,
+                                              per_tensor, b.o.weight_power2);
   if (!scales.ok()) return fail(scales.status());
   IntRange range = RangeFor(DType::kInt8, b.o.weight_bits, /*narrow=*/true);
   std::vector<int64_t> zps(scales->size(), 0);

@@ -14,6 +14,9 @@ struct InsertQdqOptions {
   int weight_bits = 8;           ///< narrow symmetric range ±(2^(bits-1)-1)
   bool weight_per_tensor = false;
   bool weight_power2 = false;
+  /// Weight scales minimize reconstruction error (quant/weight_mse.h)
+  /// instead of covering max |w|.
+  bool weight_mse = false;
   std::vector<std::string> float_ops;  ///< nodes whose weights stay float
 };
 

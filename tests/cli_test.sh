@@ -117,6 +117,7 @@ bad_quantize "no calib" 2 "missing --calib" "$GOOD"
 bad_quantize "bad observer" 2 "observer" "$GOOD" --calib "$BAD/calib_good.npy" --observer=magic
 bad_quantize "bad bits" 2 "--weight-bits must be 8, 7, 4 or 2" "$GOOD" --calib "$BAD/calib_good.npy" --weight-bits 5
 bad_quantize "bad target" 2 "unknown --target 'npu9'" "$GOOD" --calib "$BAD/calib_good.npy" --target=npu9
+bad_quantize "bad weight observer" 2 "--weight-observer must be minmax or mse" "$GOOD" --calib "$BAD/calib_good.npy" --weight-observer=kl
 bad_quantize "bad bias factor" 2 "--bias-correction=FACTOR" "$GOOD" --calib "$BAD/calib_good.npy" --bias-correction=2
 
 # quantize: success is deterministic, both flag spellings work, reports.

@@ -60,6 +60,9 @@ and MCU toolchains run as integer kernels).
   --ema-momentum=M             for --observer=ema (default 0.01)
   --weight-bits=8|7|4|2        weight range ±(2^(bits-1)-1), stored as int8
   --weight-granularity=G       per-channel (default) or per-tensor
+  --weight-observer=minmax|mse weight scales from max |w| (default) or
+                               minimizing reconstruction error (helps at
+                               4 and 2 bits)
   --act-dtype=int8|uint8       activation storage (default int8)
   --act-symmetric              symmetric activations
   --power2-scale               round every scale up to a power of two
@@ -156,6 +159,11 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
   if (gran != "per-channel" && gran != "per-tensor") {
     return absl::InvalidArgumentError("--weight-granularity must be per-channel or per-tensor");
   }
+  std::string wobs = a.Get("weight-observer", "minmax");
+  if (wobs != "minmax" && wobs != "mse") {
+    return absl::InvalidArgumentError("--weight-observer must be minmax or mse");
+  }
+  p.q.qdq.weight_mse = wobs == "mse";
   std::string act = a.Get("act-dtype", "int8");
   if (act != "int8" && act != "uint8") return absl::InvalidArgumentError("--act-dtype must be int8 or uint8");
   ActivationScheme scheme;
@@ -245,6 +253,7 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
              {"weight-bits", "", true}, {"weight-granularity", "", true}, {"act-dtype", "", true},
              {"act-symmetric", "", false}, {"power2-scale", "", false}, {"float-ops", "", true},
              {"bias-correction", "", true, true}, {"bn-update-epochs", "", true},
+             {"weight-observer", "", true},
              {"print-ir-after-all", "", false}, {"print-ir-after", "", true},
              {"verify-each", "", false}, {"quiet", "q", false}, {"help", "h", false},
              {"report", "", true}, {"verbose", "v", false}, {"input-mode", "", true},
@@ -299,8 +308,12 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
   parsed->t.generic.calibrate = parsed->q.calibrate;
   pm.AddAll(parsed->tinpu ? TinpuQuantizePipeline(parsed->t) : GenericQuantizePipeline(parsed->q));
   if (auto r = pm.Run(**graph); !r.ok()) return cli::ReportError(in_model(r.status()));
-  if (args->Has("verbose")) {
-    for (const std::string& line : legalize_log) std::fprintf(stderr, "quantc: legalize: %s\n", line.c_str());
+  // Repairs are information (--verbose, --report); warnings always print.
+  for (const std::string& line : legalize_log) {
+    bool warning = line.find(": warning: ") != std::string::npos;
+    if (warning || args->Has("verbose")) {
+      std::fprintf(stderr, "quantc: %s%s\n", warning ? "" : "legalize: ", line.c_str());
+    }
   }
   std::string report_json;
   if (want_report && parsed->tinpu) {

@@ -12,10 +12,11 @@
 // correction analytically; here it is measured). E[.] is the mean over the
 // calibration samples and all positions other than the channel axis (axis 1
 // of the layer output). `factor` scales the step (TI applies 0.1-1.0).
-// All layers are measured in one run of the float model and one run of the
-// quantized model (built on a copy with insert_qdq's own options), so each
-// correction accounts for the quantization error of the layers before it as
-// they are before correction. Only Conv/ConvTranspose/Gemm with a float
+// The float model runs once; then layer by layer, in order, a quantized
+// copy (insert_qdq's own options) that already carries the corrections of
+// the layers before it runs, so each correction sees the error that remains
+// rather than compounding with its predecessors' (L + 1 runs over the data
+// for L layers). Only Conv/ConvTranspose/Gemm with a float
 // per-channel bias initializer are corrected; a shared bias is copied first.
 #include "passes/correct_bias.h"
 
@@ -105,22 +106,26 @@ absl::StatusOr<bool> CorrectBiasPass::Run(Graph& graph) {
   if (targets.empty() || options_.factor == 0) return false;
 
   std::unique_ptr<Graph> float_model = CloneWithoutObservers(graph);
-  std::unique_ptr<Graph> quantized = graph.Clone();
-  QC_RETURN_IF_ERROR(InsertQdqPass(options_.qdq).Run(*quantized).status());
-  quantized = CloneWithoutObservers(*quantized);
   QC_RETURN_IF_ERROR(Measure(*float_model, *options_.data, targets, false));
-  QC_RETURN_IF_ERROR(Measure(*quantized, *options_.data, targets, true));
-
+  // Layer by layer, in order: each layer is measured in a model whose
+  // earlier layers are already corrected, so corrections do not compound.
   bool changed = false;
-  for (Target& t : targets) {
+  for (size_t i = 0; i < targets.size(); ++i) {
+    Target& t = targets[i];
     if (t.count == 0) continue;
+    std::unique_ptr<Graph> quantized = graph.Clone();
+    QC_RETURN_IF_ERROR(InsertQdqPass(options_.qdq).Run(*quantized).status());
+    quantized = CloneWithoutObservers(*quantized);
+    std::vector<Target> one = {t};
+    std::fill(one[0].sum_quant.begin(), one[0].sum_quant.end(), 0.0);
+    QC_RETURN_IF_ERROR(Measure(*quantized, *options_.data, one, true));
     int bias_index = WeightInputsOf(*t.node).bias;
     Value* bias = t.node->input(bias_index);
     Tensor corrected(DType::kFloat32, {t.channels});
     absl::Span<const float> b = bias->initializer().data<float>();
     float* out = corrected.mutable_data<float>();
     for (int64_t c = 0; c < t.channels; ++c) {
-      double diff = (t.sum_float[c] - t.sum_quant[c]) / static_cast<double>(t.count);
+      double diff = (t.sum_float[c] - one[0].sum_quant[c]) / static_cast<double>(t.count);
       out[c] = static_cast<float>(b[c] + options_.factor * diff);
     }
     if (corrected == bias->initializer()) continue;

@@ -150,5 +150,18 @@ fi
 check "tinpu run" 0 "" "$QUANTC" run "$TMP/t.onnx" --input "$BAD/calib_good.npy" -o "$TMP/run"
 [[ -s "$TMP/run/y.npy" ]] || { echo "FAIL quantc run wrote no y.npy"; failed=$((failed + 1)); }
 
+# run: bad inputs, and NaN where an integer op needs a number.
+check "run malformed npy" 3 "not an .npy file" "$QUANTC" run "$GOOD" --input "$BAD/random.onnx" -o "$TMP/r1"
+check "run wrong dtype" 3 "expects element type f32" "$QUANTC" run "$GOOD" --input "$BAD/calib_int64.npy" -o "$TMP/r2"
+check "run wrong shape" 3 "expects shape [1,2,4,4]" "$QUANTC" run "$GOOD" --input "$BAD/calib_wrong_shape.npy" -o "$TMP/r3"
+check "run unknown input" 3 "--input names 'y'" "$QUANTC" run "$GOOD" --input "x=$BAD/calib_good.npy,y=$BAD/calib_good.npy" -o "$TMP/r4"
+check "run unsupported op" 4 "node 'lrn1' (LRN)" "$QUANTC" run "$BAD/unsupported_op.onnx" --input "$BAD/calib_good.npy" -o "$TMP/r5"
+check "run nan into quantizer" 3 "is NaN" "$QUANTC" run "$TMP/qa.onnx" --input "$BAD/calib_nan.npy" -o "$TMP/r6"
+check "run no input" 2 "" "$QUANTC" run "$GOOD" -o "$TMP/r7"
+check "run list ops" 0 "" "$QUANTC" run --list-ops
+grep -qx "Conv" "$TMP/out" || { echo "FAIL --list-ops lacks Conv"; failed=$((failed + 1)); }
+check "run float model" 0 "" "$QUANTC" run "$GOOD" --input "$BAD/calib_good.npy" -o "$TMP/r8"
+[[ -s "$TMP/r8/y.npy" ]] || { echo "FAIL run wrote no y.npy"; failed=$((failed + 1)); }
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -7,7 +7,8 @@
 // The division is a float32 division (not a multiply by 1/scale), matching
 // the spec's reference and ONNX Runtime bit for bit. y's type is the zero
 // point's (uint8 when it is omitted); int8, uint8 and (for
-// DequantizeLinear) int32 are supported. NaN quantizes to the zero point.
+// DequantizeLinear) int32 are supported. A NaN input is an error (an integer
+// tensor cannot carry it); +-Inf saturates, as the ONNX spec says.
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -87,6 +88,14 @@ KernelResult QuantizeLinear(const KernelContext& ctx) {
     return Unsupported("quantizing to ", DTypeName(qt), " (int8 and uint8 are supported)");
   }
   QC_ASSIGN_OR_RETURN(QuantAxis q, ResolveAxis(ctx, *x, *scale, zp));
+  if (x->dtype() == DType::kFloat32) {
+    // ONNX leaves NaN undefined; an integer model cannot carry it, so a NaN
+    // reaching a quantizer is bad input, reported rather than mapped.
+    absl::Span<const float> xs = x->data<float>();
+    for (size_t i = 0; i < xs.size(); ++i) {
+      if (std::isnan(xs[i])) return Invalid("input element ", i, " is NaN; quantization needs numbers");
+    }
+  }
   Tensor y(qt, x->dims());
   auto run = [&](auto xtag, auto qtag) {
     using X = typename decltype(xtag)::type;

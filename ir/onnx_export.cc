@@ -1,9 +1,6 @@
 #include "ir/onnx_export.h"
 
-#include <unistd.h>
 
-#include <cstdio>
-#include <fstream>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -13,6 +10,7 @@
 #include "onnx/onnx_pb.h"
 #include "onnx/shape_inference/implementation.h"
 #include "onnx/version_converter/convert.h"
+#include "util/file.h"
 #include "util/status_macros.h"
 
 namespace quantc {
@@ -167,25 +165,6 @@ absl::StatusOr<std::unique_ptr<Graph>> ConvertOpset(const Graph& g, int64_t targ
   std::string bytes;
   if (!converted.SerializeToString(&bytes)) return absl::InternalError("serialization failed");
   return ImportModelBytes(bytes, "", absl::StrCat("opset ", target, " conversion"));
-}
-
-absl::Status WriteFileAtomically(const std::string& path, const std::string& bytes) {
-  std::string tmp = absl::StrCat(path, ".tmp.", getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write file"));
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      return absl::ResourceExhaustedError(absl::StrCat(path, ": write failed"));
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return absl::PermissionDeniedError(absl::StrCat(path, ": cannot rename temporary file"));
-  }
-  return absl::OkStatus();
 }
 
 absl::Status ExportModelFile(const Graph& g, const std::string& path) {

@@ -27,11 +27,8 @@ absl::StatusOr<bool> InferTypes(Graph& g);
 /// a new graph. Unimplemented when the converter cannot adapt some node.
 absl::StatusOr<std::unique_ptr<Graph>> ConvertOpset(const Graph& g, int64_t target);
 
-/// Writes to `path` through a temporary file in the same folder and a
-/// rename, so a failure never leaves a partial file behind.
-absl::Status WriteFileAtomically(const std::string& path, const std::string& bytes);
-
-/// ExportModelBytes + WriteFileAtomically.
+/// ExportModelBytes + WriteFileAtomically (util/file.h): a failure never
+/// leaves a partial file behind.
 absl::Status ExportModelFile(const Graph& g, const std::string& path);
 
 }  // namespace quantc

@@ -9,6 +9,7 @@
 #include "ir/onnx_import.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
+#include "util/file.h"
 #include "onnx/defs/parser.h"
 #include "onnx/onnx_pb.h"
 

@@ -64,7 +64,7 @@ check "convert help" 0 "" "$QUANTC" convert --help
 check "inspect help" 0 "" "$QUANTC" inspect --help
 
 # Unwritable output: an error, and nothing left behind.
-check "unwritable output" 1 "cannot write" "$QUANTC" convert "$FIXTURE" -o "$TMP/no/such/dir/out.onnx"
+check "unwritable output" 1 "cannot create temporary file" "$QUANTC" convert "$FIXTURE" -o "$TMP/no/such/dir/out.onnx"
 
 # Success is silent and deterministic; both flag spellings work.
 check "convert" 0 "" "$QUANTC" convert "$FIXTURE" -o "$TMP/a.onnx"

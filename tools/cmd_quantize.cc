@@ -23,6 +23,7 @@
 #include "tools/cli.h"
 #include "tools/commands.h"
 #include "tools/print_ir.h"
+#include "util/file.h"
 #include "util/json.h"
 
 namespace quantc {

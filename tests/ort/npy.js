@@ -23,6 +23,13 @@ const BY_TYPE = new Map(DTYPES.map((d) => [d[1], d]));
 
 function readNpy(file) {
   const buf = fs.readFileSync(file);
+  // String tensors arrive as JSON (tests/tools/pb_to_npy.cc): .npy as quantc
+  // reads it has no string type.
+  if (buf.length > 0 && buf[0] === 0x7b) {
+    const j = JSON.parse(buf.toString('utf8'));
+    if (j.dtype !== 'string') throw new Error(`${file}: JSON tensor of type ${j.dtype}`);
+    return new ort.Tensor('string', j.data, j.dims);
+  }
   const fail = (msg) => { throw new Error(`${file}: ${msg}`); };
   if (buf.length < 10 || buf.toString('latin1', 0, 6) !== '\x93NUMPY') fail('not an .npy file');
   const major = buf[6];

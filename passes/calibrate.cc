@@ -12,7 +12,9 @@
 // batch, as in PyTorch's calibration loops. Memory holds one batch of
 // observed values plus one sample's live activations, independent of N.
 // Observers marked inherit=1 need no statistics: insert_qdq copies their
-// input's parameters.
+// input's parameters. Outputs of Softmax, Sigmoid, Tanh and HardSigmoid
+// always use the observed min/max, whatever the observer: their extreme
+// values are the signal, not outliers.
 #include "passes/calibrate.h"
 
 #include "absl/container/flat_hash_map.h"
@@ -39,6 +41,14 @@ absl::Status Flush(Watch& w) {
                                                    "': ", st.message()));
   }
   return absl::OkStatus();
+}
+
+bool IsBoundedOutput(const Value& v) {
+  const Node* p = v.producer();
+  if (!p || !p->domain().empty()) return false;
+  const std::string& op = p->op_type();
+  return op == "Softmax" || op == "LogSoftmax" || op == "Sigmoid" || op == "Tanh" ||
+         op == "HardSigmoid";
 }
 
 void Append(Watch& w, const Tensor& t) {
@@ -94,6 +104,13 @@ absl::StatusOr<bool> CalibratePass::Run(Graph& graph) {
     }
     auto [lo, hi] = w.observer->MinMax();
     auto [rlo, rhi] = w.observer->Range(options_.scheme);
+    if (IsBoundedOutput(*w.node->input(0))) {
+      // Outputs confined to a known interval (probabilities, tanh) carry
+      // their information at the extremes: clipping the few values near 1
+      // (what outlier-trimming observers do) destroys the top class.
+      rlo = std::min(lo, 0.0f);
+      rhi = std::max(hi, 0.0f);
+    }
     w.node->SetAttr(Attribute::String("observer", std::string(ObserverKindName(options_.observer))));
     w.node->SetAttr(Attribute::Floats("minmax", {lo, hi}));
     w.node->SetAttr(Attribute::Floats("range", {rlo, rhi}));

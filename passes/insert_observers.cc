@@ -9,7 +9,9 @@
 //            %p = MaxPool(%r_obs);  %p_obs = quantc.Observe(%p) {inherit=1}
 //
 // Placement rules (the per-op roles are in quant_roles.h):
-// * float graph inputs are observed (they get QuantizeLinear in the model);
+// * float graph inputs are observed (they get QuantizeLinear in the model),
+//   except inputs read only by a BatchNormalization: the BN normalizes raw
+//   features in float and its output is observed instead;
 // * a Relu/Clip that is the only consumer of a Conv/Gemm/MatMul/
 //   ConvTranspose/Add output fuses with it: only the activation's output is
 //   observed, so producer and activation share one quantized output (the
@@ -100,8 +102,9 @@ std::unique_ptr<Graph> CloneWithoutObservers(const Graph& g) {
 }
 
 bool IsFloatOp(const Node& n, const std::vector<std::string>& float_ops) {
+  // conv1d_to_conv2d's (k, 1) versions of named nodes carry a "_2d" suffix.
   return std::any_of(float_ops.begin(), float_ops.end(), [&](const std::string& f) {
-    return f == n.op_type() || (!n.name().empty() && f == n.name());
+    return f == n.op_type() || (!n.name().empty() && (f == n.name() || f + "_2d" == n.name()));
   });
 }
 
@@ -111,8 +114,12 @@ absl::StatusOr<bool> InsertObserversPass::Run(Graph& graph) {
   Node* first = order.empty() ? nullptr : order[0];
   for (Value* in : graph.inputs()) {
     if (!IsFloat(in) || in->uses().empty()) continue;
+    // An input normalized by a BatchNormalization stays float into it: raw
+    // features of very different magnitudes do not share one scale; the
+    // BN's (normalized) output is what gets quantized.
     bool all_float = std::all_of(in->uses().begin(), in->uses().end(), [&](const Use& u) {
-      return IsFloatOp(*u.user, options_.float_ops);
+      return IsFloatOp(*u.user, options_.float_ops) ||
+             (u.index == 0 && u.user->op_type() == "BatchNormalization");
     });
     if (all_float) continue;
     Observe(graph, in, first, false);

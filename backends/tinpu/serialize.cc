@@ -10,10 +10,11 @@
 namespace quantc::tinpu {
 namespace {
 
-// lower_to_integer names a float op's nodes after it ("<name>_float", ...).
+// The float op itself, or a node lower_to_integer named after it
+// ("<name>_float", ...).
 bool FromFloatOp(const Node& n, const std::vector<std::string>& float_ops) {
   for (const std::string& f : float_ops) {
-    if (n.op_type() == f || absl::StartsWith(n.name(), f + "_")) return true;
+    if (n.op_type() == f || n.name() == f || absl::StartsWith(n.name(), f + "_")) return true;
   }
   return false;
 }

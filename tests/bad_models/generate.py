@@ -94,6 +94,13 @@ def calibration_files():
     np.save(os.path.join(HERE, "calib_nan.npy"), nan)
     np.save(os.path.join(HERE, "calib_empty.npy"), good[:0])
 
+    # A Sigmoid producing the model output: no TINPU integer form, so it must
+    # stay float (--float-ops) at the very end of the graph.
+    m = good_model()
+    m.graph.node[1].op_type = "Sigmoid"
+    m.graph.node[1].name = "sigmoid1"
+    save(m, "sigmoid_head.onnx")
+
     # An op quantc cannot evaluate (LRN) in a quantizable position.
     m = good_model()
     m.graph.node.insert(1, helper.make_node("LRN", ["c"], ["n"], name="lrn1", size=3))

@@ -112,7 +112,15 @@ absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Grap
     t.zero_point = n->output(0)->quant()->zero_point;
     auto obs = observers.find(t.name);
     if (obs != observers.end()) {
-      std::vector<float> mm = obs->second->GetFloats("minmax");
+      // An inherit=1 observer reuses its producer's input range: follow the
+      // chain of value-preserving ops back to the observer that measured it.
+      const Node* o = obs->second;
+      for (int hops = 0; o && o->GetInt("inherit", 0) && hops < 64; ++hops) {
+        const Node* p = o->input(0)->producer();
+        const Value* in = p ? p->input(0) : nullptr;
+        o = in && in->producer() && IsObserver(*in->producer()) ? in->producer() : nullptr;
+      }
+      std::vector<float> mm = o ? o->GetFloats("minmax") : std::vector<float>{};
       if (mm.size() == 2) {
         t.min = mm[0];
         t.max = mm[1];

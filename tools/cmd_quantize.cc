@@ -25,6 +25,7 @@
 #include "tools/print_ir.h"
 #include "util/file.h"
 #include "util/json.h"
+#include "util/status_macros.h"
 
 namespace quantc {
 namespace {
@@ -91,8 +92,7 @@ struct Parsed {
   std::string model, output, calib;
   int64_t calib_limit = 0;
   bool tinpu = false;
-  GenericQuantizeOptions q;
-  TinpuQuantizeOptions t;
+  TinpuQuantizeOptions t;  ///< t.generic holds everything both targets share
 };
 
 absl::Status ParseInt(const cli::Args& a, const std::string& name, int64_t lo, int64_t hi,
@@ -144,8 +144,8 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
                   ParseInt(a, "calib-epochs", 1, 1000, epochs),
                   ParseInt(a, "weight-bits", 2, 8, bits),
                   ParseInt(a, "bn-update-epochs", 0, 100, bn_epochs),
-                  ParseDouble(a, "percentile", p.q.calibrate.observer_options.percentile),
-                  ParseDouble(a, "ema-momentum", p.q.calibrate.observer_options.ema_momentum)}) {
+                  ParseDouble(a, "percentile", p.t.generic.calibrate.observer_options.percentile),
+                  ParseDouble(a, "ema-momentum", p.t.generic.calibrate.observer_options.ema_momentum)}) {
     if (!st.ok()) return st;
   }
   if (bits != 8 && bits != 7 && bits != 4 && bits != 2) {
@@ -155,7 +155,7 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
   // TINPU picks power-of-two exponents: the MSE search prices each choice.
   auto kind = ParseObserverKind(a.Get("observer", p.tinpu ? "mse" : "minmax"));
   if (!kind.ok()) return kind.status();
-  if (auto st = ValidateObserverOptions(p.q.calibrate.observer_options); !st.ok()) return st;
+  if (auto st = ValidateObserverOptions(p.t.generic.calibrate.observer_options); !st.ok()) return st;
   std::string gran = a.Get("weight-granularity", "per-channel");
   if (gran != "per-channel" && gran != "per-tensor") {
     return absl::InvalidArgumentError("--weight-granularity must be per-channel or per-tensor");
@@ -164,34 +164,33 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
   if (wobs != "minmax" && wobs != "mse") {
     return absl::InvalidArgumentError("--weight-observer must be minmax or mse");
   }
-  p.q.qdq.weight_mse = wobs == "mse";
+  p.t.generic.qdq.weight_mse = wobs == "mse";
   std::string act = a.Get("act-dtype", "int8");
   if (act != "int8" && act != "uint8") return absl::InvalidArgumentError("--act-dtype must be int8 or uint8");
   ActivationScheme scheme;
   scheme.storage = act == "uint8" ? DType::kUInt8 : DType::kInt8;
   scheme.symmetric = a.Has("act-symmetric");
   scheme.power2 = a.Has("power2-scale");
-  p.q.calibrate.observer = *kind;
-  p.q.calibrate.scheme = scheme;
-  p.q.calibrate.batch = batch;
-  p.q.calibrate.epochs = static_cast<int>(epochs);
-  p.q.bn_update_epochs = static_cast<int>(bn_epochs);
-  p.q.qdq.activations = scheme;
-  p.q.qdq.weight_bits = static_cast<int>(bits);
-  p.q.qdq.weight_per_tensor = gran == "per-tensor";
-  p.q.qdq.weight_power2 = scheme.power2;
+  p.t.generic.calibrate.observer = *kind;
+  p.t.generic.calibrate.scheme = scheme;
+  p.t.generic.calibrate.batch = batch;
+  p.t.generic.calibrate.epochs = static_cast<int>(epochs);
+  p.t.generic.bn_update_epochs = static_cast<int>(bn_epochs);
+  p.t.generic.qdq.activations = scheme;
+  p.t.generic.qdq.weight_bits = static_cast<int>(bits);
+  p.t.generic.qdq.weight_per_tensor = gran == "per-tensor";
+  p.t.generic.qdq.weight_power2 = scheme.power2;
   if (a.Has("bias-correction")) {
-    p.q.bias_correction = 1.0;
+    p.t.generic.bias_correction = 1.0;
     std::string f = a.Get("bias-correction");
-    if (!f.empty() && (!absl::SimpleAtod(f, &p.q.bias_correction) || p.q.bias_correction < 0 ||
-                       p.q.bias_correction > 1)) {
+    if (!f.empty() && (!absl::SimpleAtod(f, &p.t.generic.bias_correction) || p.t.generic.bias_correction < 0 ||
+                       p.t.generic.bias_correction > 1)) {
       return absl::InvalidArgumentError("--bias-correction=FACTOR needs a factor in [0, 1]");
     }
   }
   if (a.Has("float-ops")) {
-    p.q.qdq.float_ops = absl::StrSplit(a.Get("float-ops"), ',', absl::SkipWhitespace());
+    p.t.generic.qdq.float_ops = absl::StrSplit(a.Get("float-ops"), ',', absl::SkipWhitespace());
   }
-  p.t.generic = p.q;
   return p;
 }
 
@@ -244,6 +243,45 @@ void WarnX86Saturation(const Graph& g) {
                layers.size(), absl::StrJoin(layers, ", ").c_str());
 }
 
+// Import, verify, upgrade old opsets, check --float-ops.
+absl::StatusOr<std::unique_ptr<Graph>> LoadModel(const Parsed& p) {
+  QC_ASSIGN_OR_RETURN(std::unique_ptr<Graph> graph, ImportModelFile(p.model));
+  if (auto st = VerifyGraph(*graph); !st.ok()) {
+    return absl::Status(st.code(), absl::StrCat(p.model, ": ", st.message()));
+  }
+  if (graph->opset() < kPerChannelOpset) {
+    // Per-channel DequantizeLinear needs opset 13: upgrade older exports
+    // with ONNX's version converter rather than fall back to per-tensor.
+    auto upgraded = ConvertOpset(*graph, kPerChannelOpset);
+    if (upgraded.ok()) {
+      graph = *std::move(upgraded);
+    } else {
+      std::fprintf(stderr, "quantc: warning: %s: staying at opset %lld with per-tensor weights (%s)\n",
+                   p.model.c_str(), static_cast<long long>(graph->opset()),
+                   std::string(upgraded.status().message()).c_str());
+    }
+  }
+  QC_RETURN_IF_ERROR(CheckFloatOps(*graph, p.t.generic.qdq.float_ops));
+  return graph;
+}
+
+// The --report JSON (and the --verbose tables): per-layer NPU eligibility
+// and legalization moves for tinpu; per-tensor SQNR for the generic target.
+absl::StatusOr<std::string> Report(const Parsed& p, const Graph& calibrated,
+                                   const Graph& quantized, const CalibrationData& data,
+                                   const std::vector<std::string>& legalize_log, bool verbose) {
+  if (p.tinpu) {
+    tinpu::BitWidths bits;
+    bits.weight = p.t.generic.qdq.weight_bits;
+    auto layers = tinpu::NpuEligibility(quantized, bits);
+    if (verbose) std::fputs(tinpu::EligibilityToText(layers, bits).c_str(), stderr);
+    return TinpuReportJson(legalize_log, tinpu::EligibilityToJson(layers, bits));
+  }
+  QC_ASSIGN_OR_RETURN(QuantReport report, BuildQuantReport(calibrated, quantized, data));
+  if (verbose) std::fputs(ReportToTable(report).c_str(), stderr);
+  return ReportToJson(report);
+}
+
 }  // namespace
 
 int QuantizeCommand(const std::vector<std::string>& argv) {
@@ -266,31 +304,15 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
   }
   auto parsed = ToOptions(*args);
   if (!parsed.ok()) return cli::UsageError("quantize", std::string(parsed.status().message()));
-  auto graph = ImportModelFile(parsed->model);
+  auto graph = LoadModel(*parsed);
   if (!graph.ok()) return cli::ReportError(graph.status());
   auto in_model = [&](const absl::Status& st) {
     return absl::Status(st.code(), absl::StrCat(parsed->model, ": ", st.message()));
   };
-  if (auto st = VerifyGraph(**graph); !st.ok()) return cli::ReportError(in_model(st));
-  if ((*graph)->opset() < kPerChannelOpset) {
-    // Per-channel DequantizeLinear needs opset 13: upgrade older exports
-    // with ONNX's version converter rather than fall back to per-tensor.
-    auto upgraded = ConvertOpset(**graph, kPerChannelOpset);
-    if (upgraded.ok()) {
-      *graph = *std::move(upgraded);
-    } else {
-      std::fprintf(stderr, "quantc: warning: %s: staying at opset %lld with per-tensor weights (%s)\n",
-                   parsed->model.c_str(), static_cast<long long>((*graph)->opset()),
-                   std::string(upgraded.status().message()).c_str());
-    }
-  }
-  if (auto st = CheckFloatOps(**graph, parsed->q.qdq.float_ops); !st.ok()) {
-    return cli::ReportError(st);
-  }
   auto data = CalibrationData::Load(**graph, parsed->calib, parsed->calib_limit);
   if (!data.ok()) return cli::ReportError(data.status());
-  parsed->q.calibrate.data = &*data;
-  if (!args->Has("quiet") && isatty(STDERR_FILENO)) parsed->q.calibrate.progress = DrawProgress;
+  parsed->t.generic.calibrate.data = &*data;
+  if (!args->Has("quiet") && isatty(STDERR_FILENO)) parsed->t.generic.calibrate.progress = DrawProgress;
 
   PassManagerOptions options;
   options.check_changed = args->Has("verify-each");
@@ -306,8 +328,7 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
   PassManager pm(std::move(options));
   std::vector<std::string> legalize_log;
   parsed->t.log = &legalize_log;
-  parsed->t.generic.calibrate = parsed->q.calibrate;
-  pm.AddAll(parsed->tinpu ? TinpuQuantizePipeline(parsed->t) : GenericQuantizePipeline(parsed->q));
+  pm.AddAll(parsed->tinpu ? TinpuQuantizePipeline(parsed->t) : GenericQuantizePipeline(parsed->t.generic));
   if (auto r = pm.Run(**graph); !r.ok()) return cli::ReportError(in_model(r.status()));
   // Repairs are information (--verbose, --report); warnings always print.
   for (const std::string& line : legalize_log) {
@@ -317,20 +338,12 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
     }
   }
   std::string report_json;
-  if (want_report && parsed->tinpu) {
-    tinpu::BitWidths bits;
-    bits.weight = parsed->q.qdq.weight_bits;
-    auto layers = tinpu::NpuEligibility(**graph, bits);
-    if (args->Has("verbose")) std::fputs(tinpu::EligibilityToText(layers, bits).c_str(), stderr);
-    report_json = TinpuReportJson(legalize_log, tinpu::EligibilityToJson(layers, bits));
-  }
-  if (want_report && !parsed->tinpu) {
-    auto report = BuildQuantReport(*calibrated, **graph, *data);
+  if (want_report) {
+    auto report = Report(*parsed, *calibrated, **graph, *data, legalize_log, args->Has("verbose"));
     if (!report.ok()) return cli::ReportError(in_model(report.status()));
-    report_json = ReportToJson(*report);
-    if (args->Has("verbose")) std::fputs(ReportToTable(*report).c_str(), stderr);
+    report_json = *std::move(report);
   }
-  auto bytes = parsed->tinpu ? tinpu::SerializeTinpu(**graph, parsed->q.qdq.float_ops)
+  auto bytes = parsed->tinpu ? tinpu::SerializeTinpu(**graph, parsed->t.generic.qdq.float_ops)
                              : ExportModelBytes(**graph);
   if (!bytes.ok()) return cli::ReportError(in_model(bytes.status()));
   if (auto st = WriteFileAtomically(parsed->output, *bytes); !st.ok()) return cli::ReportError(st);

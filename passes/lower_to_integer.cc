@@ -17,6 +17,10 @@
 //   narrows the OSS clip instead of adding nodes.
 // * Add: inputs are brought to the finer input scale by exact power-of-two
 //   Muls, added, then requantized (a correct rescale, unlike TI's add rules).
+// * Concat: each input requantized to the output scale (a no-op when equal),
+//   then concatenated.
+// * Mul: integers multiplied (activation x activation, or x an int8
+//   constant), requantized from scale s_a * s_b.
 // * GlobalAveragePool: ReduceSum, then OSS with w = s_in / (H W s_out) and
 //   no zero-point term (TI adds the input zero point: pitfall 5).
 // * AveragePool: AveragePool * A, Round (exact window sum), OSS with 1/A; the
@@ -61,6 +65,10 @@ void Lowering::LowerQuantize(Node* q) {
     result = m->op_type() == "Add" ? LowerAdd(b, m, p, *out) : LowerWeighted(b, m, p, *out);
   } else if (RoleOf(*p) == QuantRole::kWeighted) {
     result = LowerWeighted(b, p, nullptr, *out);
+  } else if (p->op_type() == "Concat") {
+    result = LowerConcat(b, p, *out);
+  } else if (p->op_type() == "Mul") {
+    result = LowerMul(b, p, *out);
   } else if (p->op_type() == "Add") {
     result = LowerAdd(b, p, nullptr, *out);
   } else if (p->op_type() == "GlobalAveragePool" || p->op_type() == "AveragePool") {

@@ -257,4 +257,50 @@ Value* Lowering::LowerFloatOp(IntegerBuilder& b, Node* p, const IntValue& out) {
                 : nullptr;
 }
 
+Value* Lowering::LowerConcat(IntegerBuilder& b, Node* p, const IntValue& out) {
+  const std::string& name = p->name().empty() ? p->output(0)->name() : p->name();
+  std::vector<Value*> ins;
+  for (int i = 0; i < p->num_inputs(); ++i) {
+    std::optional<IntValue> x = IntOf(*p, p->input(i));
+    if (!x) return nullptr;
+    Value* r = Rescale(b, *p, *x, out, absl::StrCat(name, "_in", i), p->input(i)->type());
+    if (!r) return nullptr;
+    ins.push_back(r);
+  }
+  return b.Op("Concat", ins, name + "_int", p->output(0)->type(), p->attributes());
+}
+
+// Integer product at scale s_a * s_b; a constant factor is quantized to int8
+// (symmetric, power-of-two scale) first.
+Value* Lowering::LowerMul(IntegerBuilder& b, Node* p, const IntValue& out) {
+  const std::string& name = p->name().empty() ? p->output(0)->name() : p->name();
+  const TensorType& type = p->output(0)->type();
+  std::vector<Value*> ins;
+  double scale = 1;
+  for (int i = 0; i < 2; ++i) {
+    Value* in = p->input(i);
+    if (in && in->is_initializer() && in->type().dtype == DType::kFloat32) {
+      const Tensor& c = in->initializer();
+      double max_abs = 0;
+      for (int64_t k = 0; k < c.num_elements(); ++k) max_abs = std::max(max_abs, std::abs(c.GetAsDouble(k)));
+      double s = max_abs > 0 ? std::ldexp(1.0, static_cast<int>(std::ceil(std::log2(max_abs / 127)))) : 1;
+      Tensor q(DType::kFloat32, c.dims());
+      for (int64_t k = 0; k < c.num_elements(); ++k) {
+        q.mutable_data<float>()[k] = static_cast<float>(tinpu::RoundHalfEven(c.GetAsDouble(k) / s));
+      }
+      ins.push_back(g_.AddInitializer(absl::StrCat(name, "_factor", i, "_int"), q));
+      scale *= s;
+      continue;
+    }
+    std::optional<IntValue> x = IntOf(*p, in);
+    if (!x) return nullptr;
+    ins.push_back(x->v);
+    scale *= x->scale;
+  }
+  Value* prod = b.Op("Mul", ins, name + "_product", type);
+  double w = scale / out.scale;
+  auto params = Oss(*p, {w}, {0.0}, nullptr, MultiplierBits(w), true);
+  return params ? b.Oss(prod, *params, RangeOf(out.is_unsigned), name + "_requant", type) : nullptr;
+}
+
 }  // namespace quantc::lowering

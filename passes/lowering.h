@@ -135,6 +135,8 @@ class Lowering {
   Value* LowerConstantAdd(IntegerBuilder& b, Node* m, Node* act, const IntValue& out);
   Value* LowerPool(IntegerBuilder& b, Node* p, const IntValue& out);
   Value* LowerElementwise(IntegerBuilder& b, Node* p, const IntValue& out);
+  Value* LowerConcat(IntegerBuilder& b, Node* p, const IntValue& out);
+  Value* LowerMul(IntegerBuilder& b, Node* p, const IntValue& out);
   Value* LowerFloatOp(IntegerBuilder& b, Node* p, const IntValue& out);
   ClipRange FusedClip(const Node* act, const IntValue& out);
   void LowerOutputs();

@@ -38,6 +38,10 @@ constexpr OpRule kOpRules[] = {
     // which are not in the vocabulary.
     {"Reshape", true, "layout only with a constant shape, like Flatten (§4.12)"},
     {"Pad", true, "zero padding in front of AveragePool (§1.3); constant mode, value 0 only"},
+    // Like Reshape, not emitted by TI's exporter (torch.cat gets no rule,
+    // §4.15), but lower_to_integer first brings every input to the output's
+    // scale, so Concat only moves integers; the NPU report lists it as CPU.
+    {"Concat", true, "layout only, after each input is requantized to the output scale"},
     {"Sub", false,
      "only in the unequal-scale residual fallback (§4.7.3): float, subtracts stale zero points, "
      "not NPU-legal"},

@@ -64,14 +64,14 @@ TEST(Limits, ValidateBitWidths) {
 TEST(OpVocabulary, AllowsTheTinpuOps) {
   for (const char* op :
        {"Conv", "ConvTranspose", "MatMul", "Gemm", "Add", "Mul", "Floor", "Clip", "Relu", "Round",
-        "ReduceSum", "AveragePool", "MaxPool", "Flatten", "Transpose", "Reshape", "Pad"}) {
+        "ReduceSum", "AveragePool", "MaxPool", "Flatten", "Transpose", "Reshape", "Pad", "Concat"}) {
     EXPECT_TRUE(IsAllowedOp(op)) << op;
   }
 }
 
 TEST(OpVocabulary, RejectsKnownAndUnknownOthers) {
   for (const char* op : {"Sub", "Identity", "BatchNormalization", "GlobalAveragePool", "Div",
-                         "QuantizeLinear", "DequantizeLinear", "Sigmoid", "Concat", ""}) {
+                         "QuantizeLinear", "DequantizeLinear", "Sigmoid", "Softmax", ""}) {
     EXPECT_FALSE(IsAllowedOp(op)) << op;
   }
   ASSERT_NE(FindOpRule("Sub"), nullptr);

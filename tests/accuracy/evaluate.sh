@@ -35,7 +35,7 @@ for arg in "$@"; do
   esac
 done
 if [[ $build -eq 1 && -z "${QUANTC_BIN:-}" ]]; then
-  (cd "$ACC_ROOT" && bazel build //tools:quantc) || exit 1
+  (cd "$ROOT" && bazel build //tools:quantc) || exit 1
 fi
 
 TSV="$HERE/results.tsv"
@@ -127,8 +127,8 @@ fi
 
 ort_version="$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' \
     "${QUANTC_ORT_DIR:-/opt/quantc-ort}/node_modules/onnxruntime-node/package.json" | head -n 1)"
-commit="$(cd "$ACC_ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [[ -n "$(cd "$ACC_ROOT" && git status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+commit="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [[ -n "$(cd "$ROOT" && git status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
   commit="$commit + uncommitted changes"
 fi
 /usr/bin/python3 "$HERE/render_results.py" "$TSV" --bench="$bench_s" \

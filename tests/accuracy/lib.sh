@@ -8,18 +8,10 @@
 # (folder of <name>/{model.onnx,calib.npy,test_x.npy,test_y.npy,info.json}),
 # NODE (default: node on PATH); QUANTC_ORT_DIR reaches tests/ort/npy.js.
 
-if [[ -n "${TEST_SRCDIR:-}" ]]; then
-  ACC_ROOT="$TEST_SRCDIR/${TEST_WORKSPACE:-quantc}"
-  ACC_BIN="$ACC_ROOT"
-else
-  ACC_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-  ACC_BIN="$ACC_ROOT/bazel-bin"
-fi
-QUANTC="${QUANTC_BIN:-$ACC_BIN/tools/quantc}"
-FIXTURES_DIR="${QUANTC_FIXTURES:-$ACC_ROOT/tests/fixtures}"
-ACCURACY_JS="$ACC_ROOT/tests/ort/accuracy.js"
-COMPARE_JS="$ACC_ROOT/tests/accuracy/compare_logits.js"
-NODE="${NODE:-node}"
+# shellcheck source=tests/lib/paths.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/paths.sh"
+ACCURACY_JS="$ROOT/tests/ort/accuracy.js"
+COMPARE_JS="$ROOT/tests/accuracy/compare_logits.js"
 
 FIXTURES=(digits_cnn digits_cnn1d digits_resnet wine_mlp)
 

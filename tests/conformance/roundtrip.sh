@@ -29,14 +29,8 @@ SUITES="${QUANTC_CONFORMANCE_SUITES:-node pytorch-converted pytorch-operator sim
 CONVERT_TIMEOUT=60
 JOBS=2  # the build machines have two cores
 
-if [[ -n "${TEST_SRCDIR:-}" ]]; then
-  ROOT="$TEST_SRCDIR/${TEST_WORKSPACE:-quantc}"
-  BIN="$ROOT"
-else
-  ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-  BIN="$ROOT/bazel-bin"
-fi
-QUANTC="${QUANTC_BIN:-$BIN/tools/quantc}"
+# shellcheck source=tests/lib/paths.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/paths.sh"
 PB_TO_NPY="${PB_TO_NPY:-$BIN/tests/tools/pb_to_npy}"
 ORT_RUN="${ORT_RUN_JS:-$ROOT/tests/ort/ort_run.js}"
 export DATA_ROOT QUANTC PB_TO_NPY CONVERT_TIMEOUT

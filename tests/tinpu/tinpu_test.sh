@@ -32,22 +32,11 @@
 # QUANTC_ORT_DIR (read by tests/ort/*.js).
 set -uo pipefail
 
-# Tools come from Bazel runfiles under `bazel test`, else the workspace's
-# bazel-bin (the conventions of tests/accuracy/lib.sh, which this package
-# cannot see: it is not exported).
-if [[ -n "${TEST_SRCDIR:-}" ]]; then
-  ROOT="$TEST_SRCDIR/${TEST_WORKSPACE:-quantc}"
-  BIN="$ROOT"
-else
-  ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-  BIN="$ROOT/bazel-bin"
-fi
-QUANTC="${QUANTC_BIN:-$BIN/tools/quantc}"
+# shellcheck source=tests/lib/paths.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/paths.sh"
 TINPU_TOOL="${TINPU_TOOL:-$BIN/tests/tinpu/tinpu_tool}"
-FIXTURES_DIR="${QUANTC_FIXTURES:-$ROOT/tests/fixtures}"
 ACCURACY_JS="$ROOT/tests/ort/accuracy.js"
 ORT_RUN_JS="$ROOT/tests/ort/ort_run.js"
-NODE="${NODE:-node}"
 
 FIXTURES=(digits_cnn digits_cnn1d digits_resnet wine_mlp)
 # Same names and flags as TINPU_CONFIGS in tests/accuracy/lib.sh.

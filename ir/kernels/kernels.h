@@ -87,6 +87,8 @@ KernelResult Range(const KernelContext& ctx);
 KernelResult Transpose(const KernelContext& ctx);
 KernelResult Expand(const KernelContext& ctx);
 KernelResult Tile(const KernelContext& ctx);
+KernelResult DepthToSpace(const KernelContext& ctx);
+KernelResult SpaceToDepth(const KernelContext& ctx);
 
 // slice.cc
 KernelResult Concat(const KernelContext& ctx);
@@ -132,6 +134,14 @@ KernelResult ArgMin(const KernelContext& ctx);
 
 // normalization.cc
 KernelResult BatchNormalization(const KernelContext& ctx);
+KernelResult InstanceNormalization(const KernelContext& ctx);
+KernelResult LayerNormalization(const KernelContext& ctx);
+
+// resize.cc
+KernelResult Resize10(const KernelContext& ctx);       // X, scales
+KernelResult Resize(const KernelContext& ctx);         // X, roi, scales, sizes (opset 11+)
+KernelResult UpsampleAttr(const KernelContext& ctx);   // scales attribute (opsets 7-8)
+KernelResult UpsampleInput(const KernelContext& ctx);  // scales input (opset 9)
 
 // quant.cc
 KernelResult QuantizeLinear(const KernelContext& ctx);

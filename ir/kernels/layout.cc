@@ -1,5 +1,9 @@
-// Element rearrangement without arithmetic: Transpose, Expand, Tile.
-// All three are dtype-agnostic (elements move as same-width integers).
+// Element rearrangement without arithmetic: Transpose, Expand, Tile,
+// DepthToSpace, SpaceToDepth. All are dtype-agnostic (elements move as
+// same-width integers).
+#include <string>
+#include <vector>
+
 #include "ir/kernels/broadcast.h"
 #include "ir/kernels/kernel.h"
 #include "ir/kernels/kernels.h"
@@ -131,6 +135,72 @@ KernelResult Tile(const KernelContext& ctx) {
     return absl::OkStatus();
   }));
   return std::vector<Tensor>{std::move(y)};
+}
+
+namespace {
+
+// DepthToSpace and SpaceToDepth are a reshape of the NCHW input to 6-D,
+// a transpose and a reshape back to 4-D; `view` is the 6-D shape and
+// `perm` the transpose, so the output is the transposed view's elements
+// in row-major order.
+KernelResult BlockShuffle(const Tensor& x, const std::vector<int64_t>& view,
+                          const std::vector<int64_t>& perm, std::vector<int64_t> out_dims) {
+  const std::vector<int64_t> view_strides = Strides(view);
+  std::vector<int64_t> dims(6), strides(6);
+  for (int i = 0; i < 6; ++i) {
+    dims[i] = view[perm[i]];
+    strides[i] = view_strides[perm[i]];
+  }
+  Tensor y(x.dtype(), std::move(out_dims));
+  QC_RETURN_IF_ERROR(DispatchBySize(x.dtype(), [&](auto tag) {
+    using U = typename decltype(tag)::type;
+    GatherStrided<U>(reinterpret_cast<const U*>(x.raw()), y.mutable_data<U>(), dims, strides);
+    return absl::OkStatus();
+  }));
+  return std::vector<Tensor>{std::move(y)};
+}
+
+absl::StatusOr<int64_t> BlockSize(const KernelContext& ctx, const Tensor& x) {
+  if (x.rank() != 4) return Invalid("input ", ShapeStr(x.dims()), " must have rank 4");
+  if (ctx.node().FindAttr("blocksize") == nullptr) {
+    return Invalid("attribute 'blocksize' is required");
+  }
+  const int64_t b = ctx.node().GetInt("blocksize", 0);
+  if (b <= 0 || b > (int64_t{1} << 20)) return Invalid("blocksize ", b, " must be positive");
+  return b;
+}
+
+}  // namespace
+
+// DCR (the default, and the only form before opset 11) reads the channel
+// as [block_row, block_col, C/(b*b)]; CRD reads it as [C/(b*b), block_row,
+// block_col].
+KernelResult DepthToSpace(const KernelContext& ctx) {
+  QC_ASSIGN_OR_RETURN(const Tensor* x, RequireInput(ctx, 0));
+  QC_ASSIGN_OR_RETURN(const int64_t b, BlockSize(ctx, *x));
+  const int64_t n = x->dims()[0], c = x->dims()[1], h = x->dims()[2], w = x->dims()[3];
+  if (c % (b * b) != 0) {
+    return Invalid("channels ", c, " are not a multiple of blocksize^2 = ", b * b);
+  }
+  const std::string mode = ctx.opset() >= 11 ? ctx.node().GetString("mode", "DCR") : "DCR";
+  const int64_t oc = c / (b * b);
+  std::vector<int64_t> out_dims = {n, oc, h * b, w * b};
+  QC_RETURN_IF_ERROR(CheckOutputShape(out_dims));
+  if (mode == "DCR") return BlockShuffle(*x, {n, b, b, oc, h, w}, {0, 3, 4, 1, 5, 2}, out_dims);
+  if (mode == "CRD") return BlockShuffle(*x, {n, oc, b, b, h, w}, {0, 1, 4, 2, 5, 3}, out_dims);
+  return Invalid("mode '", mode, "' is not DCR or CRD");
+}
+
+KernelResult SpaceToDepth(const KernelContext& ctx) {
+  QC_ASSIGN_OR_RETURN(const Tensor* x, RequireInput(ctx, 0));
+  QC_ASSIGN_OR_RETURN(const int64_t b, BlockSize(ctx, *x));
+  const int64_t n = x->dims()[0], c = x->dims()[1], h = x->dims()[2], w = x->dims()[3];
+  if (h % b != 0 || w % b != 0) {
+    return Invalid("spatial dims ", ShapeStr(x->dims()), " are not multiples of blocksize ", b);
+  }
+  std::vector<int64_t> out_dims = {n, c * b * b, h / b, w / b};
+  QC_RETURN_IF_ERROR(CheckOutputShape(out_dims));
+  return BlockShuffle(*x, {n, c, h / b, b, w / b, b}, {0, 3, 5, 1, 2, 4}, out_dims);
 }
 
 }  // namespace kernels

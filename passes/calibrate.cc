@@ -6,8 +6,8 @@
 //   After:   %r_obs = quantc.Observe(%r) {minmax=[0, 6.31], observer="minmax", range=[0, 6.31]}
 //
 // The model runs on a copy without the observers (CloneWithoutObservers),
-// so the interpreter sees only ONNX ops. Samples are fed one at a time (the shape the model was
-// exported with); every observer buffers its tensor's values for `batch`
+// so the interpreter sees only ONNX ops. Samples are fed one at a time (the
+// shape the model was exported with); every observer buffers its tensor's values for `batch`
 // samples and then updates once, so stateful observers (EMA) step once per
 // batch, as in PyTorch's calibration loops. Memory holds one batch of
 // observed values plus one sample's live activations, independent of N.

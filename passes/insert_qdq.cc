@@ -21,6 +21,8 @@
 // The observers become dead; remove_dead_nodes deletes them.
 #include "passes/insert_qdq.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "passes/insert_observers.h"
 #include "passes/quant_roles.h"
@@ -104,6 +106,19 @@ absl::StatusOr<QParams> ObserverParams(const Node& obs, const InsertQdqOptions& 
   return *p;
 }
 
+// An all-zero weight channel (pruned or dead filter) gets the minimum scale
+// (float epsilon), which quantizes its weights exactly (to 0) but makes its
+// bias scale s_x * eps so fine that a bias of a few units overflows int32
+// and, on TINPU, the offset overflows int24. Any scale represents zero
+// weights, so such channels take the largest scale of the layer instead.
+void ReplaceDeadChannelScales(std::vector<float>& scales) {
+  float largest = *std::max_element(scales.begin(), scales.end());
+  if (largest <= kMinScale) largest = 1.0f;  // the whole layer is zero
+  for (float& s : scales) {
+    if (s <= kMinScale) s = largest;
+  }
+}
+
 // Returns whether anything was quantized.
 absl::StatusOr<bool> QuantizeWeights(QdqBuilder& b, Node* n, int64_t opset) {
   WeightInputs wi = WeightInputsOf(*n);
@@ -120,6 +135,7 @@ absl::StatusOr<bool> QuantizeWeights(QdqBuilder& b, Node* n, int64_t opset) {
                                : WeightScales(wt, per_tensor ? 0 : axis, b.o.weight_bits,
                                               per_tensor, b.o.weight_power2);
   if (!scales.ok()) return fail(scales.status());
+  ReplaceDeadChannelScales(*scales);
   IntRange range = RangeFor(DType::kInt8, b.o.weight_bits, /*narrow=*/true);
   std::vector<int64_t> zps(scales->size(), 0);
   auto wq = QuantizeTensor(wt, *scales, zps, per_tensor ? 0 : axis, DType::kInt8, range);

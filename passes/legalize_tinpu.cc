@@ -156,6 +156,13 @@ void Legalizer::Legalize(Node* q) {
     s = ns;
   }
   SetParams(q, s, zp);
+  if (!q->input(0)->producer()) {
+    // The application needs this to feed pre-quantized integers.
+    bool is_unsigned = zp == r.qmin;
+    Log(*q, absl::StrCat("graph input '", q->input(0)->name(), "' is quantized as round(x / ",
+                         Pow2(s), ") in [", is_unsigned ? 0 : -128, ", ", is_unsigned ? 255 : 127,
+                         "]"));
+  }
   const Node* prod = q->input(0)->producer();
   if (prod && (prod->op_type() == "Relu" || prod->op_type() == "Clip") &&
       FusesIntoProducer(g_, *prod)) {

@@ -143,6 +143,7 @@ check "tinpu float op at output" 0 "" "$QUANTC" quantize "$BAD/sigmoid_head.onnx
 check "tinpu float op runs" 0 "" "$QUANTC" run "$TMP/sig.onnx" --input "$BAD/calib_good.npy" -o "$TMP/sigrun"
 check "tinpu" 0 "" "$QUANTC" quantize "$GOOD" -o "$TMP/t.onnx" --calib "$BAD/calib_good.npy" --target=tinpu --report "$TMP/t.json"
 grep -q '"npu":' "$TMP/t.json" || { echo "FAIL tinpu report lacks npu"; failed=$((failed + 1)); }
+check "tinpu prequantized" 0 "graph input 'x' is quantized as round(x / 2^" "$QUANTC" quantize "$GOOD" -o "$TMP/tp.onnx" --calib "$BAD/calib_good.npy" --target=tinpu --input-mode=prequantized --verbose
 check "tinpu again" 0 "" "$QUANTC" quantize "$GOOD" -o "$TMP/t2.onnx" --calib "$BAD/calib_good.npy" --target=tinpu
 cmp -s "$TMP/t.onnx" "$TMP/t2.onnx" || { echo "FAIL tinpu is not deterministic"; failed=$((failed + 1)); }
 check "inspect tinpu" 0 "" "$QUANTC" inspect "$TMP/t.onnx" --target=tinpu

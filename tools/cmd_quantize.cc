@@ -46,7 +46,8 @@ and MCU toolchains run as integer kernels).
   --input-mode=quantize|prequantized
                                tinpu: quantize the float input in the graph
                                (default), or take integers already quantized
-                               at the input's scale (shown with --verbose)
+                               at the input's scale (printed with --verbose
+                               and written to --report)
   --output-int | --output-float
                                tinpu: output the last layer's integers
                                (default), or real values (a final Mul)

@@ -24,11 +24,15 @@ int64_t FloorShift(int64_t k, int d) {
   return -(((-k) - 1) >> d) - 1;
 }
 
-// Whether [lo, hi] fits in n bins at width 2^e (see histogram.h).
+// Whether [lo, hi], widened to contain 0, fits in n bins at width 2^e (see
+// histogram.h). Every clipping range the searches try contains 0, so bins
+// finer than max|x| / n resolve nothing they use; and without the widening
+// data far from 0 with no spread (a constant output) would get a width near
+// 2^-52 of its magnitude, making zero-based bin indices astronomically large.
 bool Fits(float lo, float hi, int e, int n) {
   const double max_abs = std::max(std::fabs(static_cast<double>(lo)), std::fabs(static_cast<double>(hi)));
   if (std::ldexp(max_abs, -e) >= std::ldexp(1.0, 52)) return false;
-  return GridIndex(hi, e) - GridIndex(lo, e) < n;
+  return GridIndex(std::max(hi, 0.0f), e) - GridIndex(std::min(lo, 0.0f), e) < n;
 }
 
 }  // namespace

@@ -6,7 +6,8 @@
 // The histogram keeps `num_bins` (N) consecutive grid bins starting at
 // first_index(). Its exponent e is always the smallest one (>= kMinExponent)
 // for which all data seen fits in N bins:
-//   floor(max/W) - floor(min/W) < N   and   max|x| / W < 2^52
+//   floor(max'/W) - floor(min'/W) < N   and   max|x| / W < 2^52
+// where [min', max'] is the data's range widened to contain 0
 // (the second condition keeps bin indices exact in double and int64).
 //
 // Growth: when a batch widens [min, max] past what N bins of width W cover,

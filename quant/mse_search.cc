@@ -117,6 +117,12 @@ class MseObjective {
 
 // Bin edges k*w strictly inside (from, to), in increasing order.
 std::vector<float> EdgesBetween(double from, double to, double w) {
+  // Bin edges inside (from, to). A degenerate histogram (one repeated value)
+  // can have a bin width far below the span; cap the candidates so the
+  // search stays linear in the bin count.
+  constexpr double kMaxEdges = 1 << 16;
+  if (!(to > from)) return {};
+  if (!(w > 0) || !std::isfinite(w) || (to - from) / w > kMaxEdges) w = (to - from) / kMaxEdges;
   std::vector<float> edges;
   for (double k = std::floor(from / w) + 1; k * w < to; ++k) {
     edges.push_back(static_cast<float>(k * w));

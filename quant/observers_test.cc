@@ -272,3 +272,30 @@ TEST(HistogramObservers, ReluSpikeAtZeroDoesNotDragTheRange) {
 
 }  // namespace
 }  // namespace quantc
+
+namespace quantc {
+namespace {
+
+// A constant tensor (e.g. ConstantOfShape's output) has no spread: every
+// observer must still return promptly with a range covering the value
+// (regression: the histogram searches once walked ~2^52 bins here).
+TEST(Observers, ConstantDataFarFromZero) {
+  for (float v : {1.0f, -3.5f, 1e6f}) {
+    for (ObserverKind k : {ObserverKind::kMinMax, ObserverKind::kEma, ObserverKind::kPercentile,
+                           ObserverKind::kMse, ObserverKind::kEntropy}) {
+      auto obs = MakeObserver(k);
+      std::vector<float> data(64, v);
+      ASSERT_TRUE(obs->Observe(data).ok());
+      for (bool symmetric : {false, true}) {
+        ActivationScheme scheme;
+        scheme.symmetric = symmetric;
+        auto [lo, hi] = obs->Range(scheme);
+        EXPECT_LE(lo, std::min(v, 0.0f) * 0.99f) << ObserverKindName(k) << " " << v;
+        EXPECT_GE(hi, std::max(v, 0.0f) * 0.99f) << ObserverKindName(k) << " " << v;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace quantc

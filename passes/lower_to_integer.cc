@@ -51,6 +51,12 @@ void Lowering::LowerQuantize(Node* q) {
   if (!out) return;
   Value* x = q->input(0);
   Node* p = x->producer();
+  if (p) {
+    visited_.insert(p);
+    if (RoleOf(*p) == QuantRole::kActivation && FusesIntoProducer(g_, *p)) {
+      visited_.insert(p->input(0)->producer());
+    }
+  }
   IntegerBuilder b(g_, q);
   Value* result = nullptr;
   if (!p) {
@@ -147,6 +153,36 @@ ClipRange Lowering::FusedClip(const Node* act, const IntValue& out) {
     if (std::isfinite(hi)) r.hi = std::min<int64_t>(r.hi, static_cast<int64_t>(hi));
   }
   return r;
+}
+
+// Nodes reading a quantized tensor that no QuantizeLinear follows (e.g. an
+// ArgMax, or a Shape) were never visited by LowerQuantize: unless kept in
+// float they have no integer form, and are listed with everything else.
+void Lowering::CheckUnloweredReaders() {
+  // Only nodes some graph output still depends on matter; earlier passes may
+  // have left dead ones for remove_dead_nodes.
+  absl::flat_hash_set<const Node*> live;
+  std::vector<const Node*> stack;
+  for (const Value* v : g_.outputs()) {
+    if (v->producer()) stack.push_back(v->producer());
+  }
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    if (!live.insert(n).second) continue;
+    for (const Value* in : n->inputs()) {
+      if (in && in->producer()) stack.push_back(in->producer());
+    }
+  }
+  for (Node* n : g_.nodes()) {
+    if (n->op_type() != "DequantizeLinear" || !ints_.contains(n->output(0))) continue;
+    for (const Use& u : n->output(0)->uses()) {
+      if (live.contains(u.user) && !visited_.contains(u.user) &&
+          !IsFloatOp(*u.user, o_.float_ops)) {
+        Fail(*u.user, "has no TINPU integer form; keep it in float with --float-ops");
+      }
+    }
+  }
 }
 
 void Lowering::LowerOutputs() {

@@ -58,6 +58,7 @@ class Lowering {
       LowerQuantize(n);
       changed = true;
     }
+    CheckUnloweredReaders();
     if (errors_.empty()) LowerOutputs();
     if (!errors_.empty()) {
       return absl::UnimplementedError(absl::StrCat("cannot lower to TINPU integers: ",
@@ -140,11 +141,13 @@ class Lowering {
   Value* LowerFloatOp(IntegerBuilder& b, Node* p, const IntValue& out);
   ClipRange FusedClip(const Node* act, const IntValue& out);
   void LowerOutputs();
+  void CheckUnloweredReaders();
 
   Graph& g_;
   const LowerToIntegerOptions& o_;
   absl::flat_hash_map<const Value*, IntValue> ints_;  // DequantizeLinear output -> integers
   absl::flat_hash_set<const Value*> failed_;          // DequantizeLinear outputs not lowered
+  absl::flat_hash_set<const Node*> visited_;          // nodes LowerQuantize rewrote (or tried)
   std::vector<std::string> errors_;
 };
 

@@ -38,8 +38,8 @@ absl::Status CheckTinpuGraph(const Graph& g, const std::vector<std::string>& flo
     }
   }
   if (bad.empty()) return absl::OkStatus();
-  return absl::FailedPreconditionError(
-      absl::StrCat("not a TINPU model: ", absl::StrJoin(bad, "; ")));
+  return absl::UnimplementedError(
+      absl::StrCat("not expressible as a TINPU model: ", absl::StrJoin(bad, "; ")));
 }
 
 absl::StatusOr<std::string> SerializeTinpu(const Graph& g,

@@ -16,7 +16,7 @@ namespace quantc::tinpu {
 /// target table (target.h IsAllowedNode), except nodes derived from the
 /// user's float_ops (their names start with one listed there, or their op
 /// type is listed), and every tensor is float32 (integers stored as floats)
-/// apart from int64 shape constants. FailedPrecondition lists every
+/// apart from int64 shape constants. Unimplemented lists every
 /// offending node at once.
 absl::Status CheckTinpuGraph(const Graph& g, const std::vector<std::string>& float_ops);
 

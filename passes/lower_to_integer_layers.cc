@@ -50,14 +50,20 @@ std::optional<OssParams> Lowering::WeightedOss(const Node& m, const Tensor& wq, 
   int bits = tinpu::LimitsFor(o_.weight_bits).multiplier_bits;
   if (bits == 1) return Oss(m, ratio, off0, &ro, 1, true);
   size_t channels = ratio.size();
+  // The output-channel axis of the stored int8 weight.
   bool k_major = m.op_type() == "MatMul" || (m.op_type() == "Gemm" && !m.GetInt("transB", 0));
-  int64_t k = wq.num_elements() / static_cast<int64_t>(channels);
+  int64_t axis = k_major || m.op_type() == "ConvTranspose" ? 1 : 0;
+  std::vector<double> sums(channels, 0.0);
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; d < wq.rank(); ++d) inner *= wq.dims()[d];
   absl::Span<const int8_t> q = wq.data<int8_t>();
+  for (size_t i = 0; i < q.size(); ++i) {
+    sums[(static_cast<int64_t>(i) / inner) % static_cast<int64_t>(channels)] += std::abs(q[i]);
+  }
   double xmax = x.is_unsigned ? 255 : 128;
   OssParams all;
   for (size_t c = 0; c < channels; ++c) {
-    double sum = 0;
-    for (int64_t i = 0; i < k; ++i) sum += std::abs(q[k_major ? i * channels + c : c * k + i]);
+    double sum = sums[c];
     double bound = sum * xmax + std::abs(off0[c]) + std::abs(ro[c]) + 1;
     int b = bits;
     while (b > 1 && bound * ((1 << b) - 1) >= 16777216.0) --b;
@@ -76,8 +82,12 @@ Value* Lowering::LowerWeighted(IntegerBuilder& b, Node* m, Node* act, const IntV
   std::optional<IntValue> x = IntOf(*m, m->input(0));
   const Value* wq = DequantizedConst(m->input(1));
   if (!x) return nullptr;
-  if (!wq || m->op_type() == "ConvTranspose") {
-    Fail(*m, "needs an int8 weight constant (ConvTranspose is not supported yet)");
+  if (!wq) {
+    Fail(*m, "needs an int8 weight constant");
+    return nullptr;
+  }
+  if (m->op_type() == "ConvTranspose" && m->GetInt("group", 1) != 1) {
+    Fail(*m, "grouped ConvTranspose has no per-channel TINPU form");
     return nullptr;
   }
   if (m->op_type() == "Gemm" && (m->GetInt("transA", 0) || m->GetFloat("alpha", 1.f) != 1.f)) {
@@ -85,7 +95,8 @@ Value* Lowering::LowerWeighted(IntegerBuilder& b, Node* m, Node* act, const IntV
     return nullptr;
   }
   std::optional<Tensor> w = IntegerWeight(*m, wq->initializer());
-  if (!w || (m->op_type() != "Conv" && w->rank() != 2)) {
+  bool conv_like = m->op_type() == "Conv" || m->op_type() == "ConvTranspose";
+  if (!w || (!conv_like && w->rank() != 2)) {
     Fail(*m, "weight must be int8 (and 2-D for MatMul/Gemm)");
     return nullptr;
   }
@@ -116,8 +127,8 @@ Value* Lowering::LowerWeighted(IntegerBuilder& b, Node* m, Node* act, const IntV
   Value* wv = g_.AddInitializer(name + "_weight_int", *w);
   const TensorType& acc_type = m->output(0)->type();
   Value* acc;
-  if (m->op_type() == "Conv") {
-    acc = b.Op("Conv", {x->v, wv}, name + "_acc", acc_type, m->attributes());
+  if (conv_like) {
+    acc = b.Op(m->op_type(), {x->v, wv}, name + "_acc", acc_type, m->attributes());
   } else {
     acc = b.Op("MatMul", {x->v, wv}, name + "_acc", acc_type);
   }

@@ -2,6 +2,7 @@
 // post-training quantization to a standard int8 ONNX QDQ model.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "absl/strings/numbers.h"
@@ -266,6 +267,30 @@ absl::StatusOr<std::unique_ptr<Graph>> LoadModel(const Parsed& p) {
   return graph;
 }
 
+// Who made the model and how, for users reading it in Netron: producer and
+// metadata_props (no timestamps: outputs stay byte-identical).
+void StampProvenance(const Parsed& p, Graph& g) {
+  ModelInfo& info = g.info();
+  info.producer_name = "quantc";
+  info.producer_version = "0.1";
+  const GenericQuantizeOptions& o = p.t.generic;
+  std::vector<std::pair<std::string, std::string>> stamp = {
+      {"quantc.target", p.tinpu ? "tinpu" : "generic"},
+      {"quantc.weight_bits", absl::StrCat(o.qdq.weight_bits)},
+      {"quantc.observer", std::string(ObserverKindName(o.calibrate.observer))},
+      {"quantc.calibration_samples", absl::StrCat(o.calibrate.data->num_samples())},
+  };
+  for (auto& kv : stamp) {
+    auto it = std::find_if(info.metadata.begin(), info.metadata.end(),
+                           [&](const auto& m) { return m.first == kv.first; });
+    if (it != info.metadata.end()) {
+      it->second = kv.second;
+    } else {
+      info.metadata.push_back(kv);
+    }
+  }
+}
+
 // The --report JSON (and the --verbose tables): per-layer NPU eligibility
 // and legalization moves for tinpu; per-tensor SQNR for the generic target.
 absl::StatusOr<std::string> Report(const Parsed& p, const Graph& calibrated,
@@ -344,6 +369,7 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
     if (!report.ok()) return cli::ReportError(in_model(report.status()));
     report_json = *std::move(report);
   }
+  StampProvenance(*parsed, **graph);
   auto bytes = parsed->tinpu ? tinpu::SerializeTinpu(**graph, parsed->t.generic.qdq.float_ops)
                              : ExportModelBytes(**graph);
   if (!bytes.ok()) return cli::ReportError(in_model(bytes.status()));

@@ -11,8 +11,10 @@
 // [-128, 127] or [0, 255]) stored in float32, and every requantization an
 // OSS block (integer_builder.h) with w = s_in * s_w[c] / s_out realized as
 // mult * 2^-shift (backends/tinpu/oss.h; mult = 1 at 8-bit weights):
-// * Conv/Gemm/MatMul: acc = sum x_int * w_int; offset = qbias + round term
-//   s_out / (2 s_acc), so floor((acc + offset) * w) rounds half up. Gemm
+// * Conv/Gemm/MatMul/ConvTranspose: acc = sum x_int * w_int; offset = qbias
+//   + round term s_out / (2 s_acc), so floor((acc + offset) * w) rounds half
+//   up. A bias too large for the offset field coarsens its channel's weight
+//   scale by a power of two (logged) instead of failing. Gemm
 //   becomes MatMul with the weight stored [in, out]. A fused Relu/Clip
 //   narrows the OSS clip instead of adding nodes.
 // * Add: inputs are brought to the finer input scale by exact power-of-two

@@ -18,6 +18,9 @@ struct LowerToIntegerOptions {
   bool input_prequantized = false;
   /// Nodes kept in float: dequantized by a Mul, requantized by an OSS.
   std::vector<std::string> float_ops;
+  /// Receives one line per repair (e.g. a weight channel coarsened so its
+  /// bias fits the offset field); the driver prints it. May be null.
+  std::vector<std::string>* log = nullptr;
 };
 
 /// Rewrites a power-of-two QDQ model into TI's integer ONNX form (integer

@@ -78,6 +78,41 @@ std::optional<OssParams> Lowering::WeightedOss(const Node& m, const Tensor& wq, 
   return all;
 }
 
+// The offset field holds the bias in accumulator units, b / (s_x s_w[c]):
+// int24 at 8-bit weights. A large bias on a channel with a fine weight scale
+// overflows it; coarsening that channel's weight scale by 2^k (and its
+// integer weights by the same factor, rounded) is the repair that keeps the
+// bias exact at the cost of weight resolution on that channel only.
+void Lowering::FitBiasesToOffsetField(const Node& m, const Value& bq, const IntValue& x,
+                                      std::vector<double>& sws, Tensor& w) {
+  const tinpu::OssLimits limits = tinpu::LimitsFor(o_.weight_bits);
+  const QuantParams& bp = *bq.quant();
+  bool k_major = m.op_type() == "MatMul" || m.op_type() == "Gemm";  // w is [in, out] here
+  int64_t axis = k_major || m.op_type() == "ConvTranspose" ? 1 : 0;
+  int64_t channels = static_cast<int64_t>(sws.size());
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; d < w.rank(); ++d) inner *= w.dims()[d];
+  for (int64_t c = 0; c < channels; ++c) {
+    int64_t i = bq.initializer().num_elements() == 1 ? 0 : c;
+    double real = bq.initializer().GetAsDouble(i) * bp.scale[bp.scale.size() == 1 ? 0 : c];
+    // Leave room for the rounding term (at most half the output step).
+    double need = std::abs(real) / (static_cast<double>(x.scale) * sws[c]);
+    double room = static_cast<double>(limits.offset_max) / 2;
+    if (need <= room) continue;
+    double factor = std::ldexp(1.0, static_cast<int>(std::ceil(std::log2(need / room))));
+    float* data = w.mutable_data<float>();
+    for (int64_t k = 0; k < w.num_elements(); ++k) {
+      if ((k / inner) % channels == c) data[k] = static_cast<float>(tinpu::RoundHalfEven(data[k] / factor));
+    }
+    if (o_.log) {
+      o_.log->push_back(absl::StrCat(m.Describe(), ": channel ", c, " weight scale x", factor,
+                                     ": its bias (", need, " accumulator units) would overflow the ",
+                                     "offset field"));
+    }
+    sws[c] *= factor;
+  }
+}
+
 Value* Lowering::LowerWeighted(IntegerBuilder& b, Node* m, Node* act, const IntValue& out) {
   std::optional<IntValue> x = IntOf(*m, m->input(0));
   const Value* wq = DequantizedConst(m->input(1));
@@ -94,7 +129,7 @@ Value* Lowering::LowerWeighted(IntegerBuilder& b, Node* m, Node* act, const IntV
     Fail(*m, "Gemm with transA or alpha != 1 has no TINPU form");
     return nullptr;
   }
-  std::optional<Tensor> w = IntegerWeight(*m, wq->initializer());
+  std::optional<Tensor> w = IntegerWeight(*m, wq->initializer());  // copied: may be repaired
   bool conv_like = m->op_type() == "Conv" || m->op_type() == "ConvTranspose";
   if (!w || (!conv_like && w->rank() != 2)) {
     Fail(*m, "weight must be int8 (and 2-D for MatMul/Gemm)");
@@ -108,8 +143,11 @@ Value* Lowering::LowerWeighted(IntegerBuilder& b, Node* m, Node* act, const IntV
   }
   int64_t channels = m->op_type() == "Conv" ? w->dims()[0] : w->dims()[1];
   std::vector<double> ratio(channels), off0(channels, 0.0), ro(channels);
+  std::vector<double> sws(channels);
+  for (int64_t c = 0; c < channels; ++c) sws[c] = wp.scale.size() == 1 ? wp.scale[0] : wp.scale[c];
+  if (bq) FitBiasesToOffsetField(*m, *bq, *x, sws, *w);
   for (int64_t c = 0; c < channels; ++c) {
-    double sw = wp.scale.size() == 1 ? wp.scale[0] : wp.scale[c];
+    double sw = sws[c];
     ratio[c] = static_cast<double>(x->scale) * sw / out.scale;
     ro[c] = 1.0 / (2.0 * ratio[c]);
     if (bq) {

@@ -128,6 +128,8 @@ class Lowering {
   Value* LowerInput(IntegerBuilder& b, Node* q, Value* x, const IntValue& out);
   Value* LowerInputBatchNorm(IntegerBuilder& b, Node* bn, const IntValue& out);
   Value* LowerWeighted(IntegerBuilder& b, Node* m, Node* act, const IntValue& out);
+  void FitBiasesToOffsetField(const Node& m, const Value& bq, const IntValue& x,
+                              std::vector<double>& sws, Tensor& w);
   std::optional<OssParams> WeightedOss(const Node& m, const Tensor& wq, const IntValue& x,
                                        const std::vector<double>& ratio,
                                        const std::vector<double>& off0,

@@ -81,6 +81,7 @@ std::vector<std::unique_ptr<Pass>> TinpuQuantizePipeline(const TinpuQuantizeOpti
   lower.output_int = o.output_int;
   lower.input_prequantized = o.input_prequantized;
   lower.float_ops = g.qdq.float_ops;
+  lower.log = o.log;
   p.push_back(std::make_unique<LowerToIntegerPass>(lower));
   // Q/DQ nodes, float weights and observers are now dead.
   p.push_back(std::make_unique<RemoveDeadNodesPass>());

@@ -113,7 +113,9 @@ absl::StatusOr<bool> InsertObserversPass::Run(Graph& graph) {
   std::vector<Node*> order = graph.nodes().ToVector();
   Node* first = order.empty() ? nullptr : order[0];
   for (Value* in : graph.inputs()) {
-    if (!IsFloat(in) || in->uses().empty()) continue;
+    // An input that is also an output passes through unchanged: observing
+    // it would need a second name for one public tensor.
+    if (!IsFloat(in) || in->uses().empty() || graph.IsGraphOutput(in)) continue;
     // An input normalized by a BatchNormalization stays float into it: raw
     // features of very different magnitudes do not share one scale; the
     // BN's (normalized) output is what gets quantized.

@@ -20,21 +20,6 @@ namespace quantc {
 namespace kernels {
 namespace {
 
-template <typename F>
-KernelResult Pointwise(const KernelContext& ctx, F f) {
-  QC_ASSIGN_OR_RETURN(const Tensor* x, RequireInput(ctx, 0));
-  QC_RETURN_IF_ERROR(RequireFloat(*x, "input"));
-  Tensor y(x->dtype(), x->dims());
-  DispatchFloat(x->dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    auto in = x->data<T>();
-    T* out = y.mutable_data<T>();
-    for (size_t i = 0; i < in.size(); ++i) out[i] = f(in[i]);
-    return absl::OkStatus();
-  }).IgnoreError();
-  return std::vector<Tensor>{std::move(y)};
-}
-
 template <typename T>
 absl::StatusOr<Tensor> ClipTyped(const Tensor& x, T lo, T hi) {
   Tensor y(x.dtype(), x.dims());
@@ -65,27 +50,27 @@ KernelResult Relu(const KernelContext& ctx) {
 
 KernelResult LeakyRelu(const KernelContext& ctx) {
   const float alpha = ctx.node().GetFloat("alpha", 0.01f);
-  return Pointwise(ctx, [alpha](auto v) {
+  return UnaryFloat(ctx, [alpha](auto v) {
     using T = decltype(v);
     return v < T(0) ? static_cast<T>(alpha) * v : v;
   });
 }
 
 KernelResult Sigmoid(const KernelContext& ctx) {
-  return Pointwise(ctx, [](auto v) {
+  return UnaryFloat(ctx, [](auto v) {
     using T = decltype(v);
     return T(1) / (T(1) + std::exp(-v));
   });
 }
 
 KernelResult Tanh(const KernelContext& ctx) {
-  return Pointwise(ctx, [](auto v) { return std::tanh(v); });
+  return UnaryFloat(ctx, [](auto v) { return std::tanh(v); });
 }
 
 KernelResult HardSigmoid(const KernelContext& ctx) {
   const float alpha = ctx.node().GetFloat("alpha", 0.2f);
   const float beta = ctx.node().GetFloat("beta", 0.5f);
-  return Pointwise(ctx, [alpha, beta](auto v) {
+  return UnaryFloat(ctx, [alpha, beta](auto v) {
     using T = decltype(v);
     T s = static_cast<T>(alpha) * v + static_cast<T>(beta);
     return s < T(0) ? T(0) : (s > T(1) ? T(1) : s);
@@ -93,7 +78,7 @@ KernelResult HardSigmoid(const KernelContext& ctx) {
 }
 
 KernelResult HardSwish(const KernelContext& ctx) {
-  return Pointwise(ctx, [](auto v) {
+  return UnaryFloat(ctx, [](auto v) {
     using T = decltype(v);
     T s = v * static_cast<T>(1.0f / 6.0f) + static_cast<T>(0.5f);
     s = s < T(0) ? T(0) : (s > T(1) ? T(1) : s);
@@ -103,7 +88,7 @@ KernelResult HardSwish(const KernelContext& ctx) {
 
 KernelResult Elu(const KernelContext& ctx) {
   const float alpha = ctx.node().GetFloat("alpha", 1.0f);
-  return Pointwise(ctx, [alpha](auto v) {
+  return UnaryFloat(ctx, [alpha](auto v) {
     using T = decltype(v);
     return v < T(0) ? static_cast<T>(alpha) * (std::exp(v) - T(1)) : v;
   });
@@ -112,7 +97,7 @@ KernelResult Elu(const KernelContext& ctx) {
 KernelResult Selu(const KernelContext& ctx) {
   const float alpha = ctx.node().GetFloat("alpha", 1.67326319217681884765625f);
   const float gamma = ctx.node().GetFloat("gamma", 1.05070102214813232421875f);
-  return Pointwise(ctx, [alpha, gamma](auto v) {
+  return UnaryFloat(ctx, [alpha, gamma](auto v) {
     using T = decltype(v);
     T a = static_cast<T>(alpha), g = static_cast<T>(gamma);
     return v > T(0) ? g * v : g * (a * std::exp(v) - a);
@@ -120,14 +105,14 @@ KernelResult Selu(const KernelContext& ctx) {
 }
 
 KernelResult Softplus(const KernelContext& ctx) {
-  return Pointwise(ctx, [](auto v) {
+  return UnaryFloat(ctx, [](auto v) {
     using T = decltype(v);
     return std::log(std::exp(v) + T(1));
   });
 }
 
 KernelResult Softsign(const KernelContext& ctx) {
-  return Pointwise(ctx, [](auto v) {
+  return UnaryFloat(ctx, [](auto v) {
     using T = decltype(v);
     return v / (T(1) + std::fabs(v));
   });

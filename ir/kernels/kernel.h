@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "ir/graph.h"
+#include "util/status_macros.h"
 #include "ir/tensor.h"
 
 namespace quantc {
@@ -217,6 +218,23 @@ absl::StatusOr<Tensor> CastTensor(const Tensor& x, DType to);
 
 /// Float32 or float64 input `i`, as a checked precondition of float kernels.
 absl::Status RequireFloat(const Tensor& t, absl::string_view what);
+
+/// Applies `f` elementwise over input 0, a float tensor (f32 or f64); the
+/// shared body of every unary float kernel (activations, Exp, Sqrt, ...).
+template <typename F>
+KernelResult UnaryFloat(const KernelContext& ctx, F f) {
+  QC_ASSIGN_OR_RETURN(const Tensor* x, RequireInput(ctx, 0));
+  QC_RETURN_IF_ERROR(RequireFloat(*x, "input"));
+  Tensor y(x->dtype(), x->dims());
+  DispatchFloat(x->dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    auto in = x->data<T>();
+    T* out = y.mutable_data<T>();
+    for (size_t i = 0; i < in.size(); ++i) out[i] = f(in[i]);
+    return absl::OkStatus();
+  }).IgnoreError();
+  return std::vector<Tensor>{std::move(y)};
+}
 
 }  // namespace kernels
 }  // namespace quantc

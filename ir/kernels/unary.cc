@@ -16,23 +16,7 @@ namespace quantc {
 namespace kernels {
 namespace {
 
-// Applies `f` elementwise over a float tensor (f32 or f64).
-template <typename F>
-KernelResult UnaryFloat(const KernelContext& ctx, F f) {
-  QC_ASSIGN_OR_RETURN(const Tensor* x, RequireInput(ctx, 0));
-  QC_RETURN_IF_ERROR(RequireFloat(*x, "input"));
-  Tensor y(x->dtype(), x->dims());
-  DispatchFloat(x->dtype(), [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    auto in = x->data<T>();
-    T* out = y.mutable_data<T>();
-    for (size_t i = 0; i < in.size(); ++i) out[i] = f(in[i]);
-    return absl::OkStatus();
-  }).IgnoreError();
-  return std::vector<Tensor>{std::move(y)};
-}
-
-// Same over any numeric tensor; `f` is a generic lambda.
+// Applies `f` over any numeric tensor; `f` is a generic lambda.
 template <typename F>
 KernelResult UnaryNumeric(const KernelContext& ctx, F f) {
   QC_ASSIGN_OR_RETURN(const Tensor* x, RequireInput(ctx, 0));

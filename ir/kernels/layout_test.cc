@@ -13,12 +13,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Dims = std::vector<int64_t>;
 
-Tensor IotaI64(Dims dims) {
-  std::vector<int64_t> v(NumElements(dims));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<int64_t>(i);
-  return I64(std::move(dims), v);
-}
-
 TEST(DepthToSpace, DcrAndCrd) {
   const Tensor x = IotaI64({1, 8, 1, 2});
   auto dcr = NodeRunner("DepthToSpace").Attr(Attribute::Int("blocksize", 2)).Run1({x});

@@ -13,18 +13,12 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Dims = std::vector<int64_t>;
 
-Tensor Iota(Dims dims) {
-  std::vector<float> v(NumElements(dims));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
-  return F32(std::move(dims), v);
-}
-
 TEST(Pool, MaxPoolPadsStridesAndIndices) {
   // 4x4 iota, 2x2 windows, stride 2: maxima are the bottom-right corners.
   auto y = NodeRunner("MaxPool", 1, 2)
                .Attr(Attribute::Ints("kernel_shape", {2, 2}))
                .Attr(Attribute::Ints("strides", {2, 2}))
-               .Run({Iota({1, 1, 4, 4})});
+               .Run({IotaF32({1, 1, 4, 4})});
   ASSERT_TRUE(y.ok()) << y.status();
   EXPECT_THAT(Values<float>((*y)[0]), ElementsAre(5, 7, 13, 15));
   EXPECT_THAT(Values<int64_t>((*y)[1]), ElementsAre(5, 7, 13, 15));
@@ -32,7 +26,7 @@ TEST(Pool, MaxPoolPadsStridesAndIndices) {
                 .Attr(Attribute::Ints("kernel_shape", {2, 2}))
                 .Attr(Attribute::Ints("strides", {2, 2}))
                 .Attr(Attribute::Int("storage_order", 1))
-                .Run({Iota({1, 1, 4, 4})});
+                .Run({IotaF32({1, 1, 4, 4})});
   EXPECT_THAT(Values<int64_t>((*cm)[1]), ElementsAre(5, 13, 7, 15));  // w * H + h
   // Padding never wins, even against negative values.
   auto neg = NodeRunner("MaxPool")
@@ -46,12 +40,12 @@ TEST(Pool, CeilModeAddsAPartialWindow) {
   auto floor = NodeRunner("MaxPool")
                    .Attr(Attribute::Ints("kernel_shape", {2}))
                    .Attr(Attribute::Ints("strides", {2}))
-                   .Run1({Iota({1, 1, 5})});
+                   .Run1({IotaF32({1, 1, 5})});
   auto ceil = NodeRunner("MaxPool")
                   .Attr(Attribute::Ints("kernel_shape", {2}))
                   .Attr(Attribute::Ints("strides", {2}))
                   .Attr(Attribute::Int("ceil_mode", 1))
-                  .Run1({Iota({1, 1, 5})});
+                  .Run1({IotaF32({1, 1, 5})});
   EXPECT_THAT(Values<float>(*floor), ElementsAre(1, 3));
   EXPECT_THAT(Values<float>(*ceil), ElementsAre(1, 3, 4));
 }
@@ -66,20 +60,20 @@ TEST(Pool, AveragePoolCountIncludePad) {
   };
   EXPECT_THAT(Values<float>(*node(0)), ElementsAre(4.5f, 6, 7.5f));
   EXPECT_THAT(Values<float>(*node(1)), ElementsAre(3, 6, 5));
-  EXPECT_FALSE(NodeRunner("AveragePool").Run1({Iota({1, 1, 3})}).ok());  // kernel_shape required
+  EXPECT_FALSE(NodeRunner("AveragePool").Run1({IotaF32({1, 1, 3})}).ok());  // kernel_shape required
 }
 
 TEST(Pool, GlobalPools) {
-  auto avg = NodeRunner("GlobalAveragePool").Run1({Iota({1, 2, 2, 2})});
+  auto avg = NodeRunner("GlobalAveragePool").Run1({IotaF32({1, 2, 2, 2})});
   ASSERT_TRUE(avg.ok());
   EXPECT_EQ(avg->dims(), (Dims{1, 2, 1, 1}));
   EXPECT_THAT(Values<float>(*avg), ElementsAre(1.5f, 5.5f));
-  auto mx = NodeRunner("GlobalMaxPool").Run1({Iota({1, 2, 3})});
+  auto mx = NodeRunner("GlobalMaxPool").Run1({IotaF32({1, 2, 3})});
   EXPECT_THAT(Values<float>(*mx), ElementsAre(2, 5));
 }
 
 TEST(Reduce, ReduceSumAxesAttributeThenInput) {
-  Tensor x = Iota({2, 3});
+  Tensor x = IotaF32({2, 3});
   auto v11 = NodeRunner("ReduceSum").Attr(Attribute::Ints("axes", {1})).Run1({x}, 11);
   ASSERT_TRUE(v11.ok());
   EXPECT_EQ(v11->dims(), (Dims{2, 1}));

@@ -15,14 +15,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using Dims = std::vector<int64_t>;
 
-Tensor Iota(Dims dims) {
-  std::vector<float> v(NumElements(dims));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
-  return F32(std::move(dims), v);
-}
-
 TEST(ShapeOps, ShapeWithStartEnd) {
-  Tensor x = Iota({2, 3, 4});
+  Tensor x = IotaF32({2, 3, 4});
   EXPECT_THAT(Values<int64_t>(*NodeRunner("Shape").Run1({x})), ElementsAre(2, 3, 4));
   auto sliced = NodeRunner("Shape")
                     .Attr(Attribute::Int("start", -2))
@@ -32,7 +26,7 @@ TEST(ShapeOps, ShapeWithStartEnd) {
 }
 
 TEST(ShapeOps, ReshapeZeroMinusOneAndAllowzero) {
-  Tensor x = Iota({2, 3, 4});
+  Tensor x = IotaF32({2, 3, 4});
   auto y = NodeRunner("Reshape", 2).Run1({x, Ints({0, -1})});
   ASSERT_TRUE(y.ok());
   EXPECT_EQ(y->dims(), (Dims{2, 12}));
@@ -46,7 +40,7 @@ TEST(ShapeOps, ReshapeZeroMinusOneAndAllowzero) {
 }
 
 TEST(ShapeOps, FlattenAxisRange) {
-  Tensor x = Iota({2, 3, 4});
+  Tensor x = IotaF32({2, 3, 4});
   auto f = [&](int64_t axis) {
     return NodeRunner("Flatten").Attr(Attribute::Int("axis", axis)).Run1({x});
   };
@@ -57,7 +51,7 @@ TEST(ShapeOps, FlattenAxisRange) {
 }
 
 TEST(ShapeOps, SqueezeAxesAttributeThenInput) {
-  Tensor x = Iota({1, 3, 1, 2});
+  Tensor x = IotaF32({1, 3, 1, 2});
   auto v11 = NodeRunner("Squeeze").Attr(Attribute::Ints("axes", {-2})).Run1({x}, 11);
   ASSERT_TRUE(v11.ok());
   EXPECT_EQ(v11->dims(), (Dims{1, 3, 2}));
@@ -71,7 +65,7 @@ TEST(ShapeOps, SqueezeAxesAttributeThenInput) {
 }
 
 TEST(ShapeOps, UnsqueezeAxesIndexTheOutput) {
-  Tensor x = Iota({3, 4});
+  Tensor x = IotaF32({3, 4});
   auto v11 = NodeRunner("Unsqueeze").Attr(Attribute::Ints("axes", {3, 0})).Run1({x}, 11);
   ASSERT_TRUE(v11.ok()) << v11.status();
   EXPECT_EQ(v11->dims(), (Dims{1, 3, 4, 1}));
@@ -82,7 +76,7 @@ TEST(ShapeOps, UnsqueezeAxesIndexTheOutput) {
 }
 
 TEST(ShapeOps, DropoutIsIdentityWithTrueMask) {
-  Tensor x = Iota({2});
+  Tensor x = IotaF32({2});
   auto y = NodeRunner("Dropout", 1, 2).Run({x}, 13);
   ASSERT_TRUE(y.ok());
   EXPECT_EQ((*y)[0], x);
@@ -112,7 +106,7 @@ TEST(ShapeOps, CastRulesAndHalfRounding) {
 }
 
 TEST(ShapeOps, ConstantForms) {
-  auto v = NodeRunner("Constant", 0).Attr(Attribute::TensorValue("value", Iota({2}))).Run1({});
+  auto v = NodeRunner("Constant", 0).Attr(Attribute::TensorValue("value", IotaF32({2}))).Run1({});
   EXPECT_THAT(Values<float>(*v), ElementsAre(0, 1));
   auto ints = NodeRunner("Constant", 0).Attr(Attribute::Ints("value_ints", {4, 5})).Run1({});
   EXPECT_THAT(Values<int64_t>(*ints), ElementsAre(4, 5));
@@ -122,16 +116,16 @@ TEST(ShapeOps, ConstantForms) {
 }
 
 TEST(DataMovement, TransposeDefaultAndPerm) {
-  Tensor x = Iota({2, 3});
+  Tensor x = IotaF32({2, 3});
   EXPECT_THAT(Values<float>(*NodeRunner("Transpose").Run1({x})), ElementsAre(0, 3, 1, 4, 2, 5));
-  auto p = NodeRunner("Transpose").Attr(Attribute::Ints("perm", {1, 2, 0})).Run1({Iota({2, 2, 2})});
+  auto p = NodeRunner("Transpose").Attr(Attribute::Ints("perm", {1, 2, 0})).Run1({IotaF32({2, 2, 2})});
   ASSERT_TRUE(p.ok());
   EXPECT_THAT(Values<float>(*p), ElementsAre(0, 4, 1, 5, 2, 6, 3, 7));
   EXPECT_FALSE(NodeRunner("Transpose").Attr(Attribute::Ints("perm", {0, 0})).Run1({x}).ok());
 }
 
 TEST(DataMovement, SliceAttributesThenInputs) {
-  Tensor x = Iota({3, 4});
+  Tensor x = IotaF32({3, 4});
   auto v9 = NodeRunner("Slice")
                 .Attr(Attribute::Ints("starts", {1}))
                 .Attr(Attribute::Ints("ends", {1000}))
@@ -152,7 +146,7 @@ TEST(DataMovement, SliceAttributesThenInputs) {
 }
 
 TEST(DataMovement, SplitAttributeThenInput) {
-  Tensor x = Iota({2, 6});
+  Tensor x = IotaF32({2, 6});
   auto eq = NodeRunner("Split", 1, 3).Attr(Attribute::Int("axis", -1)).Run({x}, 13);
   ASSERT_TRUE(eq.ok());
   EXPECT_THAT(Values<float>((*eq)[1]), ElementsAre(2, 3, 8, 9));
@@ -171,26 +165,26 @@ TEST(DataMovement, SplitAttributeThenInput) {
 
 TEST(DataMovement, ConcatAndGather) {
   auto c =
-      NodeRunner("Concat", 2).Attr(Attribute::Int("axis", -1)).Run1({Iota({2, 1}), Iota({2, 2})});
+      NodeRunner("Concat", 2).Attr(Attribute::Int("axis", -1)).Run1({IotaF32({2, 1}), IotaF32({2, 2})});
   ASSERT_TRUE(c.ok());
   EXPECT_THAT(Values<float>(*c), ElementsAre(0, 0, 1, 1, 2, 3));
   EXPECT_FALSE(NodeRunner("Concat", 2)
                    .Attr(Attribute::Int("axis", 0))
-                   .Run1({Iota({2, 1}), Iota({2, 2})})
+                   .Run1({IotaF32({2, 1}), IotaF32({2, 2})})
                    .ok());
   auto g = NodeRunner("Gather", 2)
                .Attr(Attribute::Int("axis", 1))
-               .Run1({Iota({2, 3}), I64({2}, {-1, 0})});
+               .Run1({IotaF32({2, 3}), I64({2}, {-1, 0})});
   ASSERT_TRUE(g.ok());
   EXPECT_THAT(Values<float>(*g), ElementsAre(2, 0, 5, 3));
-  auto oob = NodeRunner("Gather", 2).Run1({Iota({2, 3}), I64({1}, {2})});
+  auto oob = NodeRunner("Gather", 2).Run1({IotaF32({2, 3}), I64({1}, {2})});
   EXPECT_THAT(oob.status().message(), HasSubstr("index 2 is out of range"));
-  auto scalar = NodeRunner("Gather", 2).Run1({Iota({2, 3}), I64({}, {1})});
+  auto scalar = NodeRunner("Gather", 2).Run1({IotaF32({2, 3}), I64({}, {1})});
   EXPECT_EQ(scalar->dims(), (Dims{3}));
 }
 
 TEST(DataMovement, PadModesAndForms) {
-  Tensor x = Iota({1, 3});
+  Tensor x = IotaF32({1, 3});
   auto v2 = NodeRunner("Pad")
                 .Attr(Attribute::Ints("pads", {0, 1, 0, 2}))
                 .Attr(Attribute::Float("value", 9))
@@ -211,11 +205,11 @@ TEST(DataMovement, PadModesAndForms) {
 }
 
 TEST(DataMovement, ExpandAndTile) {
-  auto e = NodeRunner("Expand", 2).Run1({Iota({3, 1}), Ints({2, 1, 2})});
+  auto e = NodeRunner("Expand", 2).Run1({IotaF32({3, 1}), Ints({2, 1, 2})});
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->dims(), (Dims{2, 3, 2}));
   EXPECT_THAT(Values<float>(*e), ElementsAre(0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2));
-  auto t = NodeRunner("Tile", 2).Run1({Iota({2}), Ints({2})});
+  auto t = NodeRunner("Tile", 2).Run1({IotaF32({2}), Ints({2})});
   EXPECT_THAT(Values<float>(*t), ElementsAre(0, 1, 0, 1));
 }
 
@@ -223,10 +217,10 @@ TEST(DataMovement, ShapesFromDataAreBounded) {
   auto huge = NodeRunner("ConstantOfShape").Run1({Ints({1 << 20, 1 << 20})});
   EXPECT_THAT(huge.status().message(),
               HasSubstr("node 'n' (ConstantOfShape): output shape [1048576,1048576] has more"));
-  EXPECT_FALSE(NodeRunner("Expand", 2).Run1({Iota({1}), Ints({-1})}).ok());
+  EXPECT_FALSE(NodeRunner("Expand", 2).Run1({IotaF32({1}), Ints({-1})}).ok());
   const float nan = std::numeric_limits<float>::quiet_NaN();
   EXPECT_FALSE(NodeRunner("Range", 3).Run1({F32({}, {0}), F32({}, {nan}), F32({}, {1})}).ok());
-  EXPECT_FALSE(NodeRunner("Tile", 2).Run1({Iota({2}), Ints({int64_t{1} << 40})}).ok());
+  EXPECT_FALSE(NodeRunner("Tile", 2).Run1({IotaF32({2}), Ints({int64_t{1} << 40})}).ok());
 }
 
 }  // namespace

@@ -50,6 +50,18 @@ inline Tensor I8(std::vector<int64_t> dims, const std::vector<int8_t>& v) {
   return Tensor::FromVector<int8_t>(std::move(dims), v);
 }
 /// 1-D int64 tensor (axes, shapes, pads given as inputs).
+/// 0, 1, 2, ... in row-major order: the input whose outputs are easiest to
+/// read off by hand.
+inline Tensor IotaF32(std::vector<int64_t> dims) {
+  std::vector<float> v(NumElements(dims));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
+  return F32(std::move(dims), v);
+}
+inline Tensor IotaI64(std::vector<int64_t> dims) {
+  std::vector<int64_t> v(NumElements(dims));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<int64_t>(i);
+  return I64(std::move(dims), v);
+}
 inline Tensor Ints(const std::vector<int64_t>& v) {
   return I64({static_cast<int64_t>(v.size())}, v);
 }

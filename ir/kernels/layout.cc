@@ -43,6 +43,20 @@ void GatherStrided(const U* in, U* out, absl::Span<const int64_t> out_dims,
   }
 }
 
+// A new tensor of `out_dims` holding x's elements read in the order of the
+// strided index space (`index_dims`, `strides`): the body of every kernel
+// that only permutes or repeats elements.
+KernelResult StridedCopy(const Tensor& x, absl::Span<const int64_t> index_dims,
+                         absl::Span<const int64_t> strides, std::vector<int64_t> out_dims) {
+  Tensor y(x.dtype(), std::move(out_dims));
+  QC_RETURN_IF_ERROR(DispatchBySize(x.dtype(), [&](auto tag) {
+    using U = typename decltype(tag)::type;
+    GatherStrided<U>(reinterpret_cast<const U*>(x.raw()), y.mutable_data<U>(), index_dims, strides);
+    return absl::OkStatus();
+  }));
+  return std::vector<Tensor>{std::move(y)};
+}
+
 }  // namespace
 
 KernelResult Transpose(const KernelContext& ctx) {
@@ -63,13 +77,7 @@ KernelResult Transpose(const KernelContext& ctx) {
     out_dims[i] = x->dims()[perm[i]];
     strides[i] = in_strides[perm[i]];
   }
-  Tensor y(x->dtype(), out_dims);
-  QC_RETURN_IF_ERROR(DispatchBySize(x->dtype(), [&](auto tag) {
-    using U = typename decltype(tag)::type;
-    GatherStrided<U>(reinterpret_cast<const U*>(x->raw()), y.mutable_data<U>(), out_dims, strides);
-    return absl::OkStatus();
-  }));
-  return std::vector<Tensor>{std::move(y)};
+  return StridedCopy(*x, out_dims, strides, out_dims);
 }
 
 // Expand: bidirectional broadcast of the input against `shape`.
@@ -87,13 +95,7 @@ KernelResult Expand(const KernelContext& ctx) {
   for (size_t i = 0; i < x->dims().size(); ++i) {
     strides[lead + i] = x->dims()[i] == 1 ? 0 : in_strides[i];
   }
-  Tensor y(x->dtype(), out_dims);
-  QC_RETURN_IF_ERROR(DispatchBySize(x->dtype(), [&](auto tag) {
-    using U = typename decltype(tag)::type;
-    GatherStrided<U>(reinterpret_cast<const U*>(x->raw()), y.mutable_data<U>(), out_dims, strides);
-    return absl::OkStatus();
-  }));
-  return std::vector<Tensor>{std::move(y)};
+  return StridedCopy(*x, out_dims, strides, out_dims);
 }
 
 // Tile: output dim d is input dim d times repeats[d]; every output index
@@ -151,13 +153,7 @@ KernelResult BlockShuffle(const Tensor& x, const std::vector<int64_t>& view,
     dims[i] = view[perm[i]];
     strides[i] = view_strides[perm[i]];
   }
-  Tensor y(x.dtype(), std::move(out_dims));
-  QC_RETURN_IF_ERROR(DispatchBySize(x.dtype(), [&](auto tag) {
-    using U = typename decltype(tag)::type;
-    GatherStrided<U>(reinterpret_cast<const U*>(x.raw()), y.mutable_data<U>(), dims, strides);
-    return absl::OkStatus();
-  }));
-  return std::vector<Tensor>{std::move(y)};
+  return StridedCopy(x, dims, strides, std::move(out_dims));
 }
 
 absl::StatusOr<int64_t> BlockSize(const KernelContext& ctx, const Tensor& x) {

@@ -33,11 +33,6 @@
 namespace quantc {
 namespace {
 
-bool IsPowerOfTwo(double x) {
-  int e;
-  return x > 0 && std::frexp(x, &e) == 0.5;
-}
-
 std::string Pow2(double s) {
   int e;
   std::frexp(s, &e);

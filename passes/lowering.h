@@ -19,6 +19,7 @@
 #include "passes/integer_builder.h"
 #include "passes/lower_to_integer.h"
 #include "passes/quant_roles.h"
+#include "quant/qparams.h"
 
 namespace quantc::lowering {
 
@@ -34,11 +35,6 @@ struct IntValue {
 
 inline ClipRange RangeOf(bool is_unsigned) {
   return is_unsigned ? tinpu::UnsignedRange(8) : tinpu::SignedRange(8);
-}
-
-inline bool IsPowerOfTwo(double x) {
-  int e;
-  return x > 0 && std::frexp(x, &e) == 0.5;
 }
 
 // Multiplier width for a rescale by w: a plain shift (B = 1, multiplier 1)

@@ -285,4 +285,9 @@ absl::StatusOr<Tensor> QuantizeBias(const Tensor& b, float input_scale,
   return q->Reshaped(b.dims());
 }
 
+bool IsPowerOfTwo(double x) {
+  int e;
+  return x > 0 && std::frexp(x, &e) == 0.5;
+}
+
 }  // namespace quantc

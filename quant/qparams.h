@@ -117,6 +117,9 @@ absl::StatusOr<Tensor> QuantizeBias(const Tensor& b, float input_scale,
 /// exceeds 2^127.
 float Power2Ceil(float s);
 
+/// Whether x is exactly 2^k for some integer k (x > 0).
+bool IsPowerOfTwo(double x);
+
 }  // namespace quantc
 
 #endif  // QUANTC_QUANT_QPARAMS_H_

@@ -11,8 +11,9 @@
 //
 // Math (quant/qparams.h): activations get s, zp from their observed range;
 // weights get min/max scales, or error-minimizing ones with weight_mse;
-// inherit=1 observers copy the parameters of their producer's input, so
-// MaxPool/Reshape/... outputs are requantized losslessly. Weights:
+// inherit=1 observers share the scale and zero point of their producer's
+// input (the same initializers), so MaxPool/Reshape/... outputs are
+// requantized losslessly. Weights:
 // s_w[c] = max|w_c| / (2^(bits-1) - 1), zp = 0, q = clamp(rne(w / s_w)).
 // Bias: int32 with s_b[c] = s_x * s_w[c] (s_x the conv input's scale), zp 0,
 // so the integer kernel adds it straight into its int32 accumulator.
@@ -45,11 +46,19 @@ struct QdqBuilder {
     return g.AddInitializer(base, Tensor::Scalar<int8_t>(static_cast<int8_t>(zp)));
   }
 
-  // x -> QuantizeLinear -> DequantizeLinear; returns the DQ node.
+  // x -> QuantizeLinear -> DequantizeLinear with new scale/zero-point
+  // initializers; returns the DQ node.
   Node* QuantDequant(Value* x, const QParams& p, DType storage, Node* before) {
     const std::string& n = x->name();
-    Value* s = Scalar(n + "_scale", p.scale);
+    Value* s = Scalar(n + "_scale", p.scale);  // in this order: initializer order is output
     Value* zp = ZeroPoint(n + "_zero_point", storage, p.zero_point);
+    return QuantDequantWith(x, s, zp, p, storage, before);
+  }
+
+  // Same with given scale/zero-point initializers (shared with another pair).
+  Node* QuantDequantWith(Value* x, Value* s, Value* zp, const QParams& p, DType storage,
+                         Node* before) {
+    const std::string& n = x->name();
     Node* q = g.AddNode("QuantizeLinear", {x, s, zp}, {n + "_quantized"}, before, n + "_quantize");
     TensorType qt = x->type();
     qt.dtype = storage;
@@ -87,13 +96,17 @@ const QuantParams* QuantOf(const Value* v) {
   return &*dq->input(0)->quant();
 }
 
+// The DequantizeLinear an inherit=1 observer takes its quantization from:
+// the one feeding its (value-preserving) producer, or nullptr when that
+// input was not quantized after all.
+const Node* InheritedFrom(const Node& obs) {
+  if (!obs.GetInt("inherit", 0)) return nullptr;
+  const Node* p = obs.input(0)->producer();
+  const Node* dq = p && p->input(0) ? p->input(0)->producer() : nullptr;
+  return dq && QuantOf(dq->output(0)) ? dq : nullptr;
+}
+
 absl::StatusOr<QParams> ObserverParams(const Node& obs, const InsertQdqOptions& o) {
-  if (obs.GetInt("inherit", 0)) {
-    const Node* p = obs.input(0)->producer();
-    const QuantParams* q = p ? QuantOf(p->input(0)) : nullptr;
-    if (q) return QParams{q->scale[0], q->zero_point[0]};
-    // The producer's input was not quantized after all: observe it afresh.
-  }
   std::vector<float> range = obs.GetFloats("range");
   if (range.size() != 2) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -176,8 +189,17 @@ absl::StatusOr<bool> InsertQdqPass::Run(Graph& graph) {
   bool changed = false;
   for (Node* n : graph.nodes().ToVector()) {
     if (IsObserver(*n)) {
-      QC_ASSIGN_OR_RETURN(QParams p, ObserverParams(*n, options_));
-      Node* dq = b.QuantDequant(n->input(0), p, options_.activations.storage, n);
+      Node* dq;
+      if (const Node* src = InheritedFrom(*n)) {
+        // Share the source's initializers: the two tensors carry one
+        // quantization, and a later repair of it (legalize_tinpu) moves both.
+        const QuantParams& q = *src->input(0)->quant();
+        dq = b.QuantDequantWith(n->input(0), src->input(1), src->input(2),
+                                QParams{q.scale[0], q.zero_point[0]}, q.storage, n);
+      } else {
+        QC_ASSIGN_OR_RETURN(QParams p, ObserverParams(*n, options_));
+        dq = b.QuantDequant(n->input(0), p, options_.activations.storage, n);
+      }
       graph.ReplaceAllUsesWith(n->output(0), dq->output(0));
       changed = true;
     } else if (RoleOf(*n) == QuantRole::kWeighted && !IsFloatOp(*n, options_.float_ops)) {

@@ -121,7 +121,16 @@ double Legalizer::MinOutputScale(Node* q) {
 }
 
 void Legalizer::Legalize(Node* q) {
+  // Q/DQ pairs may share initializers (inherited quantization): an earlier
+  // repair of the source already changed them, so they, not this value's
+  // recorded parameters, are the truth.
   QuantParams p = *q->output(0)->quant();
+  p.scale = {static_cast<float>(q->input(1)->initializer().GetAsDouble(0))};
+  p.zero_point = {static_cast<int64_t>(q->input(2)->initializer().GetAsDouble(0))};
+  if (!(p == *q->output(0)->quant())) {
+    q->output(0)->set_quant(p);
+    changed_ = true;
+  }
   float s = p.scale[0];
   int64_t zp = p.zero_point[0];
   IntRange r = RangeFor(p.storage, 8, false);

@@ -47,9 +47,7 @@ for tool in "$QUANTC" "$ACCURACY_JS" "$COMPARE_JS"; do
   [[ -e $tool ]] || { echo "missing $tool (build //tools:quantc first)"; exit 1; }
 done
 command -v "$NODE" >/dev/null || { echo "node not found on PATH"; exit 1; }
-has_run=0
-if have_quantc_run; then has_run=1; fi
-echo "quantc: $QUANTC ($([[ $has_run -eq 1 ]] && echo "has" || echo "no") 'run' command)"
+echo "quantc: $QUANTC"
 echo
 
 fmt="%-14s %-11s %-7s %-6s %-7s %-9s %-9s %-9s %-7s %s\n"
@@ -138,24 +136,22 @@ for fx in "${FIXTURES[@]}"; do
         fi
       fi
 
-      if [[ $has_run -eq 1 ]]; then
-        if logits="$(quantc_run_logits "$model" "$fx" "$w.run")"; then
-          if [[ -f $w.dis.npy ]] && j="$("$NODE" "$COMPARE_JS" "$logits" "$w.dis.npy" 2>"$w.cmp.err")"; then
-            agree="$(json_field "$j" argmax_agreement)"
-            run="$(pct "$agree")"
-            if ge "$agree" "$MIN_RUN_AGREEMENT"; then
-              pass
-            else
-              fail "$label" run "quantc run top-1 agrees with ORT opt=disabled on $(pct "$agree")% < 99.5% (max |Δ| $(json_field "$j" max_abs_diff))"
-            fi
+      if logits="$(quantc_run_logits "$model" "$fx" "$w.run")"; then
+        if [[ -f $w.dis.npy ]] && j="$("$NODE" "$COMPARE_JS" "$logits" "$w.dis.npy" 2>"$w.cmp.err")"; then
+          agree="$(json_field "$j" argmax_agreement)"
+          run="$(pct "$agree")"
+          if ge "$agree" "$MIN_RUN_AGREEMENT"; then
+            pass
           else
-            run=ERR
-            fail "$label" run "cannot compare quantc run's $logits with ORT's logits: $(head -c 300 "$w.cmp.err" 2>/dev/null)"
+            fail "$label" run "quantc run top-1 agrees with ORT opt=disabled on $(pct "$agree")% < 99.5% (max |Δ| $(json_field "$j" max_abs_diff))"
           fi
         else
           run=ERR
-          fail "$label" run "quantc run failed: $(head -c 300 "$w.run.err")"
+          fail "$label" run "cannot compare quantc run's $logits with ORT's logits: $(head -c 300 "$w.cmp.err" 2>/dev/null)"
         fi
+      else
+        run=ERR
+        fail "$label" run "quantc run failed: $(head -c 300 "$w.run.err")"
       fi
     fi
     # shellcheck disable=SC2059
@@ -164,9 +160,6 @@ for fx in "${FIXTURES[@]}"; do
 done
 
 echo
-if [[ $has_run -eq 0 ]]; then
-  echo "note: quantc has no 'run' command yet; the interpreter agreement check was skipped"
-fi
 if [[ ${#failures[@]} -gt 0 ]]; then
   echo "failures:"
   printf '  %s\n' "${failures[@]}"

@@ -44,11 +44,6 @@ json_field() {
   sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" <<<"$1"
 }
 
-# have_quantc_run: true once the driver lists a `run` command.
-have_quantc_run() {
-  "$QUANTC" --help 2>/dev/null | grep -qE '^[[:space:]]+run([[:space:]]|$)'
-}
-
 # quantize FIXTURE CONFIG OUT [extra flags...]: one `quantc quantize`;
 # stderr goes to OUT.err. Returns quantc's exit code.
 quantize() {

@@ -179,17 +179,10 @@ void Legalizer::CheckAccumulator(const Node& m) {
   const Node* wdq = m.input(1) ? m.input(1)->producer() : nullptr;
   if (!wdq || !wdq->input(0)->is_initializer()) return;
   const Tensor& w = wdq->input(0)->initializer();
-  if (w.dtype() != DType::kInt8 || w.rank() < 2) return;
-  bool k_major = m.op_type() == "MatMul" || (m.op_type() == "Gemm" && !m.GetInt("transB", 0));
-  int64_t channels = k_major ? w.dims().back() : w.dims()[0];
-  int64_t k = w.num_elements() / channels;
-  absl::Span<const int8_t> q = w.data<int8_t>();
-  int64_t worst = 0;
-  for (int64_t c = 0; c < channels; ++c) {
-    int64_t sum = 0;
-    for (int64_t i = 0; i < k; ++i) sum += std::abs(q[k_major ? i * channels + c : c * k + i]);
-    worst = std::max(worst, sum * 255);
-  }
+  int64_t axis = WeightChannelAxis(m, w.rank());
+  if (w.dtype() != DType::kInt8 || w.rank() < 2 || axis < 0) return;
+  std::vector<double> sums = AbsSumsAlongAxis(w, axis);
+  int64_t worst = static_cast<int64_t>(*std::max_element(sums.begin(), sums.end())) * 255;
   if (worst >= (int64_t{1} << 24)) {
     Log(m, absl::StrCat("warning: worst-case accumulator ", worst,
                         " exceeds 2^24; float32 evaluation (ONNX Runtime) may round it, the "

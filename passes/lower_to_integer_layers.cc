@@ -50,15 +50,12 @@ std::optional<OssParams> Lowering::WeightedOss(const Node& m, const Tensor& wq, 
   int bits = tinpu::LimitsFor(o_.weight_bits).multiplier_bits;
   if (bits == 1) return Oss(m, ratio, off0, &ro, 1, true);
   size_t channels = ratio.size();
-  // The output-channel axis of the stored int8 weight.
-  bool k_major = m.op_type() == "MatMul" || (m.op_type() == "Gemm" && !m.GetInt("transB", 0));
-  int64_t axis = k_major || m.op_type() == "ConvTranspose" ? 1 : 0;
-  std::vector<double> sums(channels, 0.0);
-  int64_t inner = 1;
-  for (int64_t d = axis + 1; d < wq.rank(); ++d) inner *= wq.dims()[d];
-  absl::Span<const int8_t> q = wq.data<int8_t>();
-  for (size_t i = 0; i < q.size(); ++i) {
-    sums[(static_cast<int64_t>(i) / inner) % static_cast<int64_t>(channels)] += std::abs(q[i]);
+  int64_t axis = WeightChannelAxis(m, wq.rank());
+  std::vector<double> sums =
+      axis >= 0 ? AbsSumsAlongAxis(wq, axis) : std::vector<double>(channels, 0.0);
+  if (axis < 0) {  // per-tensor weights: every channel may see the whole tensor
+    double total = AbsSumsAlongAxis(wq.Reshaped({1, wq.num_elements()}), 0)[0];
+    std::fill(sums.begin(), sums.end(), total);
   }
   double xmax = x.is_unsigned ? 255 : 128;
   OssParams all;

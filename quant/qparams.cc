@@ -285,6 +285,16 @@ absl::StatusOr<Tensor> QuantizeBias(const Tensor& b, float input_scale,
   return q->Reshaped(b.dims());
 }
 
+std::vector<double> AbsSumsAlongAxis(const Tensor& t, int64_t axis) {
+  QC_CHECK(axis >= 0 && axis < t.rank());
+  int64_t channels = t.dims()[axis];
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; d < t.rank(); ++d) inner *= t.dims()[d];
+  std::vector<double> sums(channels, 0.0);
+  for (int64_t i = 0; i < t.num_elements(); ++i) sums[(i / inner) % channels] += std::abs(t.GetAsDouble(i));
+  return sums;
+}
+
 bool IsPowerOfTwo(double x) {
   int e;
   return x > 0 && std::frexp(x, &e) == 0.5;

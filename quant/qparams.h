@@ -117,6 +117,10 @@ absl::StatusOr<Tensor> QuantizeBias(const Tensor& b, float input_scale,
 /// exceeds 2^127.
 float Power2Ceil(float s);
 
+/// sum |t| over each slice along `axis` (one entry per index of `axis`):
+/// the worst-case accumulator growth of each output channel of a weight.
+std::vector<double> AbsSumsAlongAxis(const Tensor& t, int64_t axis);
+
 /// Whether x is exactly 2^k for some integer k (x > 0).
 bool IsPowerOfTwo(double x);
 

@@ -129,6 +129,11 @@ std::string Graph::UniqueNodeName(absl::string_view base) {
   return Uniquify(node_names_, base, name_counter_);
 }
 
+void Graph::RenameNode(Node* n, absl::string_view name) {
+  node_names_.erase(n->name_);
+  n->name_ = name.empty() ? std::string() : UniqueNodeName(name);
+}
+
 Value* Graph::AddInput(absl::string_view name, TensorType type) {
   auto v = std::make_unique<Value>();
   v->name_ = UniqueName(name);

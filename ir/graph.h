@@ -209,6 +209,10 @@ class Graph {
   /// A name not yet used by any value or node, derived from `base`.
   std::string UniqueName(absl::string_view base);
   std::string UniqueNodeName(absl::string_view base);
+  /// Gives `n` a new (uniquified) name, freeing its old one; a rewrite that
+  /// replaces a node renames the old one so the replacement keeps the name
+  /// users know.
+  void RenameNode(Node* n, absl::string_view name);
   /// Looks a value up by name (linear in the graph; not for hot loops).
   Value* FindValue(absl::string_view name) const;
   bool IsGraphOutput(const Value* v) const;

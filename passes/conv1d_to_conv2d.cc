@@ -157,7 +157,11 @@ class Rewriter {
     for (int i = static_cast<int>(inputs.size()); i < n->num_inputs(); ++i) inputs.push_back(n->input(i));
     std::vector<std::string> outs;
     for (Value* o : n->outputs()) outs.push_back(o->name().empty() ? "" : o->name() + "_2d");
-    Node* c = g_.AddNode(n->op_type(), inputs, outs, n, n->name().empty() ? "" : n->name() + "_2d");
+    // The (k, 1) node takes the original's name (users know it, and
+    // --float-ops may list it); the dead original keeps a "_1d" one.
+    std::string name = n->name();
+    if (!name.empty()) g_.RenameNode(n, name + "_1d");
+    Node* c = g_.AddNode(n->op_type(), inputs, outs, n, name);
     for (const Attribute& a : n->attributes()) c->SetAttr(a);
     return c;
   }

@@ -102,9 +102,8 @@ std::unique_ptr<Graph> CloneWithoutObservers(const Graph& g) {
 }
 
 bool IsFloatOp(const Node& n, const std::vector<std::string>& float_ops) {
-  // conv1d_to_conv2d's (k, 1) versions of named nodes carry a "_2d" suffix.
   return std::any_of(float_ops.begin(), float_ops.end(), [&](const std::string& f) {
-    return f == n.op_type() || (!n.name().empty() && (f == n.name() || f + "_2d" == n.name()));
+    return f == n.op_type() || (!n.name().empty() && f == n.name());
   });
 }
 

@@ -144,6 +144,11 @@ check "tinpu float op runs" 0 "" "$QUANTC" run "$TMP/sig.onnx" --input "$BAD/cal
 check "tinpu" 0 "" "$QUANTC" quantize "$GOOD" -o "$TMP/t.onnx" --calib "$BAD/calib_good.npy" --target=tinpu --report "$TMP/t.json"
 grep -q '"npu":' "$TMP/t.json" || { echo "FAIL tinpu report lacks npu"; failed=$((failed + 1)); }
 check "tinpu prequantized" 0 "graph input 'x' is quantized as round(x / 2^" "$QUANTC" quantize "$GOOD" -o "$TMP/tp.onnx" --calib "$BAD/calib_good.npy" --target=tinpu --input-mode=prequantized --verbose
+# A 1-D conv named in --float-ops keeps its name through the (k, 1) rewrite.
+CNN1D="$(dirname "$FIXTURE")/../digits_cnn1d"
+check "tinpu float op by 1-D node name" 0 "" "$QUANTC" quantize "$CNN1D/model.onnx" -o "$TMP/c1.onnx" --calib "$CNN1D/calib.npy" --target=tinpu --float-ops=/features/features.3/Conv
+check "inspect tinpu 1-D" 0 "" "$QUANTC" inspect "$TMP/c1.onnx"
+grep -q "@/features/features.3/Conv_float" "$TMP/out" || { echo "FAIL float 1-D conv not kept float by name"; failed=$((failed + 1)); }
 check "tinpu again" 0 "" "$QUANTC" quantize "$GOOD" -o "$TMP/t2.onnx" --calib "$BAD/calib_good.npy" --target=tinpu
 cmp -s "$TMP/t.onnx" "$TMP/t2.onnx" || { echo "FAIL tinpu is not deterministic"; failed=$((failed + 1)); }
 check "inspect tinpu" 0 "" "$QUANTC" inspect "$TMP/t.onnx" --target=tinpu

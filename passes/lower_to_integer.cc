@@ -149,8 +149,8 @@ ClipRange Lowering::FusedClip(const Node* act, const IntValue& out) {
       return static_cast<double>(act->GetFloat(attr, static_cast<float>(dflt)));
     };
     // q(clip(y)) = clamp(rne(y/s), rne(min/s), rne(max/s)): rne is monotone.
-    double lo = std::nearbyint(bound(1, "min", -INFINITY) / out.scale);
-    double hi = std::nearbyint(bound(2, "max", INFINITY) / out.scale);
+    double lo = RoundHalfEven(bound(1, "min", -INFINITY) / out.scale);
+    double hi = RoundHalfEven(bound(2, "max", INFINITY) / out.scale);
     if (std::isfinite(lo)) r.lo = std::max<int64_t>(r.lo, static_cast<int64_t>(lo));
     if (std::isfinite(hi)) r.hi = std::min<int64_t>(r.hi, static_cast<int64_t>(hi));
   }

@@ -99,7 +99,7 @@ void Lowering::FitBiasesToOffsetField(const Node& m, const Value& bq, const IntV
     double factor = std::ldexp(1.0, static_cast<int>(std::ceil(std::log2(need / room))));
     float* data = w.mutable_data<float>();
     for (int64_t k = 0; k < w.num_elements(); ++k) {
-      if ((k / inner) % channels == c) data[k] = static_cast<float>(tinpu::RoundHalfEven(data[k] / factor));
+      if ((k / inner) % channels == c) data[k] = static_cast<float>(RoundHalfEven(data[k] / factor));
     }
     if (o_.log) {
       o_.log->push_back(absl::StrCat(m.Describe(), ": channel ", c, " weight scale x", factor,
@@ -153,7 +153,7 @@ Value* Lowering::LowerWeighted(IntegerBuilder& b, Node* m, Node* act, const IntV
       const QuantParams& bp = *bq->quant();
       int64_t i = bq->initializer().num_elements() == 1 ? 0 : c;
       double real = bq->initializer().GetAsDouble(i) * bp.scale[bp.scale.size() == 1 ? 0 : c];
-      off0[c] = tinpu::RoundHalfEven(real / (static_cast<double>(x->scale) * sw));
+      off0[c] = RoundHalfEven(real / (static_cast<double>(x->scale) * sw));
     }
   }
   auto p = WeightedOss(*m, wq->initializer(), *x, ratio, off0, ro);
@@ -185,7 +185,7 @@ Value* Lowering::LowerConstantAdd(IntegerBuilder& b, Node* m, Node* act, const I
   Tensor ci_int(DType::kFloat32, c.dims());
   for (int64_t i = 0; i < c.num_elements(); ++i) {
     ci_int.mutable_data<float>()[i] =
-        static_cast<float>(tinpu::RoundHalfEven(c.GetAsDouble(i) / x->scale));
+        static_cast<float>(RoundHalfEven(c.GetAsDouble(i) / x->scale));
   }
   const std::string& name = m->name().empty() ? m->output(0)->name() : m->name();
   const TensorType& type = m->output(0)->type();
@@ -332,7 +332,7 @@ Value* Lowering::LowerMul(IntegerBuilder& b, Node* p, const IntValue& out) {
       double s = max_abs > 0 ? std::ldexp(1.0, static_cast<int>(std::ceil(std::log2(max_abs / 127)))) : 1;
       Tensor q(DType::kFloat32, c.dims());
       for (int64_t k = 0; k < c.num_elements(); ++k) {
-        q.mutable_data<float>()[k] = static_cast<float>(tinpu::RoundHalfEven(c.GetAsDouble(k) / s));
+        q.mutable_data<float>()[k] = static_cast<float>(RoundHalfEven(c.GetAsDouble(k) / s));
       }
       ins.push_back(g_.AddInitializer(absl::StrCat(name, "_factor", i, "_int"), q));
       scale *= s;

@@ -1,10 +1,8 @@
 // Scale / zero-point arithmetic; formulas in qparams.h.
 //
 // Rounding: every "round" here is round-half-to-even, the rule of ONNX
-// QuantizeLinear (nearbyint in the default FE_TONEAREST mode), numpy's
-// np.round and torch.round. It is implemented explicitly (RoundHalfEven)
-// rather than via nearbyint so the result cannot depend on whatever rounding
-// mode the process happens to run in.
+// QuantizeLinear, numpy's np.round and torch.round, via quant/numeric.h's
+// RoundHalfEven (independent of the process's floating-point rounding mode).
 //
 // Zero point: PyTorch writes zp = qmin - rne(lo / s), ONNX Runtime's
 // calibrator rne(qmin - lo / s). They are the same integer whenever qmin is
@@ -37,14 +35,6 @@ int StorageWidth(DType t) {
 
 bool IsSignedStorage(DType t) {
   return t == DType::kInt8 || t == DType::kInt16 || t == DType::kInt32;
-}
-
-// Ties to even, independent of the FP environment. For |v| < 2^23 the
-// fractional part v - trunc(v) is exact in float, so the tie test is exact;
-// larger floats are integers already.
-float RoundHalfEven(float v) {
-  if (std::fabs(v - std::trunc(v)) == 0.5f) return 2.0f * std::round(v * 0.5f);
-  return std::round(v);
 }
 
 int64_t FloorDiv2(int64_t v) { return v >= 0 ? v / 2 : -((-v + 1) / 2); }
@@ -101,13 +91,6 @@ IntRange RangeFor(DType storage, int bits, bool narrow) {
   }
   if (narrow) ++r.qmin;
   return r;
-}
-
-float Power2Ceil(float s) {
-  QC_CHECK(s > 0 && std::isfinite(s));
-  int e = 0;
-  const float m = std::frexp(s, &e);  // s = m * 2^e, m in [0.5, 1)
-  return m == 0.5f ? s : std::ldexp(1.0f, e);
 }
 
 absl::StatusOr<QParams> ActivationQParams(float lo, float hi, const ActivationScheme& scheme) {
@@ -293,11 +276,6 @@ std::vector<double> AbsSumsAlongAxis(const Tensor& t, int64_t axis) {
   std::vector<double> sums(channels, 0.0);
   for (int64_t i = 0; i < t.num_elements(); ++i) sums[(i / inner) % channels] += std::abs(t.GetAsDouble(i));
   return sums;
-}
-
-bool IsPowerOfTwo(double x) {
-  int e;
-  return x > 0 && std::frexp(x, &e) == 0.5;
 }
 
 }  // namespace quantc

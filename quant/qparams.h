@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "ir/tensor.h"
+#include "quant/numeric.h"
 
 namespace quantc {
 
@@ -112,17 +113,9 @@ std::vector<float> BiasScales(float input_scale,
 absl::StatusOr<Tensor> QuantizeBias(const Tensor& b, float input_scale,
                                     absl::Span<const float> weight_scales);
 
-/// Smallest power of two >= s, exactly (no log2 rounding error):
-/// 2^ceil(log2 s). Precondition: s > 0 and finite. May return +Inf when s
-/// exceeds 2^127.
-float Power2Ceil(float s);
-
 /// sum |t| over each slice along `axis` (one entry per index of `axis`):
 /// the worst-case accumulator growth of each output channel of a weight.
 std::vector<double> AbsSumsAlongAxis(const Tensor& t, int64_t axis);
-
-/// Whether x is exactly 2^k for some integer k (x > 0).
-bool IsPowerOfTwo(double x);
 
 }  // namespace quantc
 

@@ -15,6 +15,7 @@
 
 #include <cmath>
 
+#include "quant/numeric.h"
 #include "quant/qparams.h"
 #include "util/status_macros.h"
 
@@ -24,7 +25,7 @@ namespace {
 double Error(const std::vector<float>& w, double s, int64_t qmax) {
   double e = 0;
   for (float x : w) {
-    double q = std::nearbyint(x / s);
+    double q = RoundHalfEven(x / s);
     q = std::min<double>(std::max<double>(q, -qmax), qmax);
     double d = x - s * q;
     e += d * d;

@@ -8,8 +8,8 @@
 //
 // Divergences from TI's routine (each makes quantc stricter, never different
 // on inputs TI handles correctly):
-//   * shift is found exactly (log2 estimate, then corrected with exact ldexp
-//     products) instead of trusting floating-point log2 at powers of two;
+//   * shift is found exactly (exponent arithmetic and exact ldexp products)
+//     instead of trusting floating-point log2 at powers of two;
 //   * non-finite inputs are errors (TI maps a NaN product to m = 0, shift 1);
 //   * zero and underflowing multipliers are errors or explicit zeros instead
 //     of offset = +-inf (ZeroMultiplier);
@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "quant/numeric.h"
 
 namespace quantc::tinpu {
 namespace {
@@ -41,12 +42,12 @@ std::string RangeName(int64_t lo, int64_t hi) {
 }
 
 // Largest shift in [0, shift_max] with a * 2^shift <= scale_max (0 when even
-// shift 0 overflows; the caller reports that). log2 only gives the estimate:
-// at exact powers of two it can land one off, and ldexp products are exact.
+// shift 0 overflows; the caller reports that). The exponent difference is
+// within one of the answer; exact ldexp products settle it.
 int ShiftFor(double a, double scale_max, int shift_max) {
   if (a > scale_max) return 0;
-  double estimate = std::floor(std::log2(scale_max / a));
-  int shift = static_cast<int>(std::clamp(estimate, 0.0, static_cast<double>(shift_max)));
+  int estimate = FloorLog2(scale_max) - FloorLog2(a);
+  int shift = std::clamp(estimate, 0, shift_max);
   while (shift > 0 && std::ldexp(a, shift) > scale_max) --shift;
   while (shift < shift_max && std::ldexp(a, shift + 1) <= scale_max) ++shift;
   return shift;
@@ -69,14 +70,6 @@ absl::Status ValidateArgs(size_t n, size_t n_off0, std::optional<size_t> n_ro, i
 }
 
 }  // namespace
-
-double RoundHalfEven(double v) {
-  double f = std::floor(v);
-  double diff = v - f;  // exact for |v| < 2^52
-  if (diff > 0.5) return f + 1;
-  if (diff < 0.5) return f;
-  return std::fmod(f, 2.0) == 0.0 ? f : f + 1;
-}
 
 absl::StatusOr<OssParams> ComputeOss(absl::Span<const double> w, absl::Span<const double> off0,
                                      std::optional<absl::Span<const double>> ro,

@@ -71,10 +71,6 @@ absl::StatusOr<OssParams> ComputeOss(absl::Span<const double> w, absl::Span<cons
                                      const OssLimits& limits,
                                      ZeroMultiplier zero = ZeroMultiplier::kReject);
 
-/// Round half to even, independent of the floating-point rounding mode
-/// (PyTorch's torch.round, used by TI for mult and offset).
-double RoundHalfEven(double v);
-
 /// Exact integer evaluation of one block with an integer offset:
 ///   clamp(floor((x + offset) * mult / 2^shift), clip.lo, clip.hi).
 /// floor(v / 2^shift) is the hardware's arithmetic right shift. Precondition:

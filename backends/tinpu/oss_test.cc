@@ -10,6 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "quant/numeric.h"
 
 namespace quantc::tinpu {
 namespace {
@@ -242,16 +243,6 @@ TEST(Oss, RejectsMismatchedSizesAndBadWidths) {
   std::vector<double> off2{0, 0};
   EXPECT_FALSE(ComputeOss(w, off2, std::nullopt, 0, kS, true, LimitsFor(8)).ok());
   EXPECT_FALSE(ComputeOss(w, off2, std::nullopt, 1, 7, true, LimitsFor(8)).ok());
-}
-
-TEST(Oss, RoundHalfEven) {
-  EXPECT_EQ(RoundHalfEven(0.5), 0);
-  EXPECT_EQ(RoundHalfEven(1.5), 2);
-  EXPECT_EQ(RoundHalfEven(2.5), 2);
-  EXPECT_EQ(RoundHalfEven(-1.5), -2);
-  EXPECT_EQ(RoundHalfEven(-2.5), -2);
-  EXPECT_EQ(RoundHalfEven(201.5232), 202);
-  EXPECT_EQ(RoundHalfEven(-40.55), -41);
 }
 
 TEST(ApplyOss, FloorsTowardMinusInfinityAndClips) {

@@ -278,6 +278,7 @@ std::unique_ptr<Graph> Graph::Clone() const {
     for (const Value* out : n->outputs_) outs.push_back(out->name_);
     Node* c = g->AddNode(n->op_type_, ins, outs, nullptr, n->name_, n->domain_);
     c->attrs_ = n->attrs_;
+    c->float_op_ = n->float_op_;
     for (int i = 0; i < n->num_outputs(); ++i) {
       map[n->outputs_[i]] = c->outputs_[i];
       copy_meta(n->outputs_[i], c->outputs_[i]);

@@ -48,6 +48,11 @@ struct TensorType {
   bool operator==(const TensorType& o) const { return dtype == o.dtype && shape == o.shape; }
 };
 
+/// What a quantized tensor is to the model: data flowing between layers, or
+/// a layer's constant weight or bias. Set by whoever quantizes the tensor,
+/// so no pass or report infers it from a name or a storage type.
+enum class QuantTensorKind { kActivation, kWeight, kBias };
+
 /// Affine quantization parameters attached to a Value (see ir/README.md).
 /// real = (q - zero_point) * scale, per tensor (axis unset, one element) or
 /// per channel along `axis`.
@@ -56,9 +61,10 @@ struct QuantParams {
   std::vector<float> scale;
   std::vector<int64_t> zero_point;
   std::optional<int64_t> axis;
+  QuantTensorKind kind = QuantTensorKind::kActivation;
   bool operator==(const QuantParams& o) const {
     return storage == o.storage && scale == o.scale && zero_point == o.zero_point &&
-           axis == o.axis;
+           axis == o.axis && kind == o.kind;
   }
 };
 
@@ -131,8 +137,15 @@ class Node {
   /// "node 'conv1' (Conv)": the prefix every diagnostic about a node uses.
   std::string Describe() const;
 
+  /// Kept in floating point in a quantized model (the user's --float-ops,
+  /// marked by passes/mark_float_ops): quantization passes leave it float
+  /// and backends accept it outside their integer vocabulary.
+  bool float_op() const { return float_op_; }
+  void set_float_op(bool f) { float_op_ = f; }
+
  private:
   friend class Graph;
+  bool float_op_ = false;
   std::string name_, op_type_, domain_;
   std::vector<Value*> inputs_;
   std::vector<Value*> outputs_;

@@ -147,6 +147,7 @@ std::string PrintNode(const Node& n) {
                                  absl::StrJoin(ins, ", "), ")");
   if (!attrs.empty()) absl::StrAppend(&out, " {", absl::StrJoin(attrs, ", "), "}");
   if (!n.name().empty()) absl::StrAppend(&out, " @", Name(n.name()));
+  if (n.float_op()) absl::StrAppend(&out, " [float]");
   return out;
 }
 

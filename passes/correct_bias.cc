@@ -37,9 +37,9 @@ struct Target {
   int64_t count = 0;  // values per channel accumulated (float side)
 };
 
-bool HasFloatBias(const Node& n, const std::vector<std::string>& float_ops) {
+bool HasFloatBias(const Node& n) {
   WeightInputs wi = WeightInputsOf(n);
-  if (RoleOf(n) != QuantRole::kWeighted || wi.bias < 0 || IsFloatOp(n, float_ops)) return false;
+  if (RoleOf(n) != QuantRole::kWeighted || wi.bias < 0 || n.float_op()) return false;
   const Value* b = n.input(wi.bias);
   if (!b || !b->is_initializer() || b->type().dtype != DType::kFloat32) return false;
   const Tensor& t = b->initializer();
@@ -99,7 +99,7 @@ absl::StatusOr<bool> CorrectBiasPass::Run(Graph& graph) {
   if (!options_.data) return absl::FailedPreconditionError("correct_bias needs calibration data");
   std::vector<Target> targets;
   for (Node* n : graph.nodes()) {
-    if (!HasFloatBias(*n, options_.qdq.float_ops)) continue;
+    if (!HasFloatBias(*n)) continue;
     int64_t c = n->input(WeightInputsOf(*n).bias)->initializer().num_elements();
     targets.push_back({n, c, std::vector<double>(c, 0.0), std::vector<double>(c, 0.0)});
   }

@@ -20,8 +20,9 @@
 //   marked inherit=1: their output reuses their input's scale and zero
 //   point exactly, which is lossless since their values are input values;
 // * every other float output gets its own observer;
-// * nodes in float_ops stay float: their outputs are observed only where a
-//   quantized consumer reads them, and graph outputs they produce stay float;
+// * float ops (Node::float_op, see mark_float_ops) stay float: their outputs
+//   are observed only where a quantized consumer reads them, and graph
+//   outputs they produce stay float;
 // * non-float tensors (shapes, indices, masks) are never observed.
 // Weights and biases are not observed here: their exact values are known, so
 // insert_qdq quantizes them directly.
@@ -37,10 +38,10 @@ namespace {
 
 bool IsFloat(const Value* v) { return v && v->type().dtype == DType::kFloat32; }
 
-bool AllConsumersFloat(const Graph& g, const Value* v, const InsertObserversOptions& o) {
+bool AllConsumersFloat(const Graph& g, const Value* v) {
   if (g.IsGraphOutput(v)) return true;
   for (const Use& u : v->uses()) {
-    if (!IsFloatOp(*u.user, o.float_ops)) return false;
+    if (!u.user->float_op()) return false;
   }
   return true;
 }
@@ -52,14 +53,13 @@ bool ReadsObserved(const Node& n) {
   return p && IsObserver(*p);
 }
 
-bool NeedsObserver(const Graph& g, const Node& n, const Value* out,
-                   const InsertObserversOptions& o) {
+bool NeedsObserver(const Graph& g, const Node& n, const Value* out) {
   if (!IsFloat(out) || out->name().empty()) return false;
   if (out->uses().empty() && !g.IsGraphOutput(out)) return false;
-  if (IsFloatOp(n, o.float_ops)) return !AllConsumersFloat(g, out, o);
+  if (n.float_op()) return !AllConsumersFloat(g, out);
   // A fusable producer's output is observed after its activation instead.
-  if (out->uses().size() == 1 && !g.IsGraphOutput(out) &&
-      !IsFloatOp(*out->uses()[0].user, o.float_ops) && FusesIntoProducer(g, *out->uses()[0].user)) {
+  if (out->uses().size() == 1 && !g.IsGraphOutput(out) && !out->uses()[0].user->float_op() &&
+      FusesIntoProducer(g, *out->uses()[0].user)) {
     return false;
   }
   return true;
@@ -101,12 +101,6 @@ std::unique_ptr<Graph> CloneWithoutObservers(const Graph& g) {
   return c;
 }
 
-bool IsFloatOp(const Node& n, const std::vector<std::string>& float_ops) {
-  return std::any_of(float_ops.begin(), float_ops.end(), [&](const std::string& f) {
-    return f == n.op_type() || (!n.name().empty() && f == n.name());
-  });
-}
-
 absl::StatusOr<bool> InsertObserversPass::Run(Graph& graph) {
   bool changed = false;
   std::vector<Node*> order = graph.nodes().ToVector();
@@ -119,7 +113,7 @@ absl::StatusOr<bool> InsertObserversPass::Run(Graph& graph) {
     // features of very different magnitudes do not share one scale; the
     // BN's (normalized) output is what gets quantized.
     bool all_float = std::all_of(in->uses().begin(), in->uses().end(), [&](const Use& u) {
-      return IsFloatOp(*u.user, options_.float_ops) ||
+      return u.user->float_op() ||
              (u.index == 0 && u.user->op_type() == "BatchNormalization");
     });
     if (all_float) continue;
@@ -131,7 +125,7 @@ absl::StatusOr<bool> InsertObserversPass::Run(Graph& graph) {
     if (IsObserver(*n)) continue;
     bool inherit = RoleOf(*n) == QuantRole::kValuePreserving && ReadsObserved(*n);
     for (Value* out : n->outputs()) {
-      if (!NeedsObserver(graph, *n, out, options_)) continue;
+      if (!NeedsObserver(graph, *n, out)) continue;
       Observe(graph, out, NextNode(order, i), inherit);
       changed = true;
     }

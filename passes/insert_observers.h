@@ -2,8 +2,6 @@
 #define QUANTC_PASSES_INSERT_OBSERVERS_H_
 
 #include <memory>
-#include <string>
-#include <vector>
 
 #include "passes/pass.h"
 
@@ -14,26 +12,14 @@ namespace quantc {
 inline constexpr char kObserverDomain[] = "quantc";
 inline constexpr char kObserverOp[] = "Observe";
 
-struct InsertObserversOptions {
-  /// Node names or op types kept in float (the CLI's --float-ops).
-  std::vector<std::string> float_ops;
-};
-
 /// Puts an observer on every float activation tensor that the quantized
-/// model will carry in integer form. See the .cc banner.
+/// model will carry in integer form; nodes marked float_op() stay float.
+/// See the .cc banner.
 class InsertObserversPass : public Pass {
  public:
-  explicit InsertObserversPass(InsertObserversOptions options = {})
-      : options_(std::move(options)) {}
   absl::string_view name() const override { return "insert_observers"; }
   absl::StatusOr<bool> Run(Graph& graph) override;
-
- private:
-  InsertObserversOptions options_;
 };
-
-/// Whether node `n` is kept in float by `float_ops` (by name or op type).
-bool IsFloatOp(const Node& n, const std::vector<std::string>& float_ops);
 
 /// Whether `n` is an observer node.
 bool IsObserver(const Node& n);

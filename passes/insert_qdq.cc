@@ -72,13 +72,14 @@ struct QdqBuilder {
 
   // A quantized constant and the DequantizeLinear reading it.
   Value* ConstDequant(Node* user, const std::string& base, Tensor q, std::vector<float> scales,
-                      std::optional<int64_t> axis) {
+                      std::optional<int64_t> axis, QuantTensorKind kind) {
     DType storage = q.dtype();
     int64_t n = static_cast<int64_t>(scales.size());
     Tensor zp(storage, axis ? std::vector<int64_t>{n} : std::vector<int64_t>{});
     Tensor st = axis ? Tensor::FromVector<float>({n}, scales) : Tensor::Scalar<float>(scales[0]);
     Value* qv = g.AddInitializer(base + "_quantized", q);
-    qv->set_quant(QuantParams{storage, scales, std::vector<int64_t>(scales.size(), 0), axis});
+    qv->set_quant(
+        QuantParams{storage, scales, std::vector<int64_t>(scales.size(), 0), axis, kind});
     Value* sv = g.AddInitializer(base + "_scale", st);
     Value* zv = g.AddInitializer(base + "_zero_point", zp);
     Node* dq = g.AddNode("DequantizeLinear", {qv, sv, zv}, {base + "_dequantized"}, user,
@@ -155,7 +156,8 @@ absl::StatusOr<bool> QuantizeWeights(QdqBuilder& b, Node* n, int64_t opset) {
   if (!wq.ok()) return fail(wq.status());
   std::optional<int64_t> dq_axis;
   if (!per_tensor) dq_axis = axis;
-  n->SetInput(wi.weight, b.ConstDequant(n, w->name(), *wq, *scales, dq_axis));
+  n->SetInput(wi.weight,
+              b.ConstDequant(n, w->name(), *wq, *scales, dq_axis, QuantTensorKind::kWeight));
 
   // Bias: only a 1-D per-output-channel vector whose input scale is known.
   Value* bias = wi.bias >= 0 ? n->input(wi.bias) : nullptr;
@@ -174,7 +176,8 @@ absl::StatusOr<bool> QuantizeWeights(QdqBuilder& b, Node* n, int64_t opset) {
   std::vector<float> bscales = BiasScales(xq->scale[0], *scales);
   std::optional<int64_t> baxis;
   if (bscales.size() > 1) baxis = 0;
-  n->SetInput(wi.bias, b.ConstDequant(n, bias->name(), *bq, bscales, baxis));
+  n->SetInput(wi.bias,
+              b.ConstDequant(n, bias->name(), *bq, bscales, baxis, QuantTensorKind::kBias));
   return true;
 }
 
@@ -202,7 +205,7 @@ absl::StatusOr<bool> InsertQdqPass::Run(Graph& graph) {
       }
       graph.ReplaceAllUsesWith(n->output(0), dq->output(0));
       changed = true;
-    } else if (RoleOf(*n) == QuantRole::kWeighted && !IsFloatOp(*n, options_.float_ops)) {
+    } else if (RoleOf(*n) == QuantRole::kWeighted && !n->float_op()) {
       // Weights are quantized in node order, after the observer feeding
       // input 0 became a DequantizeLinear, so the bias sees the input scale.
       QC_ASSIGN_OR_RETURN(bool quantized, QuantizeWeights(b, n, graph.opset()));

@@ -1,9 +1,6 @@
 #ifndef QUANTC_PASSES_INSERT_QDQ_H_
 #define QUANTC_PASSES_INSERT_QDQ_H_
 
-#include <string>
-#include <vector>
-
 #include "passes/pass.h"
 #include "quant/qparams.h"
 
@@ -17,11 +14,11 @@ struct InsertQdqOptions {
   /// Weight scales minimize reconstruction error (quant/weight_mse.h)
   /// instead of covering max |w|.
   bool weight_mse = false;
-  std::vector<std::string> float_ops;  ///< nodes whose weights stay float
 };
 
 /// Replaces calibrated observers by QuantizeLinear/DequantizeLinear pairs and
-/// quantizes weights (per channel) and biases (int32). See the .cc banner.
+/// quantizes weights (per channel) and biases (int32); float ops
+/// (Node::float_op) keep float weights. See the .cc banner.
 class InsertQdqPass : public Pass {
  public:
   explicit InsertQdqPass(InsertQdqOptions options = {}) : options_(std::move(options)) {}

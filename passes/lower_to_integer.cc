@@ -36,7 +36,7 @@
 //   BatchNormalization on the input folds into that block (§4.5: 12-bit
 //   multiplier, w = g / s_out, offset -mean + beta / g).
 // * Graph output: the integers (output_int) or a final Mul by the scale.
-// * float_ops nodes: a Mul by the scale dequantizes their inputs, an
+// * float ops (Node::float_op): a Mul by the scale dequantizes their inputs, an
 //   input-quantize OSS requantizes their output (explicit CPU fallback); a
 //   float op producing a model output stays float to the end.
 // Anything else is Unimplemented, and every such node is listed at once.
@@ -64,9 +64,9 @@ void Lowering::LowerQuantize(Node* q) {
   if (!p) {
     result = LowerInput(b, q, x, *out);
   } else if (p->op_type() == "BatchNormalization" && !p->input(0)->producer() &&
-             !IsFloatOp(*p, o_.float_ops)) {
+             !p->float_op()) {
     result = LowerInputBatchNorm(b, p, *out);
-  } else if (IsFloatOp(*p, o_.float_ops)) {
+  } else if (p->float_op()) {
     result = LowerFloatOp(b, p, *out);
   } else if (RoleOf(*p) == QuantRole::kActivation && FusesIntoProducer(g_, *p)) {
     Node* m = p->input(0)->producer();
@@ -180,7 +180,7 @@ void Lowering::CheckUnloweredReaders() {
     if (n->op_type() != "DequantizeLinear" || !ints_.contains(n->output(0))) continue;
     for (const Use& u : n->output(0)->uses()) {
       if (live.contains(u.user) && !visited_.contains(u.user) &&
-          !IsFloatOp(*u.user, o_.float_ops)) {
+          !u.user->float_op()) {
         Fail(*u.user, "has no TINPU integer form; keep it in float with --float-ops");
       }
     }
@@ -195,14 +195,14 @@ void Lowering::LowerOutputs() {
     if (it == ints_.end()) continue;
     Value* f = n->output(0);
     bool float_reader = false;
-    for (const Use& u : f->uses()) float_reader = float_reader || IsFloatOp(*u.user, o_.float_ops);
+    for (const Use& u : f->uses()) float_reader = float_reader || u.user->float_op();
     if (!float_reader) continue;
     IntegerBuilder b(g_, n);  // the integers exist before this DequantizeLinear
     Value* real = b.Op("Mul", {it->second.v, b.Scalar(f->name() + "_dequant_scale", it->second.scale)},
                        f->name() + "_real", f->type());
     std::vector<Use> uses = f->uses();
     for (const Use& u : uses) {
-      if (IsFloatOp(*u.user, o_.float_ops)) u.user->SetInput(u.index, real);
+      if (u.user->float_op()) u.user->SetInput(u.index, real);
     }
   }
   for (size_t i = 0; i < g_.outputs().size(); ++i) {

@@ -16,8 +16,6 @@ struct LowerToIntegerOptions {
   /// The model input already holds integers in the input's quantization
   /// (the application quantizes); otherwise an OSS block quantizes it.
   bool input_prequantized = false;
-  /// Nodes kept in float: dequantized by a Mul, requantized by an OSS.
-  std::vector<std::string> float_ops;
   /// Receives one line per repair (e.g. a weight channel coarsened so its
   /// bias fits the offset field); the driver prints it. May be null.
   std::vector<std::string>* log = nullptr;

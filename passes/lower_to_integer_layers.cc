@@ -298,6 +298,7 @@ Value* Lowering::LowerFloatOp(IntegerBuilder& b, Node* p, const IntValue& out) {
               in->name() + "_real", in->type());
   }
   Value* y = b.Op(p->op_type(), ins, name + "_float", p->output(0)->type(), p->attributes());
+  y->producer()->set_float_op(true);
   auto params = Oss(*p, {1.0 / out.scale}, {0.0}, nullptr, 8, false);
   return params ? b.Oss(y, *params, RangeOf(out.is_unsigned), name + "_requant", p->output(0)->type())
                 : nullptr;

@@ -7,6 +7,7 @@
 #include "passes/insert_observers.h"
 #include "passes/legalize_tinpu.h"
 #include "passes/lower_to_integer.h"
+#include "passes/mark_float_ops.h"
 #include "passes/infer_shapes.h"
 #include "passes/pass_manager.h"
 #include "passes/remove_dead_nodes.h"
@@ -42,7 +43,9 @@ std::vector<std::unique_ptr<Pass>> GenericQuantizePipeline(const GenericQuantize
   p.push_back(std::make_unique<FoldBatchNormPass>());
   p.push_back(std::make_unique<RemoveDeadNodesPass>());
   // Mark the activation tensors to quantize (Conv/Gemm + Relu/Clip share one).
-  p.push_back(std::make_unique<InsertObserversPass>(InsertObserversOptions{o.qdq.float_ops}));
+  // The user's float ops become an explicit mark every later pass reads.
+  p.push_back(std::make_unique<MarkFloatOpsPass>(MarkFloatOpsOptions{o.float_ops}));
+  p.push_back(std::make_unique<InsertObserversPass>());
   // Observe the float model on the user's data.
   p.push_back(std::make_unique<CalibratePass>(o.calibrate));
   // Optionally cancel the mean error quantization adds to each layer.
@@ -80,7 +83,6 @@ std::vector<std::unique_ptr<Pass>> TinpuQuantizePipeline(const TinpuQuantizeOpti
   lower.weight_bits = g.qdq.weight_bits;
   lower.output_int = o.output_int;
   lower.input_prequantized = o.input_prequantized;
-  lower.float_ops = g.qdq.float_ops;
   lower.log = o.log;
   p.push_back(std::make_unique<LowerToIntegerPass>(lower));
   // Q/DQ nodes, float weights and observers are now dead.

@@ -14,7 +14,8 @@ namespace quantc {
 /// Everything `quantc quantize --target=generic` can be asked for.
 struct GenericQuantizeOptions {
   CalibrateOptions calibrate;  ///< data, observer, batch, epochs, progress
-  InsertQdqOptions qdq;        ///< schemes; float_ops shared with observers
+  InsertQdqOptions qdq;        ///< weight and activation schemes
+  std::vector<std::string> float_ops;  ///< node names or op types kept in float
   double bias_correction = 0;  ///< factor for correct_bias; 0 skips it
   int bn_update_epochs = 0;    ///< update_batch_norm rounds; 0 keeps trained stats
 };

@@ -51,19 +51,21 @@ const Value* ConsumingDequant(const Value* q) {
   return nullptr;
 }
 
-// Weight or bias entries: compare the dequantized constant with the float
-// initializer it came from ("<name>_quantized" -> "<name>").
+// Weight or bias entries: compare each dequantized constant with the float
+// initializer it replaced, found structurally: the same layer (by its output,
+// whose name both graphs share) reads it at the same input index.
 void AddConstants(const Graph& calibrated, const Graph& quantized, QuantReport& r) {
-  absl::flat_hash_map<std::string, const Value*> floats;
-  for (const Value* v : calibrated.initializers()) floats[v->name()] = v;
   for (const Node* n : quantized.nodes()) {
-    if (!IsWeightDequant(*n) || !n->input(0)->quant()) continue;
-    const std::string& qname = n->input(0)->name();
-    auto it = floats.find(qname.substr(0, qname.rfind("_quantized")));
-    if (it == floats.end() || n->output(0)->uses().empty()) continue;
+    if (!IsWeightDequant(*n) || !n->input(0)->quant() || n->output(0)->uses().empty()) continue;
     const QuantParams& qp = *n->input(0)->quant();
-    const Node* layer = n->output(0)->uses()[0].user;
-    const Tensor& f = it->second->initializer();
+    if (qp.kind == QuantTensorKind::kActivation) continue;
+    const Use& use = n->output(0)->uses()[0];
+    const Node* layer = use.user;
+    const Value* twin = calibrated.FindValue(layer->output(0)->name());
+    const Node* float_layer = twin ? twin->producer() : nullptr;
+    const Value* fv = float_layer ? float_layer->input(use.index) : nullptr;
+    if (!fv || !fv->is_initializer()) continue;
+    const Tensor& f = fv->initializer();
     auto deq = EvaluateNode(*n, {&n->input(0)->initializer(), &n->input(1)->initializer(),
                                  &n->input(2)->initializer()},
                             quantized.opset());
@@ -72,8 +74,8 @@ void AddConstants(const Graph& calibrated, const Graph& quantized, QuantReport& 
     a.Add(f.data<float>(), (*deq)[0].data<float>());
     absl::Span<const float> fd = f.data<float>();
     TensorReport t;
-    t.name = it->first;
-    t.kind = qp.storage == DType::kInt32 ? "bias" : "weight";
+    t.name = fv->name();
+    t.kind = qp.kind == QuantTensorKind::kBias ? "bias" : "weight";
     t.layer = layer->name();
     t.min = fd.empty() ? 0 : *std::min_element(fd.begin(), fd.end());
     t.max = fd.empty() ? 0 : *std::max_element(fd.begin(), fd.end());

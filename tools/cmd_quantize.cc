@@ -14,6 +14,7 @@
 #include "ir/printer.h"
 #include "ir/verifier.h"
 #include "passes/insert_observers.h"
+#include "passes/mark_float_ops.h"
 #include "passes/pass_manager.h"
 #include "passes/pipelines.h"
 #include "backends/tinpu/eligibility.h"
@@ -191,7 +192,7 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
     }
   }
   if (a.Has("float-ops")) {
-    p.t.generic.qdq.float_ops = absl::StrSplit(a.Get("float-ops"), ',', absl::SkipWhitespace());
+    p.t.generic.float_ops = absl::StrSplit(a.Get("float-ops"), ',', absl::SkipWhitespace());
   }
   return p;
 }
@@ -200,7 +201,7 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
 absl::Status CheckFloatOps(const Graph& g, const std::vector<std::string>& float_ops) {
   for (const std::string& f : float_ops) {
     bool found = false;
-    for (const Node* n : g.nodes()) found = found || n->op_type() == f || n->name() == f;
+    for (const Node* n : g.nodes()) found = found || MatchesFloatOps(*n, {f});
     if (!found) {
       return absl::InvalidArgumentError(
           absl::StrCat("--float-ops entry '", f, "' matches no node name or op type"));
@@ -263,7 +264,7 @@ absl::StatusOr<std::unique_ptr<Graph>> LoadModel(const Parsed& p) {
                    std::string(upgraded.status().message()).c_str());
     }
   }
-  QC_RETURN_IF_ERROR(CheckFloatOps(*graph, p.t.generic.qdq.float_ops));
+  QC_RETURN_IF_ERROR(CheckFloatOps(*graph, p.t.generic.float_ops));
   return graph;
 }
 
@@ -370,7 +371,7 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
     report_json = *std::move(report);
   }
   StampProvenance(*parsed, **graph);
-  auto bytes = parsed->tinpu ? tinpu::SerializeTinpu(**graph, parsed->t.generic.qdq.float_ops)
+  auto bytes = parsed->tinpu ? tinpu::SerializeTinpu(**graph)
                              : ExportModelBytes(**graph);
   if (!bytes.ok()) return cli::ReportError(in_model(bytes.status()));
   if (auto st = WriteFileAtomically(parsed->output, *bytes); !st.ok()) return cli::ReportError(st);

@@ -1,6 +1,5 @@
 #include "backends/tinpu/serialize.h"
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "backends/tinpu/target.h"
@@ -10,25 +9,16 @@
 namespace quantc::tinpu {
 namespace {
 
-// The float op itself, or a node lower_to_integer named after it
-// ("<name>_float", ...).
-bool FromFloatOp(const Node& n, const std::vector<std::string>& float_ops) {
-  for (const std::string& f : float_ops) {
-    if (n.op_type() == f || n.name() == f || absl::StartsWith(n.name(), f + "_")) return true;
-  }
-  return false;
-}
-
 bool IsShapeConstant(const Value* v) {
   return v->is_initializer() && v->type().dtype == DType::kInt64;
 }
 
 }  // namespace
 
-absl::Status CheckTinpuGraph(const Graph& g, const std::vector<std::string>& float_ops) {
+absl::Status CheckTinpuGraph(const Graph& g) {
   std::vector<std::string> bad;
   for (const Node* n : g.nodes()) {
-    if (FromFloatOp(*n, float_ops)) continue;
+    if (n->float_op()) continue;
     std::string why;
     if (!IsAllowedNode(*n, &why)) bad.push_back(absl::StrCat(n->Describe(), ": ", why));
     for (const Value* in : n->inputs()) {
@@ -42,9 +32,8 @@ absl::Status CheckTinpuGraph(const Graph& g, const std::vector<std::string>& flo
       absl::StrCat("not expressible as a TINPU model: ", absl::StrJoin(bad, "; ")));
 }
 
-absl::StatusOr<std::string> SerializeTinpu(const Graph& g,
-                                           const std::vector<std::string>& float_ops) {
-  QC_RETURN_IF_ERROR(CheckTinpuGraph(g, float_ops));
+absl::StatusOr<std::string> SerializeTinpu(const Graph& g) {
+  QC_RETURN_IF_ERROR(CheckTinpuGraph(g));
   return ExportModelBytes(g);
 }
 

@@ -13,16 +13,14 @@
 namespace quantc::tinpu {
 
 /// The stage invariant after lower_to_integer: every node is allowed by the
-/// target table (target.h IsAllowedNode), except nodes derived from the
-/// user's float_ops (their names start with one listed there, or their op
-/// type is listed), and every tensor is float32 (integers stored as floats)
-/// apart from int64 shape constants. Unimplemented lists every
-/// offending node at once.
-absl::Status CheckTinpuGraph(const Graph& g, const std::vector<std::string>& float_ops);
+/// target table (target.h IsAllowedNode), except float ops the user keeps
+/// (Node::float_op, also set on nodes lowering derives from them), and every
+/// tensor is float32 (integers stored as floats) apart from int64 shape
+/// constants. Unimplemented lists every offending node at once.
+absl::Status CheckTinpuGraph(const Graph& g);
 
 /// CheckTinpuGraph, then ONNX serialization (deterministic).
-absl::StatusOr<std::string> SerializeTinpu(const Graph& g,
-                                           const std::vector<std::string>& float_ops);
+absl::StatusOr<std::string> SerializeTinpu(const Graph& g);
 
 }  // namespace quantc::tinpu
 

@@ -32,6 +32,7 @@ Lowered Lower(int bits) {
   EXPECT_TRUE(g.ok()) << g.status();
   InsertQdqOptions q;
   q.activations.symmetric = true;
+  q.activations.full_range_if_nonnegative = true;
   q.activations.power2 = true;
   q.weight_bits = bits;
   q.weight_power2 = bits == 8;

@@ -64,6 +64,7 @@ std::vector<std::unique_ptr<Pass>> TinpuQuantizePipeline(const TinpuQuantizeOpti
   GenericQuantizeOptions g = o.generic;
   ActivationScheme act;
   act.symmetric = true;  // TINPU integers carry no zero point
+  act.full_range_if_nonnegative = true;  // unsigned data uses [0, 255]
   act.power2 = true;     // requantization is a shift
   g.calibrate.scheme = act;
   g.qdq.activations = act;

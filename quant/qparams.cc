@@ -115,18 +115,16 @@ absl::StatusOr<QParams> ActivationQParams(float lo, float hi, const ActivationSc
   if (!scheme.symmetric) {
     s = (hi0 - lo0) / levels;
     affine = true;
-  } else if (lo0 == 0.0f) {
+  } else if (lo0 == 0.0f && scheme.full_range_if_nonnegative) {
     // Non-negative data (e.g. after ReLU): a symmetric grid would waste the
     // negative half, so TI uses the whole range from qmin upward.
     s = hi0 / levels;
     zp = r.qmin;
   } else {
     // max_abs maps to (qmax - qmin) / 2 steps from zero: 127.5 at 8 bits, so
-    // the extreme rounds onto the boundary code, as in PyTorch.
+    // the extreme rounds onto the boundary code, as in PyTorch and ORT.
     s = std::max(-lo0, hi0) / (levels / 2.0f);
-    // Signed storage centres on 0; unsigned uses PyTorch's quint8 rule for a
-    // customised range, floor((qmin + qmax) / 2): 127 at 8 bits, 7 at 4.
-    zp = IsSignedStorage(scheme.storage) ? 0 : FloorDiv2(r.qmin + r.qmax);
+    zp = FloorDiv2(r.qmin + r.qmax + 1);
   }
   s = ApplyFloorAndPower2(s, scheme.power2);
   if (!std::isfinite(s)) {
@@ -238,6 +236,24 @@ absl::StatusOr<Tensor> QuantizeTensor(const Tensor& x, absl::Span<const float> s
   }
   if (!st.ok()) return st;
   return out;
+}
+
+Tensor ZeroPointTensor(DType storage, int64_t zp, int64_t n) {
+  const int width = StorageWidth(storage);
+  QC_CHECK(width > 0);
+  const IntRange r = RangeFor(storage, width, /*narrow=*/false);
+  QC_CHECK(zp >= r.qmin && zp <= r.qmax);
+  Tensor t(storage, n > 0 ? std::vector<int64_t>{n} : std::vector<int64_t>{});
+  for (int64_t i = 0; i < std::max<int64_t>(n, 1); ++i) {
+    switch (storage) {
+      case DType::kInt8: t.mutable_data<int8_t>()[i] = static_cast<int8_t>(zp); break;
+      case DType::kUInt8: t.mutable_data<uint8_t>()[i] = static_cast<uint8_t>(zp); break;
+      case DType::kInt16: t.mutable_data<int16_t>()[i] = static_cast<int16_t>(zp); break;
+      case DType::kUInt16: t.mutable_data<uint16_t>()[i] = static_cast<uint16_t>(zp); break;
+      default: t.mutable_data<int32_t>()[i] = static_cast<int32_t>(zp); break;
+    }
+  }
+  return t;
 }
 
 std::vector<float> BiasScales(float input_scale, absl::Span<const float> weight_scales) {

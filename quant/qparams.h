@@ -6,13 +6,17 @@
 //   real = (q - zp) * s
 //
 // Activations (per tensor, from an observed range [lo, hi] widened to hold 0):
-//   asymmetric:        s = (hi - lo) / (qmax - qmin),  zp = clamp(qmin - rne(lo / s))
-//   symmetric, lo < 0: s = max(|lo|, |hi|) / ((qmax - qmin) / 2),
-//                      zp = 0 for signed storage, floor((qmin + qmax) / 2) for
-//                      unsigned storage (127 for uint8, 7 for uint4)
-//   symmetric, lo = 0: s = hi / (qmax - qmin),  zp = qmin  (TI's "unsigned" case)
+//   asymmetric: s = (hi - lo) / (qmax - qmin),  zp = clamp(qmin - rne(lo / s))
+//   symmetric:  s = max(|lo|, |hi|) / ((qmax - qmin) / 2),
+//               zp = (qmin + qmax + 1) / 2: 0 for signed storage, 128 for
+//               uint8, 8 for uint4 (ONNX Runtime's convention: its
+//               quantizer computes rne(qmin + max / s) = rne(127.5) = 128)
+//   symmetric with full_range_if_nonnegative and lo = 0 (TINPU's unsigned
+//   activations): s = hi / (qmax - qmin),  zp = qmin
 //   then s = max(s, eps); with power2, s = max(2^ceil(log2 s), eps) and the
 //   asymmetric zero point is recomputed with the new s.
+// PyTorch's quint8 symmetric observer uses zp 127 instead of 128; TINPU drops
+// the zero point of signed data, so TI parity does not depend on it.
 // Weights (per output channel, symmetric, narrow range):
 //   s[c] = max(max|w_c| / (2^(bits-1) - 1), eps), zp = 0, optional power2.
 // Bias: int32, s_b[c] = s_in * s_w[c] (float32 product), zp = 0.
@@ -59,8 +63,14 @@ bool IsSupportedStorage(DType storage, int bits);
 struct ActivationScheme {
   DType storage = DType::kInt8;
   int bits = 8;
+  /// Zero point at the middle of the storage range (0 for int8, 128 for
+  /// uint8), as ONNX Runtime's ActivationSymmetric.
   bool symmetric = false;
   bool power2 = false;
+  /// With `symmetric`: a range with lo = 0 uses the whole integer range
+  /// from qmin (zero point qmin) instead of wasting the negative half, as
+  /// TI's unsigned (post-ReLU) activations do.
+  bool full_range_if_nonnegative = false;
 };
 
 struct QParams {
@@ -99,6 +109,11 @@ absl::StatusOr<Tensor> QuantizeTensor(const Tensor& x,
                                       absl::Span<const int64_t> zps,
                                       int64_t axis, DType storage,
                                       IntRange range);
+
+/// A zero-point tensor of the storage type itself (QuantizeLinear requires
+/// zero point and output to share it): a scalar, or [n] filled with `zp`
+/// when `n` > 0. Precondition: `zp` fits `storage` (QC_CHECKed).
+Tensor ZeroPointTensor(DType storage, int64_t zp, int64_t n = 0);
 
 /// Bias scales s_b[c] = s_in * s_w[c], computed in float32: the values the
 /// exporter must write next to a bias quantized by QuantizeBias.

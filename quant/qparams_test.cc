@@ -54,14 +54,16 @@ TEST(Power2Ceil, ExactPowersAndRoundingUp) {
 TEST(ActivationQParams, SemanticsDocPower2Examples) {
   ActivationScheme sym = kSymI8;
   sym.power2 = true;
+  sym.full_range_if_nonnegative = true;  // TI's unsigned activations
   auto s = ActivationQParams(-3.0f, 1.0f, sym);
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->scale, 0.03125f);
   EXPECT_EQ(s->zero_point, 0);
-  sym.storage = DType::kUInt8;  // PyTorch quint8 with a custom range: zp 127
+  // uint8: ORT's midpoint 128 (PyTorch's quint8 uses 127; TINPU drops it).
+  sym.storage = DType::kUInt8;
   s = ActivationQParams(-3.0f, 1.0f, sym);
   EXPECT_EQ(s->scale, 0.03125f);
-  EXPECT_EQ(s->zero_point, 127);
+  EXPECT_EQ(s->zero_point, 128);
   s = ActivationQParams(0.5f, 3.0f, sym);  // non-negative: whole range, zp = qmin
   EXPECT_EQ(s->scale, 0.015625f);
   EXPECT_EQ(s->zero_point, 0);
@@ -73,7 +75,7 @@ TEST(ActivationQParams, SemanticsDocPower2Examples) {
   sym.storage = DType::kUInt8;
   s = ActivationQParams(-3.0f, 3.0f, sym);
   EXPECT_EQ(s->scale, 0.5f);  // 3/7.5 = 0.4 -> 0.5
-  EXPECT_EQ(s->zero_point, 7);
+  EXPECT_EQ(s->zero_point, 8);  // rne(0 + 3 / 0.4) = rne(7.5) = 8
 }
 
 struct TorchCase {
@@ -110,9 +112,11 @@ TEST(ActivationQParams, AffineMatchesTorchBitForBit) {
   }
 }
 
-// MinMaxObserver(dtype=..., qscheme=per_tensor_symmetric, quant_min=qmin,
-//   quant_max=qmax): quint8 [0,255] gives zp 127, qint8 gives 0.
-TEST(ActivationQParams, SymmetricSignedMatchesTorch) {
+// Scales: torch MinMaxObserver(qscheme=per_tensor_symmetric) values. Zero
+// points follow ONNX Runtime's compute_scale_zp with symmetric=True:
+// rmax = max|x|, rmin = -rmax, zp = rne(qmin - rmin / s) = rne(qmin + 127.5):
+// int8 rne(-0.5) = 0, uint8 rne(127.5) = 128 (torch's quint8 gives 127).
+TEST(ActivationQParams, SymmetricMatchesTorchScalesAndOrtZeroPoints) {
   const TorchCase cases[] = {{-1.0f, 3.0f, 0.0235294122248888f, 0},
                              {-3.0f, 2.0f, 0.0235294122248888f, 0},
                              {-0.3f, 0.7f, 0.0054901959374547005f, 0}};
@@ -122,7 +126,7 @@ TEST(ActivationQParams, SymmetricSignedMatchesTorch) {
     EXPECT_EQ(i8->zero_point, 0);
     auto u8 = ActivationQParams(c.lo, c.hi, kSymU8);
     EXPECT_EQ(u8->scale, c.scale);
-    EXPECT_EQ(u8->zero_point, 127);
+    EXPECT_EQ(u8->zero_point, 128);
   }
 }
 

@@ -69,7 +69,9 @@ and MCU toolchains run as integer kernels).
                                minimizing reconstruction error (helps at
                                4 and 2 bits)
   --act-dtype=int8|uint8       activation storage (default int8)
-  --act-symmetric              symmetric activations
+  --act-symmetric              symmetric activations in ONNX Runtime's sense
+                               (its ActivationSymmetric): zero point 0 for
+                               int8, 128 for uint8, scale max|x| / 127.5
   --power2-scale               round every scale up to a power of two
   --float-ops=LIST             node names or op types kept in float
   --bn-update-epochs=N         re-estimate BatchNormalization statistics on

@@ -12,13 +12,19 @@
 // correction analytically; here it is measured). E[.] is the mean over the
 // calibration samples and all positions other than the channel axis (axis 1
 // of the layer output). `factor` scales the step (TI applies 0.1-1.0).
-// The float model runs once; then layer by layer, in order, a quantized
-// copy (insert_qdq's own options) that already carries the corrections of
-// the layers before it runs, so each correction sees the error that remains
-// rather than compounding with its predecessors' (L + 1 runs over the data
-// for L layers). Only Conv/ConvTranspose/Gemm with a float
-// per-channel bias initializer are corrected; a shared bias is copied first.
+// The float model runs once; then layer by layer, in order, the model that
+// will be emitted (options.emit: insert_qdq for the generic target; the whole
+// TINPU back half, legalization and integer lowering included, for TINPU)
+// runs, already carrying the corrections of the layers before it, so each
+// correction sees the error that remains rather than compounding with its
+// predecessors' (L + 1 runs over the data for L layers). The layer's output
+// is read where the emitted model has it (a LayerTap: for TINPU the integer
+// accumulator, (acc + qbias) * s_acc). Only Conv/ConvTranspose/Gemm with a
+// float per-channel bias initializer are corrected; a shared bias is copied
+// first.
 #include "passes/correct_bias.h"
+
+#include <algorithm>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -34,7 +40,8 @@ struct Target {
   Node* node;         // the layer in the real graph
   int64_t channels;   // bias length
   std::vector<double> sum_float, sum_quant;
-  int64_t count = 0;  // values per channel accumulated (float side)
+  int64_t count = 0;        // values per channel accumulated (float side)
+  int64_t quant_count = 0;  // the same on the quantized side
 };
 
 bool HasFloatBias(const Node& n) {
@@ -47,9 +54,10 @@ bool HasFloatBias(const Node& n) {
          n.GetFloat("alpha", 1.f) == 1.f;
 }
 
-// Adds per-channel sums of `t` (channel axis 1) into `sums`; returns the
-// number of values per channel, or -1 if the shape does not fit.
-int64_t AccumulateChannels(const Tensor& t, std::vector<double>& sums) {
+// Adds per-channel sums of real = (t + offset[c]) * scale[c] (channel axis
+// 1) into `sums`; returns the number of values per channel, or -1 if the
+// shape does not fit.
+int64_t AccumulateChannels(const Tensor& t, const LayerTap* tap, std::vector<double>& sums) {
   int64_t c = static_cast<int64_t>(sums.size());
   if (t.rank() < 2 || t.dims()[1] != c || t.dtype() != DType::kFloat32) return -1;
   int64_t outer = t.dims()[0];
@@ -60,29 +68,46 @@ int64_t AccumulateChannels(const Tensor& t, std::vector<double>& sums) {
       const float* p = d.data() + (o * c + ch) * inner;
       double s = 0;
       for (int64_t i = 0; i < inner; ++i) s += p[i];
+      if (tap && !tap->scale.empty()) {
+        size_t k = tap->scale.size() == 1 ? 0 : static_cast<size_t>(ch);
+        double off = tap->offset.empty() ? 0 : tap->offset[tap->offset.size() == 1 ? 0 : k];
+        s = (s + off * static_cast<double>(inner)) * tap->scale[k];
+      }
       sums[ch] += s;
     }
   }
   return outer * inner;
 }
 
-// Runs `g` over the data, accumulating each target's output channels.
-absl::Status Measure(const Graph& g, const CalibrationData& data, std::vector<Target>& targets,
-                     bool quantized) {
-  absl::flat_hash_map<std::string, size_t> by_output;
-  for (size_t i = 0; i < targets.size(); ++i) by_output[targets[i].node->output(0)->name()] = i;
+// Runs `g` over the data, accumulating each target's output channels, read
+// through its tap when `taps` has one.
+absl::Status Measure(const Graph& g, const std::vector<LayerTap>& taps,
+                     const CalibrationData& data, std::vector<Target>& targets, bool quantized) {
+  absl::flat_hash_map<const Value*, size_t> by_value;
+  absl::flat_hash_map<const Value*, const LayerTap*> tap_of;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const std::string& name = targets[i].node->output(0)->name();
+    auto tap = std::find_if(taps.begin(), taps.end(),
+                            [&](const LayerTap& t) { return t.layer_output == name; });
+    const Value* v = tap != taps.end() ? tap->value : g.FindValue(name);
+    if (!v) continue;
+    by_value[v] = i;
+    if (tap != taps.end()) tap_of[v] = &*tap;
+  }
   Interpreter interp(g);
   absl::Status shape_error;
   interp.set_observer([&](const Value& v, const Tensor& t) {
-    auto it = by_output.find(v.name());
-    if (it == by_output.end()) return;
+    auto it = by_value.find(&v);
+    if (it == by_value.end()) return;
     Target& tg = targets[it->second];
-    int64_t n = AccumulateChannels(t, quantized ? tg.sum_quant : tg.sum_float);
+    auto tap = tap_of.find(&v);
+    int64_t n = AccumulateChannels(t, tap == tap_of.end() ? nullptr : tap->second,
+                                   quantized ? tg.sum_quant : tg.sum_float);
     if (n < 0) {
       shape_error = absl::FailedPreconditionError(
           absl::StrCat(tg.node->Describe(), ": output does not have its bias's channels on axis 1"));
-    } else if (!quantized) {
-      tg.count += n;
+    } else {
+      (quantized ? tg.quant_count : tg.count) += n;
     }
   });
   for (int64_t i = 0; i < data.num_samples(); ++i) {
@@ -95,8 +120,17 @@ absl::Status Measure(const Graph& g, const CalibrationData& data, std::vector<Ta
 
 }  // namespace
 
+EmitFunction QdqEmitter(InsertQdqOptions qdq) {
+  return [qdq](std::unique_ptr<Graph> g) -> absl::StatusOr<EmittedModel> {
+    QC_RETURN_IF_ERROR(InsertQdqPass(qdq).Run(*g).status());
+    return EmittedModel{CloneWithoutObservers(*g), {}};
+  };
+}
+
 absl::StatusOr<bool> CorrectBiasPass::Run(Graph& graph) {
-  if (!options_.data) return absl::FailedPreconditionError("correct_bias needs calibration data");
+  if (!options_.data || !options_.emit) {
+    return absl::FailedPreconditionError("correct_bias needs calibration data and an emitter");
+  }
   std::vector<Target> targets;
   for (Node* n : graph.nodes()) {
     if (!HasFloatBias(*n)) continue;
@@ -106,19 +140,18 @@ absl::StatusOr<bool> CorrectBiasPass::Run(Graph& graph) {
   if (targets.empty() || options_.factor == 0) return false;
 
   std::unique_ptr<Graph> float_model = CloneWithoutObservers(graph);
-  QC_RETURN_IF_ERROR(Measure(*float_model, *options_.data, targets, false));
+  QC_RETURN_IF_ERROR(Measure(*float_model, {}, *options_.data, targets, false));
   // Layer by layer, in order: each layer is measured in a model whose
   // earlier layers are already corrected, so corrections do not compound.
   bool changed = false;
   for (size_t i = 0; i < targets.size(); ++i) {
     Target& t = targets[i];
     if (t.count == 0) continue;
-    std::unique_ptr<Graph> quantized = graph.Clone();
-    QC_RETURN_IF_ERROR(InsertQdqPass(options_.qdq).Run(*quantized).status());
-    quantized = CloneWithoutObservers(*quantized);
+    QC_ASSIGN_OR_RETURN(EmittedModel emitted, options_.emit(graph.Clone()));
     std::vector<Target> one = {t};
     std::fill(one[0].sum_quant.begin(), one[0].sum_quant.end(), 0.0);
-    QC_RETURN_IF_ERROR(Measure(*quantized, *options_.data, one, true));
+    QC_RETURN_IF_ERROR(Measure(*emitted.graph, emitted.taps, *options_.data, one, true));
+    if (one[0].quant_count != t.count) continue;  // the emitted model has no such output
     int bias_index = WeightInputsOf(*t.node).bias;
     Value* bias = t.node->input(bias_index);
     Tensor corrected(DType::kFloat32, {t.channels});

@@ -71,7 +71,7 @@ std::vector<double> MeanError(const Graph& calibrated, const Graph& original,
 
 TEST(CorrectBias, ZeroFactorChangesNothing) {
   BiasedModel s = Make();
-  auto r = CorrectBiasPass({&s.data, 0.0, s.qdq}).Run(*s.g);
+  auto r = CorrectBiasPass({&s.data, 0.0, QdqEmitter(s.qdq)}).Run(*s.g);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(*r);
 }
@@ -80,7 +80,7 @@ TEST(CorrectBias, RemovesMostOfTheMeanError) {
   BiasedModel s = Make();
   std::unique_ptr<Graph> original = s.g->Clone();
   std::vector<double> before = MeanError(*s.g, *original, s);
-  auto r = CorrectBiasPass({&s.data, 1.0, s.qdq}).Run(*s.g);
+  auto r = CorrectBiasPass({&s.data, 1.0, QdqEmitter(s.qdq)}).Run(*s.g);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(*r);
   std::vector<double> after = MeanError(*s.g, *original, s);

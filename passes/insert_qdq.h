@@ -1,6 +1,9 @@
 #ifndef QUANTC_PASSES_INSERT_QDQ_H_
 #define QUANTC_PASSES_INSERT_QDQ_H_
 
+#include <vector>
+
+#include "passes/diagnostic.h"
 #include "passes/pass.h"
 #include "quant/qparams.h"
 
@@ -14,6 +17,9 @@ struct InsertQdqOptions {
   /// Weight scales minimize reconstruction error (quant/weight_mse.h)
   /// instead of covering max |w|.
   bool weight_mse = false;
+  /// Receives a warning per repair (a weight channel coarsened so its bias
+  /// fits int32). May be null.
+  std::vector<Diagnostic>* log = nullptr;
 };
 
 /// Replaces calibrated observers by QuantizeLinear/DequantizeLinear pairs and

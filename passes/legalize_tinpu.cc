@@ -1,129 +1,135 @@
 // legalize_tinpu: repairs a QDQ model's quantization so that every
-// requantization fits TINPU's offset-scale-shift block, logging each move.
+// requantization fits TINPU's offset-scale-shift block, and says what each
+// repair costs.
 //
 //   Before:  %c = Conv(x: s=2^-4, w: s=2^-3);  QuantizeLinear(%c, s=2^-8)   (w = 2^-7/2^-8 = 2 > 1)
-//   After:   QuantizeLinear(%c, s=2^-7)   log: "node 'conv': output scale 2^-8 -> 2^-7: ..."
+//   After:   QuantizeLinear(%c, s=2^-7)
+//            log: "tensor 'c' (output of node 'conv' (Conv)): scale 2^-8 -> 2^-7: weighted
+//                  layer: requantization factor 2 exceeds 1 (...); costs 0.4 dB of output SQNR"
 //
-// Constraints (tinpu-format.md §6) and the repair chosen for each, applied
-// in topological order so later layers see earlier repairs:
-// * activations per tensor, symmetric, zero point 0 (signed) or the type's
-//   minimum (non-negative data, TINPU's unsigned [0, 255]); a scale that is
-//   not a power of two is rounded up (2^ceil(log2 s): no new clipping).
-// * a layer's requantization factor w = s_in s_w / s_out must satisfy
-//   w <= 1 (shift >= 0): when the output scale is finer than the
-//   accumulator's, the output scale is coarsened to the accumulator scale
-//   (the only move that loses no range; it costs output resolution).
-//   Likewise for Add (finest input scale) and pooling (s_in / A).
-// * the input-quantize multiplier 1/s_in must fit 8 bits (<= 255): a finer
-//   input scale is coarsened to 2^-7.
-// * accumulators: float32 carries integers exactly below 2^24; a layer whose
-//   worst case |acc| (sum |w_q| * max |x_int| + |bias|) can exceed it is
-//   logged as a warning (it is exact on the NPU's 32-bit accumulators).
+// Which requantizations are realizable, and how to repair one that is not,
+// is the legality model's answer (backends/tinpu/legality.h), asked about
+// exactly the requantizations lower_to_integer will emit (tinpu_requant.h).
+// In topological order, so later tensors see earlier repairs, each
+// QuantizeLinear gets:
+// * a zero-point-free activation domain (int8 zp 0 or -128, uint8 zp 128 or
+//   0): an asymmetric tensor is widened to the symmetric range covering the
+//   same values, and a scale that is not a power of two is rounded up
+//   (2^ceil(log2 s): no new clipping);
+// * for a weighted layer: power-of-two weight scales at 8-bit weights
+//   (rounded up), and its bias requantized at the current accumulator scale
+//   s_x s_w[c];
+// * the output scale coarsened (by powers of two) until every factor fits
+//   its multiplier (kOutputTooFine): the repair that loses no range;
+// * a weighted layer's channels whose offset overflows the field or whose
+//   multiplier underflows get a coarser weight scale (kChannels), the
+//   integer weights re-rounded and the bias requantized.
 // Q and DequantizeLinear share their scale initializers (insert_qdq), so a
-// repair updates both sides and every consumer sees it.
+// repair updates both sides and every consumer sees it. With a float
+// reference (options.reference), each repair's cost is measured: the model
+// output SQNR against float, on the calibration data, before and after it
+// (QDQ simulation, repairs applied in order); above warn_db it is a warning.
 #include "passes/legalize_tinpu.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "backends/tinpu/legality.h"
 #include "ir/printer.h"
 #include "passes/quant_roles.h"
+#include "passes/tinpu_requant.h"
+#include "quant/numeric.h"
 #include "quant/qparams.h"
+#include "quant/sqnr.h"
 
 namespace quantc {
 namespace {
 
+using tinpu::Legality;
+using tinpu::Problem;
+using tinpu::Requant;
+
 std::string Pow2(double s) {
-  int e;
-  std::frexp(s, &e);
-  return IsPowerOfTwo(s) ? absl::StrCat("2^", e - 1) : FormatFloat(s);
+  return IsPowerOfTwo(s) ? absl::StrCat("2^", FloorLog2(s)) : FormatFloat(s);
+}
+
+// The tensor a QuantizeLinear quantizes, named as users know it: a graph
+// output keeps its public name on the DequantizeLinear output.
+std::string Subject(const Graph& g, const Node& q) {
+  const Value* dq = DequantizedOutput(q);
+  const std::string& name = dq && g.IsGraphOutput(dq) ? dq->name() : q.input(0)->name();
+  const Node* p = q.input(0)->producer();
+  return absl::StrCat("tensor '", name, "' (", p ? "output of " + p->Describe() : "graph input",
+                      ")");
 }
 
 class Legalizer {
  public:
-  Legalizer(Graph& g, const LegalizeTinpuOptions& o) : g_(g), o_(o) {}
+  Legalizer(Graph& g, const LegalizeTinpuOptions& o)
+      : g_(g), o_(o), model_(tinpu::BitWidths{o.weight_bits}) {}
 
-  bool Run() {
+  absl::StatusOr<bool> Run() {
+    if (o_.reference && o_.log) before_ = g_.Clone();
     for (Node* n : g_.nodes().ToVector()) {
       if (n->op_type() == "QuantizeLinear" && n->output(0)->quant()) Legalize(n);
+    }
+    if (!repairs_.empty() && before_) {
+      if (absl::Status st = MeasureCosts(); !st.ok()) return st;
     }
     return changed_;
   }
 
  private:
-  void Log(const Node& n, const std::string& what) {
-    if (o_.log) o_.log->push_back(absl::StrCat(n.Describe(), ": ", what));
+  void Note(Diagnostic::Severity sev, std::string subject, std::string message) {
+    if (o_.log) o_.log->push_back({sev, std::move(subject), std::move(message), std::nullopt});
   }
-
-  // Sets a QuantizeLinear's (shared) scale and zero point.
-  void SetParams(Node* q, float scale, int64_t zp) {
-    QuantParams p = *q->output(0)->quant();
-    if (p.scale[0] == scale && p.zero_point[0] == zp) return;
-    p.scale = {scale};
-    p.zero_point = {zp};
-    q->output(0)->set_quant(p);
-    g_.SetInitializer(q->input(1), Tensor::Scalar<float>(scale));
-    Tensor z = p.storage == DType::kUInt8 ? Tensor::Scalar<uint8_t>(static_cast<uint8_t>(zp))
-                                          : Tensor::Scalar<int8_t>(static_cast<int8_t>(zp));
-    g_.SetInitializer(q->input(2), z);
+  // A move that may cost accuracy: logged, and its graph kept for pricing.
+  void Repair(std::string subject, std::string message) {
     changed_ = true;
+    if (!o_.log) return;
+    // Unmeasured (no reference): a warning, since the cost is unknown.
+    Note(Diagnostic::Severity::kWarning, std::move(subject), std::move(message));
+    if (before_) repairs_.push_back({o_.log->size() - 1, g_.Clone()});
   }
 
-  // The scale of a DequantizeLinear output's activation, or 0.
-  static float ScaleOf(const Value* v) {
-    const Node* dq = v ? v->producer() : nullptr;
-    if (!dq || dq->op_type() != "DequantizeLinear" || !dq->input(0)->quant()) return 0;
-    return dq->input(0)->quant()->scale[0];
-  }
-
+  void SetParams(Node* q, float scale, int64_t zp);
+  QuantParams SyncParams(Node* q);
   void Legalize(Node* q);
-  double MinOutputScale(Node* q);
-  void CheckAccumulator(const Node& m);
+  void FixLayer(Node* m);
+  void ScaleWeightChannels(Node* m, const std::vector<double>& factor, const std::string& why);
+  void RequantizeBias(Node* m);
+  void CheckAccumulator(const Node& m, const Requant& r);
+  absl::Status MeasureCosts();
 
   Graph& g_;
   const LegalizeTinpuOptions& o_;
+  Legality model_;
   bool changed_ = false;
+  std::unique_ptr<Graph> before_;
+  struct Priced {
+    size_t diagnostic;
+    std::unique_ptr<Graph> after;
+  };
+  std::vector<Priced> repairs_;
 };
 
-// The finest output scale this Q's producer can requantize to (w <= 1).
-double Legalizer::MinOutputScale(Node* q) {
-  const Node* p = q->input(0)->producer();
-  if (!p) return 1.0 / 255.0;  // input quantize: 1/s <= 255
-  if ((p->op_type() == "Relu" || p->op_type() == "Clip") && FusesIntoProducer(g_, *p)) {
-    p = p->input(0)->producer();
-  }
-  if (RoleOf(*p) == QuantRole::kWeighted) {
-    const Node* wdq = p->input(1) ? p->input(1)->producer() : nullptr;
-    float sx = ScaleOf(p->input(0));
-    if (!wdq || !wdq->input(0)->quant() || sx == 0) return 0;
-    double m = 0;
-    for (float sw : wdq->input(0)->quant()->scale) m = std::max(m, static_cast<double>(sx) * sw);
-    return m;
-  }
-  if (p->op_type() == "Add") {
-    float a = ScaleOf(p->input(0)), b = ScaleOf(p->input(1));
-    return a > 0 && b > 0 ? std::min(a, b) : 0;
-  }
-  if (p->op_type() == "GlobalAveragePool" || p->op_type() == "AveragePool") {
-    // A power-of-two window keeps the rescale a plain shift when the output
-    // scale is at least s_in / A; other windows need an 8-bit multiplier
-    // anyway, which also covers w > 1.
-    auto dims = p->input(0)->type().StaticDims();
-    double area = 1;
-    if (p->op_type() == "AveragePool") {
-      for (int64_t k : p->GetInts("kernel_shape")) area *= static_cast<double>(k);
-    } else if (dims) {
-      for (size_t a = 2; a < dims->size(); ++a) area *= static_cast<double>((*dims)[a]);
-    }
-    return IsPowerOfTwo(area) ? ScaleOf(p->input(0)) / area : 0;
-  }
-  return ScaleOf(p->input(0));  // value-preserving ops: keep the input's scale
+void Legalizer::SetParams(Node* q, float scale, int64_t zp) {
+  QuantParams p = *q->output(0)->quant();
+  if (p.scale[0] == scale && p.zero_point[0] == zp) return;
+  p.scale = {scale};
+  p.zero_point = {zp};
+  q->output(0)->set_quant(p);
+  g_.SetInitializer(q->input(1), Tensor::Scalar<float>(scale));
+  g_.SetInitializer(q->input(2), ZeroPointTensor(p.storage, zp));
+  changed_ = true;
 }
 
-void Legalizer::Legalize(Node* q) {
-  // Q/DQ pairs may share initializers (inherited quantization): an earlier
-  // repair of the source already changed them, so they, not this value's
-  // recorded parameters, are the truth.
+// Q/DQ pairs may share initializers (inherited quantization): an earlier
+// repair of the source already changed them, so they, not this value's
+// recorded parameters, are the truth.
+QuantParams Legalizer::SyncParams(Node* q) {
   QuantParams p = *q->output(0)->quant();
   p.scale = {static_cast<float>(q->input(1)->initializer().GetAsDouble(0))};
   p.zero_point = {static_cast<int64_t>(q->input(2)->initializer().GetAsDouble(0))};
@@ -131,63 +137,208 @@ void Legalizer::Legalize(Node* q) {
     q->output(0)->set_quant(p);
     changed_ = true;
   }
-  float s = p.scale[0];
-  int64_t zp = p.zero_point[0];
-  IntRange r = RangeFor(p.storage, 8, false);
-  if (zp != 0 && zp != r.qmin) {
-    // Asymmetric: widen to the symmetric range covering the same values.
-    double lo = (r.qmin - zp) * static_cast<double>(s), hi = (r.qmax - zp) * static_cast<double>(s);
-    double need = std::max(std::abs(lo), std::abs(hi)) / 127.5;
-    float ns = Power2Ceil(static_cast<float>(need));
-    Log(*q, absl::StrCat("zero point ", zp, " -> 0, scale ", FormatFloat(s), " -> ", Pow2(ns),
-                         ": TINPU activations are symmetric"));
-    s = ns;
-    zp = p.storage == DType::kUInt8 ? 127 : 0;
-  } else if (!IsPowerOfTwo(s)) {
-    float ns = Power2Ceil(s);
-    Log(*q, absl::StrCat("scale ", FormatFloat(s), " -> ", Pow2(ns),
-                         ": 8-bit TINPU scales are powers of two"));
-    s = ns;
-  }
-  double min_scale = MinOutputScale(q);
-  if (s < min_scale) {
-    float ns = Power2Ceil(static_cast<float>(min_scale));
-    const char* why = q->input(0)->producer()
-                          ? ": finer than its producer's accumulator scale, which would need a "
-                            "negative shift"
-                          : ": the input-quantize multiplier 1/s must fit 8 bits (<= 255)";
-    Log(*q, absl::StrCat("scale ", Pow2(s), " -> ", Pow2(ns), why));
-    s = ns;
-  }
-  SetParams(q, s, zp);
-  if (!q->input(0)->producer()) {
-    // The application needs this to feed pre-quantized integers.
-    bool is_unsigned = zp == r.qmin;
-    Log(*q, absl::StrCat("graph input '", q->input(0)->name(), "' is quantized as round(x / ",
-                         Pow2(s), ") in [", is_unsigned ? 0 : -128, ", ", is_unsigned ? 255 : 127,
-                         "]"));
-  }
-  const Node* prod = q->input(0)->producer();
-  if (prod && (prod->op_type() == "Relu" || prod->op_type() == "Clip") &&
-      FusesIntoProducer(g_, *prod)) {
-    prod = prod->input(0)->producer();
-  }
-  if (prod && RoleOf(*prod) == QuantRole::kWeighted) CheckAccumulator(*prod);
+  return p;
 }
 
-void Legalizer::CheckAccumulator(const Node& m) {
-  const Node* wdq = m.input(1) ? m.input(1)->producer() : nullptr;
-  if (!wdq || !wdq->input(0)->is_initializer()) return;
-  const Tensor& w = wdq->input(0)->initializer();
-  int64_t axis = WeightChannelAxis(m, w.rank());
-  if (w.dtype() != DType::kInt8 || w.rank() < 2 || axis < 0) return;
-  std::vector<double> sums = AbsSumsAlongAxis(w, axis);
-  int64_t worst = static_cast<int64_t>(*std::max_element(sums.begin(), sums.end())) * 255;
-  if (worst >= (int64_t{1} << 24)) {
-    Log(m, absl::StrCat("warning: worst-case accumulator ", worst,
-                        " exceeds 2^24; float32 evaluation (ONNX Runtime) may round it, the "
-                        "NPU's 32-bit accumulator does not"));
+void Legalizer::Legalize(Node* q) {
+  QuantParams p = SyncParams(q);
+  float s = p.scale[0];
+  int64_t zp = p.zero_point[0];
+  const std::string subject = Subject(g_, *q);
+  if (!model_.UnsignedDomain(p.storage, zp)) {
+    // Widen to the zero-point-free range covering the same values.
+    IntRange r = RangeFor(p.storage, model_.bits().activation, false);
+    auto w = ActivationQParams(static_cast<float>((r.qmin - zp) * static_cast<double>(s)),
+                               static_cast<float>((r.qmax - zp) * static_cast<double>(s)),
+                               model_.ActivationSchemeFor(p.storage));
+    if (!w.ok()) return;  // lowering reports the tensor
+    SetParams(q, w->scale, w->zero_point);
+    Repair(subject, absl::StrCat("zero point ", zp, " -> ", w->zero_point, ", scale ",
+                                 FormatFloat(s), " -> ", Pow2(w->scale),
+                                 ": TINPU activations carry no zero point"));
+    s = w->scale;
+    zp = w->zero_point;
+  } else if (!IsPowerOfTwo(s)) {
+    SetParams(q, Power2Ceil(s), zp);
+    Repair(subject, absl::StrCat("scale ", FormatFloat(s), " -> ", Pow2(Power2Ceil(s)),
+                                 ": TINPU activation scales are powers of two"));
+    s = Power2Ceil(s);
   }
+  TinpuMatch m = MatchTinpu(g_, q);
+  if (m.pattern == TinpuPattern::kWeighted) FixLayer(m.op);
+  // Output first (it changes every channel's round term), then channels;
+  // a channel repair raises w, which may need the output coarser again.
+  for (int round = 0; round < 64; ++round) {
+    auto requants = RequantsOf(m, model_, o_.input_prequantized);
+    if (!requants.ok()) return;  // lowering reports what it cannot lower
+    std::optional<Problem> problem;
+    double legal = s;
+    for (const Requant& r : *requants) {
+      if (!problem) problem = model_.Check(r, s);
+      legal = std::max(legal, model_.MinOutputScale(r, s));
+    }
+    if (!problem) {
+      if (m.pattern == TinpuPattern::kWeighted) CheckAccumulator(*m.op, (*requants)[0]);
+      break;
+    }
+    if (problem->kind == Problem::Kind::kOutputTooFine && legal > s) {
+      SetParams(q, static_cast<float>(legal), zp);
+      std::string hint = m.pattern == TinpuPattern::kInput
+                             ? "; an application that quantizes the input itself has no input "
+                               "block (--input-mode=prequantized)"
+                             : "";
+      Repair(subject, absl::StrCat("scale ", Pow2(s), " -> ", Pow2(legal), ": ", problem->why,
+                                   hint));
+      s = static_cast<float>(legal);
+      continue;
+    }
+    if (problem->kind != Problem::Kind::kChannels || m.pattern != TinpuPattern::kWeighted) return;
+    const Requant& r = (*requants)[0];
+    std::vector<double> factor(r.unit.size(), 1.0);
+    for (int64_t c : problem->channels) {
+      std::optional<double> f = model_.ChannelScaleFactor(r, s, c);
+      if (!f) return;  // lowering reports the channel
+      factor[static_cast<size_t>(c)] = *f;
+    }
+    ScaleWeightChannels(m.op, factor, problem->why);
+  }
+  if (m.pattern == TinpuPattern::kInput) {
+    // The application needs this to feed pre-quantized integers.
+    tinpu::ClipRange r = model_.DomainRange(*model_.UnsignedDomain(p.storage, zp));
+    Note(Diagnostic::Severity::kNote, subject,
+         absl::StrCat("graph input '", q->input(0)->name(), "' is quantized as round(x / ", Pow2(s),
+                      ") in [", r.lo, ", ", r.hi, "]"));
+  }
+}
+
+// 8-bit weights need power-of-two weight scales (blocks only shift); the
+// bias follows the accumulator scale s_x s_w[c], which legalization of the
+// input may have changed.
+void Legalizer::FixLayer(Node* m) {
+  const Value* w = DequantizedConstant(m->input(WeightInputsOf(*m).weight));
+  if (w && model_.WeightsPowerOfTwo()) {
+    const std::vector<float>& scales = w->quant()->scale;
+    std::vector<double> factor(scales.size(), 1.0);
+    bool any = false;
+    for (size_t c = 0; c < scales.size(); ++c) {
+      if (IsPowerOfTwo(scales[c])) continue;
+      factor[c] = Power2Ceil(scales[c]) / static_cast<double>(scales[c]);
+      any = true;
+    }
+    if (any) {
+      ScaleWeightChannels(m, factor, "8-bit-weight TINPU blocks only shift: weight scales are "
+                                     "powers of two");
+    }
+  }
+  RequantizeBias(m);
+}
+
+void Legalizer::ScaleWeightChannels(Node* m, const std::vector<double>& factor,
+                                    const std::string& why) {
+  Value* w = DequantizedConstant(m->input(WeightInputsOf(*m).weight));
+  Node* dq = DequantizeOf(m->input(WeightInputsOf(*m).weight));
+  if (!w) return;
+  if (w->initializer().dtype() != DType::kInt8) return;
+  QuantParams wp = *w->quant();
+  Tensor q = w->initializer();
+  const bool per_tensor = wp.scale.size() == 1;
+  const double f_all = *std::max_element(factor.begin(), factor.end());
+  const int64_t axis = per_tensor ? 0 : *wp.axis;
+  const int64_t channels = per_tensor ? 1 : q.dims()[axis];
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; d < q.rank(); ++d) inner *= q.dims()[d];
+  std::vector<std::string> moved;
+  for (int64_t c = 0; c < channels; ++c) {
+    const double f = per_tensor ? f_all : factor[static_cast<size_t>(c)];
+    if (f == 1) continue;
+    const float old = wp.scale[c];
+    wp.scale[c] = static_cast<float>(old * f);
+    moved.push_back(absl::StrCat(per_tensor ? "" : absl::StrCat("channel ", c, " "), Pow2(old),
+                                 " -> ", Pow2(wp.scale[c])));
+  }
+  Tensor nq(q.dtype(), q.dims());
+  for (int64_t i = 0; i < q.num_elements(); ++i) {
+    const int64_t c = per_tensor ? 0 : (i / inner) % channels;
+    const double f = static_cast<double>(wp.scale[c]) / w->quant()->scale[c];
+    nq.mutable_data<int8_t>()[i] = static_cast<int8_t>(RoundHalfEven(q.GetAsDouble(i) / f));
+  }
+  g_.SetInitializer(w, nq);
+  w->set_quant(wp);
+  g_.SetInitializer(dq->input(1), per_tensor ? Tensor::Scalar<float>(wp.scale[0])
+                                             : Tensor::FromVector<float>({channels}, wp.scale));
+  RequantizeBias(m);
+  Repair(absl::StrCat("weights of ", m->Describe()),
+         absl::StrCat("scale ", absl::StrJoin(moved, ", "), ": ", why));
+}
+
+void Legalizer::RequantizeBias(Node* m) {
+  const Value* x = m->input(0);
+  const QuantParams* xp = DequantizedParams(x);
+  const Value* w = DequantizedConstant(m->input(WeightInputsOf(*m).weight));
+  Value* b = m->num_inputs() > 2 ? DequantizedConstant(m->input(2)) : nullptr;
+  if (!xp || !w || !b || b->initializer().dtype() != DType::kInt32) return;
+  const QuantParams& bp = *b->quant();
+  std::vector<float> target = BiasScales(xp->scale[0], w->quant()->scale);
+  if (bp.scale.size() != target.size() || bp.scale == target) return;
+  const Tensor& old = b->initializer();
+  Tensor nb(DType::kInt32, old.dims());
+  const double lim = static_cast<double>(RangeFor(DType::kInt32, 32, false).qmax);
+  for (int64_t i = 0; i < old.num_elements(); ++i) {
+    const size_t c = target.size() == 1 ? 0 : static_cast<size_t>(i);
+    double q = RoundHalfEven(old.GetAsDouble(i) * bp.scale[c] / target[c]);
+    nb.mutable_data<int32_t>()[i] = static_cast<int32_t>(std::clamp(q, -lim - 1, lim));
+  }
+  QuantParams np = bp;
+  np.scale = target;
+  g_.SetInitializer(b, nb);
+  b->set_quant(np);
+  Node* dq = DequantizeOf(m->input(2));
+  const Tensor& st = dq->input(1)->initializer();
+  g_.SetInitializer(dq->input(1), st.rank() == 0 ? Tensor::Scalar<float>(target[0])
+                                                 : Tensor::FromVector<float>(st.dims(), target));
+  changed_ = true;
+}
+
+// float32 carries integers exactly below 2^24; the NPU accumulates in 32
+// bits. A layer whose worst case can cross it may differ in ONNX Runtime.
+void Legalizer::CheckAccumulator(const Node& m, const Requant& r) {
+  double worst = 0;
+  for (size_t c = 0; c < r.input_bound.size(); ++c) {
+    worst = std::max(worst, r.input_bound[c] + std::abs(r.offset.empty() ? 0 : r.offset[c]));
+  }
+  if (worst >= Legality::Float32ExactLimit()) {
+    Note(Diagnostic::Severity::kWarning, m.Describe(),
+         absl::StrCat("worst-case accumulator ", worst, " exceeds 2^24; float32 evaluation "
+                      "(ONNX Runtime) may round it, the NPU's 32-bit accumulator does not"));
+  }
+}
+
+// Output SQNR before and after each repair, in order: a repair's cost is
+// the drop it causes (the worst over the model's outputs).
+absl::Status Legalizer::MeasureCosts() {
+  auto ref = o_.reference->Outputs();
+  if (!ref.ok()) return ref.status();
+  const CalibrationData& data = *o_.reference->data;
+  auto sqnr = [&](const Graph& g) -> absl::StatusOr<std::vector<double>> {
+    auto acc = CompareOutputs(**ref, g, data);
+    if (!acc.ok()) return acc.status();
+    std::vector<double> db;
+    for (const SqnrAccumulator& a : *acc) db.push_back(std::min(a.Db(), 200.0));  // cap "exact"
+    return db;
+  };
+  auto prev = sqnr(*before_);
+  if (!prev.ok()) return prev.status();
+  for (Priced& r : repairs_) {
+    auto cur = sqnr(*r.after);
+    if (!cur.ok()) return cur.status();
+    double cost = 0;
+    for (size_t k = 0; k < cur->size(); ++k) cost = std::max(cost, (*prev)[k] - (*cur)[k]);
+    Diagnostic& d = (*o_.log)[r.diagnostic];
+    d.cost_db = cost;
+    d.severity = cost > o_.warn_db ? Diagnostic::Severity::kWarning : Diagnostic::Severity::kNote;
+    prev = std::move(cur);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace

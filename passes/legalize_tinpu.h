@@ -1,25 +1,35 @@
 #ifndef QUANTC_PASSES_LEGALIZE_TINPU_H_
 #define QUANTC_PASSES_LEGALIZE_TINPU_H_
 
-#include <string>
+#include <memory>
 #include <vector>
 
+#include "passes/diagnostic.h"
+#include "passes/float_reference.h"
 #include "passes/pass.h"
 
 namespace quantc {
 
 struct LegalizeTinpuOptions {
   int weight_bits = 8;
-  /// Receives one line per repair or warning ("node ...: old -> new: why");
-  /// the driver prints it (passes never print). May be null.
-  std::vector<std::string>* log = nullptr;
+  /// The application feeds integers: there is no input-quantize block, so
+  /// its multiplier limit does not apply to the input scale.
+  bool input_prequantized = false;
+  /// The float model and calibration data: when set, each repair's cost is
+  /// measured as the drop of model output SQNR it causes (QDQ simulation).
+  std::shared_ptr<FloatReference> reference;
+  /// A repair whose measured cost exceeds this many dB is a warning.
+  double warn_db = 1.0;
+  /// Receives one diagnostic per repair or notice; the driver prints them
+  /// (passes never print). May be null.
+  std::vector<Diagnostic>* log = nullptr;
 };
 
 /// Makes a power-of-two QDQ model representable in TINPU integers by
 /// adjusting scales, instead of rejecting it. See the .cc banner.
 class LegalizeTinpuPass : public Pass {
  public:
-  explicit LegalizeTinpuPass(LegalizeTinpuOptions options = {}) : options_(options) {}
+  explicit LegalizeTinpuPass(LegalizeTinpuOptions options = {}) : options_(std::move(options)) {}
   absl::string_view name() const override { return "legalize_tinpu"; }
   absl::StatusOr<bool> Run(Graph& graph) override;
 

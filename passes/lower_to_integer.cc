@@ -13,14 +13,13 @@
 // mult * 2^-shift (backends/tinpu/oss.h; mult = 1 at 8-bit weights):
 // * Conv/Gemm/MatMul/ConvTranspose: acc = sum x_int * w_int; offset = qbias
 //   + round term s_out / (2 s_acc), so floor((acc + offset) * w) rounds half
-//   up. A bias too large for the offset field coarsens its channel's weight
-//   scale by a power of two (logged) instead of failing. Gemm
-//   becomes MatMul with the weight stored [in, out]. A fused Relu/Clip
-//   narrows the OSS clip instead of adding nodes.
-// * Add: inputs are brought to the finer input scale by exact power-of-two
-//   Muls, added, then requantized (a correct rescale, unlike TI's add rules).
-// * Concat: each input requantized to the output scale (a no-op when equal),
-//   then concatenated.
+//   up. Gemm becomes MatMul with the weight stored [in, out]. A fused
+//   Relu/Clip narrows the OSS clip instead of adding nodes.
+// * Add: inputs are brought to a common scale (the finer one, or as fine as
+//   float32 allows) by exact power-of-two Muls, added, then requantized (a
+//   correct rescale, unlike TI's add rules).
+// * Concat: each input requantized to the output scale (a no-op when equal,
+//   an exact multiply by 2^k when finer), then concatenated.
 // * Mul: integers multiplied (activation x activation, or x an int8
 //   constant), requantized from scale s_a * s_b.
 // * GlobalAveragePool: ReduceSum, then OSS with w = s_in / (H W s_out) and
@@ -28,7 +27,7 @@
 // * AveragePool: AveragePool * A, Round (exact window sum), OSS with 1/A; the
 //   rounding term is counted once (TI counts it twice: pitfall 6).
 // * MaxPool, Flatten, Reshape, Transpose, Relu...: the op on integers, plus an
-//   OSS when the output scale differs.
+//   OSS (or an exact multiply by 2^k) when the output scale differs.
 // * Add of an activation and a constant (a Linear's bias on a 3-D tensor):
 //   the constant joins the integers at the activation's scale.
 // * Graph input: an input-quantize OSS (w = 1/s, 8-bit multiplier,
@@ -39,8 +38,12 @@
 // * float ops (Node::float_op): a Mul by the scale dequantizes their inputs, an
 //   input-quantize OSS requantizes their output (explicit CPU fallback); a
 //   float op producing a model output stays float to the end.
-// Anything else is Unimplemented, and every such node is listed at once.
-// The QDQ nodes become dead; remove_dead_nodes deletes them.
+// Which patterns exist (tinpu_requant.h) and every multiplier, shift, offset
+// and clip range (backends/tinpu/legality.h) are shared with legalize_tinpu;
+// a requantization the legality model rejects is an error naming it (run
+// legalize_tinpu first). Anything else is Unimplemented, and every such node
+// is listed at once. The QDQ nodes become dead; remove_dead_nodes deletes
+// them.
 #include "passes/lower_to_integer.h"
 
 #include "passes/lowering.h"
@@ -51,40 +54,31 @@ namespace lowering {
 void Lowering::LowerQuantize(Node* q) {
   std::optional<IntValue> out = OutputOf(*q);
   if (!out) return;
-  Value* x = q->input(0);
-  Node* p = x->producer();
-  if (p) {
-    visited_.insert(p);
-    if (RoleOf(*p) == QuantRole::kActivation && FusesIntoProducer(g_, *p)) {
-      visited_.insert(p->input(0)->producer());
-    }
-  }
-  IntegerBuilder b(g_, q);
+  TinpuMatch m = MatchTinpu(g_, q);
+  if (m.op) visited_.insert(m.op);
+  if (m.activation) visited_.insert(m.activation);
+  auto r = RequantsOf(m, model_, o_.input_prequantized);
   Value* result = nullptr;
-  if (!p) {
-    result = LowerInput(b, q, x, *out);
-  } else if (p->op_type() == "BatchNormalization" && !p->input(0)->producer() &&
-             !p->float_op()) {
-    result = LowerInputBatchNorm(b, p, *out);
-  } else if (p->float_op()) {
-    result = LowerFloatOp(b, p, *out);
-  } else if (RoleOf(*p) == QuantRole::kActivation && FusesIntoProducer(g_, *p)) {
-    Node* m = p->input(0)->producer();
-    result = m->op_type() == "Add" ? LowerAdd(b, m, p, *out) : LowerWeighted(b, m, p, *out);
-  } else if (RoleOf(*p) == QuantRole::kWeighted) {
-    result = LowerWeighted(b, p, nullptr, *out);
-  } else if (p->op_type() == "Concat") {
-    result = LowerConcat(b, p, *out);
-  } else if (p->op_type() == "Mul") {
-    result = LowerMul(b, p, *out);
-  } else if (p->op_type() == "Add") {
-    result = LowerAdd(b, p, nullptr, *out);
-  } else if (p->op_type() == "GlobalAveragePool" || p->op_type() == "AveragePool") {
-    result = LowerPool(b, p, *out);
-  } else if (RoleOf(*p) == QuantRole::kValuePreserving || RoleOf(*p) == QuantRole::kActivation) {
-    result = LowerElementwise(b, p, *out);
+  if (!r.ok()) {
+    errors_.push_back(std::string(r.status().message()));
   } else {
-    Fail(*p, "has no TINPU integer form; keep it in float with --float-ops");
+    IntegerBuilder b(g_, q);
+    const Requant& first = r->empty() ? Requant{} : (*r)[0];
+    switch (m.pattern) {
+      case TinpuPattern::kInput: result = LowerInput(b, q, q->input(0), *out, *r); break;
+      case TinpuPattern::kInputBatchNorm: result = LowerInputBatchNorm(b, m.op, *out, first); break;
+      case TinpuPattern::kFloatOp: result = LowerFloatOp(b, m.op, *out, first); break;
+      case TinpuPattern::kWeighted: result = LowerWeighted(b, m.op, m.activation, *out, first); break;
+      case TinpuPattern::kAdd: result = LowerAdd(b, m.op, m.activation, *out, first); break;
+      case TinpuPattern::kConstantAdd:
+        result = LowerConstantAdd(b, m.op, m.activation, *out, first);
+        break;
+      case TinpuPattern::kMul: result = LowerMul(b, m.op, *out, first); break;
+      case TinpuPattern::kPool: result = LowerPool(b, m.op, *out, first); break;
+      case TinpuPattern::kConcat: result = LowerConcat(b, m.op, *out, *r); break;
+      case TinpuPattern::kElementwise: result = LowerElementwise(b, m.op, *out, first); break;
+      case TinpuPattern::kUnsupported: break;  // RequantsOf reported it
+    }
   }
   for (const Use& u : q->output(0)->uses()) {
     if (u.user->op_type() != "DequantizeLinear") continue;
@@ -97,49 +91,29 @@ void Lowering::LowerQuantize(Node* q) {
   }
 }
 
-Value* Lowering::LowerInput(IntegerBuilder& b, Node* q, Value* x, const IntValue& out) {
-  if (o_.input_prequantized) return x;
-  // round(x / s) as floor(x / s + 1/2), with an 8-bit multiplier (§4.14).
-  auto p = Oss(*q, {1.0 / out.scale}, {0.0}, nullptr, 8, false);
-  return p ? b.Oss(x, *p, RangeOf(out.is_unsigned), x->name() + "_int", x->type()) : nullptr;
+Value* Lowering::LowerInput(IntegerBuilder& b, Node* q, Value* x, const IntValue& out,
+                            const std::vector<Requant>& r) {
+  if (r.empty()) return x;  // the application feeds integers
+  // round(x / s) as floor(x / s + 1/2) (§4.14).
+  auto z = Realize(*q, r[0], out.scale);
+  return z ? Emit(b, x, *z, model_.DomainRange(out.is_unsigned), x->name() + "_int", x->type())
+           : nullptr;
 }
 
 // BatchNormalization on the float model input (tinpu-format.md §4.5):
-// BN(x) = g (x + off0) with g = gamma / sqrt(var + eps) and
-// off0 = -mean + beta / g, quantized to s_out in one OSS block with a 12-bit
-// multiplier and a fractional offset (the input is real-valued).
-Value* Lowering::LowerInputBatchNorm(IntegerBuilder& b, Node* bn, const IntValue& out) {
-  for (int i = 1; i < 5; ++i) {
-    if (!bn->input(i) || !bn->input(i)->is_initializer()) {
-      Fail(*bn, "input BatchNormalization needs constant parameters");
-      return nullptr;
-    }
-  }
-  const Tensor& gamma = bn->input(1)->initializer();
-  const Tensor& beta = bn->input(2)->initializer();
-  const Tensor& mean = bn->input(3)->initializer();
-  const Tensor& var = bn->input(4)->initializer();
-  double eps = bn->GetFloat("epsilon", 1e-5f);
-  int64_t c = gamma.num_elements();
-  std::vector<double> w(c), off0(c), ro(c);
-  for (int64_t i = 0; i < c; ++i) {
-    double g = gamma.GetAsDouble(i) / std::sqrt(var.GetAsDouble(i) + eps);
-    if (g == 0 || !std::isfinite(g)) {
-      Fail(*bn, absl::StrCat("channel ", i, " has scale ", g, "; a constant channel has no OSS form"));
-      return nullptr;
-    }
-    w[i] = g / out.scale;
-    off0[i] = -mean.GetAsDouble(i) + beta.GetAsDouble(i) / g;
-    ro[i] = out.scale / (2 * g);
-  }
-  auto p = Oss(*bn, w, off0, &ro, 12, false);
+// BN(x) = g (x + off0), quantized to s_out in one block (RequantsOf has g
+// and off0; the legality model the 12-bit multiplier and fractional offset).
+Value* Lowering::LowerInputBatchNorm(IntegerBuilder& b, Node* bn, const IntValue& out,
+                                     const Requant& r) {
+  auto z = Realize(*bn, r, out.scale);
   const std::string& name = bn->name().empty() ? bn->output(0)->name() : bn->name();
-  return p ? b.Oss(bn->input(0), *p, RangeOf(out.is_unsigned), name + "_int", bn->output(0)->type())
+  return z ? Emit(b, bn->input(0), *z, model_.DomainRange(out.is_unsigned), name + "_int",
+                  bn->output(0)->type())
            : nullptr;
 }
 
 ClipRange Lowering::FusedClip(const Node* act, const IntValue& out) {
-  ClipRange r = RangeOf(out.is_unsigned);
+  ClipRange r = model_.DomainRange(out.is_unsigned);
   if (!act) return r;
   if (act->op_type() == "Relu") r.lo = std::max<int64_t>(r.lo, 0);
   if (act->op_type() == "Clip") {

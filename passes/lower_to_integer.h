@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "passes/layer_tap.h"
 #include "passes/pass.h"
 
 namespace quantc {
@@ -16,9 +17,10 @@ struct LowerToIntegerOptions {
   /// The model input already holds integers in the input's quantization
   /// (the application quantizes); otherwise an OSS block quantizes it.
   bool input_prequantized = false;
-  /// Receives one line per repair (e.g. a weight channel coarsened so its
-  /// bias fits the offset field); the driver prints it. May be null.
-  std::vector<std::string>* log = nullptr;
+  /// Receives, per weighted layer, where its pre-activation output lives in
+  /// the integer model (its accumulator, offset by the integer bias, times
+  /// the accumulator scale): what bias correction measures. May be null.
+  std::vector<LayerTap>* taps = nullptr;
 };
 
 /// Rewrites a power-of-two QDQ model into TI's integer ONNX form (integer

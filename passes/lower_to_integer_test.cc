@@ -37,7 +37,9 @@ Lowered Lower(int bits) {
   q.weight_bits = bits;
   q.weight_power2 = bits == 8;
   EXPECT_TRUE(InsertQdqPass(q).Run(**g).ok());
-  EXPECT_TRUE(LegalizeTinpuPass({bits, nullptr}).Run(**g).ok());
+  LegalizeTinpuOptions lo;
+  lo.weight_bits = bits;
+  EXPECT_TRUE(LegalizeTinpuPass(lo).Run(**g).ok());
   Lowered l{(*g)->Clone(), nullptr};
   EXPECT_TRUE(RemoveDeadNodesPass().Run(*l.qdq).ok());
   LowerToIntegerOptions o;

@@ -13,37 +13,30 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "backends/tinpu/oss.h"
-#include "backends/tinpu/target.h"
-#include "passes/insert_observers.h"
+#include "backends/tinpu/legality.h"
 #include "passes/integer_builder.h"
 #include "passes/lower_to_integer.h"
 #include "passes/quant_roles.h"
+#include "passes/tinpu_requant.h"
+#include "quant/numeric.h"
 #include "quant/qparams.h"
 
 namespace quantc::lowering {
 
 using tinpu::ClipRange;
-using tinpu::OssParams;
+using tinpu::Requant;
 
 // A quantized activation in TINPU's integer domain.
 struct IntValue {
   Value* v;          // float32 tensor of integers q - zp
   float scale;       // real = v * scale
-  bool is_unsigned;  // range [0, 255] rather than [-128, 127]
+  bool is_unsigned;  // range [0, 2^b - 1] rather than [-2^(b-1), 2^(b-1) - 1]
 };
-
-inline ClipRange RangeOf(bool is_unsigned) {
-  return is_unsigned ? tinpu::UnsignedRange(8) : tinpu::SignedRange(8);
-}
-
-// Multiplier width for a rescale by w: a plain shift (B = 1, multiplier 1)
-// when w is 2^-k, else an 8-bit multiplier (pool areas such as 9, or w > 1).
-inline int MultiplierBits(double w) { return IsPowerOfTwo(w) && w <= 1 ? 1 : 8; }
 
 class Lowering {
  public:
-  Lowering(Graph& g, const LowerToIntegerOptions& o) : g_(g), o_(o) {}
+  Lowering(Graph& g, const LowerToIntegerOptions& o)
+      : g_(g), o_(o), model_(tinpu::BitWidths{o.weight_bits}) {}
 
   absl::StatusOr<bool> Run() {
     bool changed = false;
@@ -71,19 +64,18 @@ class Lowering {
   // The output domain of a QuantizeLinear, or nullopt (error recorded).
   std::optional<IntValue> OutputOf(const Node& q) {
     const QuantParams& p = *q.output(0)->quant();
-    bool is_unsigned = (p.storage == DType::kInt8 && p.zero_point[0] == -128) ||
-                       (p.storage == DType::kUInt8 && p.zero_point[0] == 0);
-    bool is_signed = p.storage == DType::kInt8 && p.zero_point[0] == 0;
-    if (p.scale.size() != 1 || (!is_unsigned && !is_signed)) {
-      Fail(q, "activation must be per-tensor symmetric (zero point 0, or the type's minimum for "
-              "non-negative data); run legalize_tinpu");
+    std::optional<bool> is_unsigned =
+        p.scale.size() == 1 ? model_.UnsignedDomain(p.storage, p.zero_point[0]) : std::nullopt;
+    if (!is_unsigned) {
+      Fail(q, "activation must be per-tensor and zero-point free (int8 zero point 0 or -128, "
+              "uint8 128 or 0); run legalize_tinpu");
       return std::nullopt;
     }
-    if (!IsPowerOfTwo(p.scale[0]) && o_.weight_bits == 8) {
+    if (!IsPowerOfTwo(p.scale[0]) && model_.WeightsPowerOfTwo()) {
       Fail(q, absl::StrCat("scale ", p.scale[0], " is not a power of two; run legalize_tinpu"));
       return std::nullopt;
     }
-    return IntValue{nullptr, p.scale[0], is_unsigned};
+    return IntValue{nullptr, p.scale[0], *is_unsigned};
   }
 
   // The integer form of a dequantized activation (a DequantizeLinear output).
@@ -97,52 +89,57 @@ class Lowering {
     return std::nullopt;
   }
 
-  std::optional<OssParams> Oss(const Node& n, const std::vector<double>& w,
-                               const std::vector<double>& off0,
-                               const std::vector<double>* ro, int mult_bits, bool int_bias) {
-    std::optional<absl::Span<const double>> ro_span;
-    if (ro) ro_span = absl::MakeConstSpan(*ro);
-    auto p = tinpu::ComputeOss(w, off0, ro_span, mult_bits, 5, int_bias,
-                               tinpu::LimitsFor(o_.weight_bits));
-    if (!p.ok()) {
-      Fail(n, std::string(p.status().message()));
+  // The legality model's constants for `r` at `scale` (error recorded).
+  std::optional<tinpu::Realization> Realize(const Node& n, const Requant& r, double scale) {
+    auto z = model_.Realize(r, scale);
+    if (!z.ok()) {
+      Fail(n, std::string(z.status().message()));
       return std::nullopt;
     }
-    return *p;
+    return *std::move(z);
   }
 
-  // Requantizes integers at scale `from` to `to` (a no-op when equal).
+  // Emits a realization on x: an exact multiply by 2^align and a clip, or an
+  // OSS block ending in `clip`.
+  Value* Emit(IntegerBuilder& b, Value* x, const tinpu::Realization& z, ClipRange clip,
+              const std::string& name, const TensorType& type) {
+    if (z.align == 0) return b.Oss(x, z.oss, clip, name, type);
+    Value* up = b.Op("Mul", {x, b.ChannelConst(name + "_align", {std::ldexp(1.0f, z.align)}, 1)},
+                     name + "_aligned", type);
+    return b.Clip(up, static_cast<double>(clip.lo), static_cast<double>(clip.hi), name + "_clip",
+                  type);
+  }
+
+  // Requantizes integers at x's scale to `to` (a no-op when equal).
   Value* Rescale(IntegerBuilder& b, const Node& n, const IntValue& x, const IntValue& to,
-                 const std::string& name, const TensorType& type) {
+                 const Requant& r, const std::string& name, const TensorType& type) {
     if (x.scale == to.scale && x.is_unsigned == to.is_unsigned) return x.v;
-    double w = static_cast<double>(x.scale) / to.scale;
-    auto p = Oss(n, {w}, {0.0}, nullptr, MultiplierBits(w), true);
-    return p ? b.Oss(x.v, *p, RangeOf(to.is_unsigned), name, type) : nullptr;
+    auto z = Realize(n, r, to.scale);
+    return z ? Emit(b, x.v, *z, model_.DomainRange(to.is_unsigned), name, type) : nullptr;
   }
 
   void LowerQuantize(Node* q);
-  Value* LowerInput(IntegerBuilder& b, Node* q, Value* x, const IntValue& out);
-  Value* LowerInputBatchNorm(IntegerBuilder& b, Node* bn, const IntValue& out);
-  Value* LowerWeighted(IntegerBuilder& b, Node* m, Node* act, const IntValue& out);
-  void FitBiasesToOffsetField(const Node& m, const Value& bq, const IntValue& x,
-                              std::vector<double>& sws, Tensor& w);
-  std::optional<OssParams> WeightedOss(const Node& m, const Tensor& wq, const IntValue& x,
-                                       const std::vector<double>& ratio,
-                                       const std::vector<double>& off0,
-                                       const std::vector<double>& ro);
-  Value* LowerAdd(IntegerBuilder& b, Node* m, Node* act, const IntValue& out);
-  Value* LowerConstantAdd(IntegerBuilder& b, Node* m, Node* act, const IntValue& out);
-  Value* LowerPool(IntegerBuilder& b, Node* p, const IntValue& out);
-  Value* LowerElementwise(IntegerBuilder& b, Node* p, const IntValue& out);
-  Value* LowerConcat(IntegerBuilder& b, Node* p, const IntValue& out);
-  Value* LowerMul(IntegerBuilder& b, Node* p, const IntValue& out);
-  Value* LowerFloatOp(IntegerBuilder& b, Node* p, const IntValue& out);
+  Value* LowerInput(IntegerBuilder& b, Node* q, Value* x, const IntValue& out,
+                    const std::vector<Requant>& r);
+  Value* LowerInputBatchNorm(IntegerBuilder& b, Node* bn, const IntValue& out, const Requant& r);
+  Value* LowerWeighted(IntegerBuilder& b, Node* m, Node* act, const IntValue& out,
+                       const Requant& r);
+  Value* LowerAdd(IntegerBuilder& b, Node* m, Node* act, const IntValue& out, const Requant& r);
+  Value* LowerConstantAdd(IntegerBuilder& b, Node* m, Node* act, const IntValue& out,
+                          const Requant& r);
+  Value* LowerPool(IntegerBuilder& b, Node* p, const IntValue& out, const Requant& r);
+  Value* LowerElementwise(IntegerBuilder& b, Node* p, const IntValue& out, const Requant& r);
+  Value* LowerConcat(IntegerBuilder& b, Node* p, const IntValue& out,
+                     const std::vector<Requant>& r);
+  Value* LowerMul(IntegerBuilder& b, Node* p, const IntValue& out, const Requant& r);
+  Value* LowerFloatOp(IntegerBuilder& b, Node* p, const IntValue& out, const Requant& r);
   ClipRange FusedClip(const Node* act, const IntValue& out);
   void LowerOutputs();
   void CheckUnloweredReaders();
 
   Graph& g_;
   const LowerToIntegerOptions& o_;
+  tinpu::Legality model_;
   absl::flat_hash_map<const Value*, IntValue> ints_;  // DequantizeLinear output -> integers
   absl::flat_hash_set<const Value*> failed_;          // DequantizeLinear outputs not lowered
   absl::flat_hash_set<const Node*> visited_;          // nodes LowerQuantize rewrote (or tried)

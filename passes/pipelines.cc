@@ -1,23 +1,85 @@
+// The named pipelines. Each is an ordered list; every entry says why it is
+// there. Shared stretches (the calibration front half, the TINPU back half)
+// are functions returning lists, appended whole.
 #include "passes/pipelines.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "backends/tinpu/legality.h"
 #include "passes/conv1d_to_conv2d.h"
 #include "passes/correct_bias.h"
 #include "passes/fold_batch_norm.h"
 #include "passes/fold_constants.h"
+#include "passes/infer_shapes.h"
 #include "passes/insert_observers.h"
 #include "passes/legalize_tinpu.h"
 #include "passes/lower_to_integer.h"
 #include "passes/mark_float_ops.h"
-#include "passes/infer_shapes.h"
 #include "passes/pass_manager.h"
 #include "passes/remove_dead_nodes.h"
 #include "passes/remove_identity.h"
 #include "passes/update_batch_norm.h"
+#include "util/check.h"
+#include "util/status_macros.h"
 
 namespace quantc {
+namespace {
 
-std::vector<std::unique_ptr<Pass>> CanonicalPipeline() {
-  std::vector<std::unique_ptr<Pass>> p;
+using PassList = std::vector<std::unique_ptr<Pass>>;
+
+void Append(PassList& to, PassList more) {
+  for (auto& p : more) to.push_back(std::move(p));
+}
+
+// From the canonical graph to calibrated observers (both targets).
+PassList CalibrationPipeline(const GenericQuantizeOptions& o) {
+  PassList p;
+  // Optionally re-estimate BN statistics on the user's data before folding.
+  if (o.bn_update_epochs > 0) {
+    p.push_back(std::make_unique<UpdateBatchNormPass>(
+        UpdateBatchNormOptions{o.calibrate.data, o.bn_update_epochs}));
+  }
+  // BN folded into Conv/Gemm weights is quantized once, with the weights.
+  p.push_back(std::make_unique<FoldBatchNormPass>());
+  p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  // The user's float ops become an explicit mark every later pass reads.
+  p.push_back(std::make_unique<MarkFloatOpsPass>(MarkFloatOpsOptions{o.float_ops}));
+  // Mark the activation tensors to quantize (Conv/Gemm + Relu/Clip share one).
+  p.push_back(std::make_unique<InsertObserversPass>());
+  // Observe the float model on the user's data.
+  p.push_back(std::make_unique<CalibratePass>(o.calibrate));
+  return p;
+}
+
+// TINPU's fixed schemes on top of the user's options.
+TinpuQuantizeOptions WithTinpuSchemes(TinpuQuantizeOptions o) {
+  tinpu::Legality model(tinpu::BitWidths{o.generic.qdq.weight_bits});
+  GenericQuantizeOptions& g = o.generic;
+  g.calibrate.scheme = model.ActivationSchemeFor(g.calibrate.scheme.storage);
+  g.qdq.activations = g.calibrate.scheme;
+  g.qdq.weight_power2 = model.WeightsPowerOfTwo();
+  return o;
+}
+
+// The TINPU back half on a copy of a calibrated graph, for bias correction:
+// it measures each layer in the integer model that will be emitted.
+EmitFunction TinpuEmitter(const TinpuQuantizeOptions& o) {
+  return [o](std::unique_ptr<Graph> g) -> absl::StatusOr<EmittedModel> {
+    TinpuQuantizeOptions quiet = o;
+    quiet.generic.log = nullptr;  // the real run reports the repairs
+    EmittedModel e;
+    PassManager pm;
+    pm.AddAll(TinpuLowerPipeline(quiet, nullptr, &e.taps));
+    QC_RETURN_IF_ERROR(pm.Run(*g).status());
+    e.graph = std::move(g);
+    return e;
+  };
+}
+
+}  // namespace
+
+PassList CanonicalPipeline() {
+  PassList p;
   // Identity/Dropout hide producer-consumer pairs from later pattern matches.
   p.push_back(std::make_unique<RemoveIdentityPass>());
   // Exporters leave shape arithmetic on constants; folding it exposes the
@@ -30,78 +92,110 @@ std::vector<std::unique_ptr<Pass>> CanonicalPipeline() {
   return p;
 }
 
-std::vector<std::unique_ptr<Pass>> GenericQuantizePipeline(const GenericQuantizeOptions& o) {
-  std::vector<std::unique_ptr<Pass>> p;
+PassList GenericQuantizePipeline(const GenericQuantizeOptions& o) {
+  PassList p;
   // Start from the clean, fully typed graph every later pattern expects.
   p.push_back(CanonicalizePass());
-  // Optionally re-estimate BN statistics on the user's data before folding.
-  if (o.bn_update_epochs > 0) {
-    p.push_back(std::make_unique<UpdateBatchNormPass>(
-        UpdateBatchNormOptions{o.calibrate.data, o.bn_update_epochs}));
-  }
-  // BN folded into Conv/Gemm weights is quantized once, with the weights.
-  p.push_back(std::make_unique<FoldBatchNormPass>());
-  p.push_back(std::make_unique<RemoveDeadNodesPass>());
-  // Mark the activation tensors to quantize (Conv/Gemm + Relu/Clip share one).
-  // The user's float ops become an explicit mark every later pass reads.
-  p.push_back(std::make_unique<MarkFloatOpsPass>(MarkFloatOpsOptions{o.float_ops}));
-  p.push_back(std::make_unique<InsertObserversPass>());
-  // Observe the float model on the user's data.
-  p.push_back(std::make_unique<CalibratePass>(o.calibrate));
+  // BN folding, float-op marks, observers, calibration.
+  Append(p, CalibrationPipeline(o));
   // Optionally cancel the mean error quantization adds to each layer.
   if (o.bias_correction != 0) {
+    InsertQdqOptions qdq = o.qdq;
+    qdq.log = nullptr;  // the real insert_qdq below reports its repairs
     p.push_back(std::make_unique<CorrectBiasPass>(
-        CorrectBiasOptions{o.calibrate.data, o.bias_correction, o.qdq}));
+        CorrectBiasOptions{o.calibrate.data, o.bias_correction, QdqEmitter(qdq)}));
   }
   // Observers become Q/DQ pairs; weights and biases become integers.
-  p.push_back(std::make_unique<InsertQdqPass>(o.qdq));
+  InsertQdqOptions qdq = o.qdq;
+  qdq.log = o.log;
+  p.push_back(std::make_unique<InsertQdqPass>(qdq));
   // The observers are now dead.
   p.push_back(std::make_unique<RemoveDeadNodesPass>());
   return p;
 }
 
-std::vector<std::unique_ptr<Pass>> TinpuQuantizePipeline(const TinpuQuantizeOptions& o) {
-  GenericQuantizeOptions g = o.generic;
-  ActivationScheme act;
-  act.symmetric = true;  // TINPU integers carry no zero point
-  act.full_range_if_nonnegative = true;  // unsigned data uses [0, 255]
-  act.power2 = true;     // requantization is a shift
-  g.calibrate.scheme = act;
-  g.qdq.activations = act;
-  g.qdq.weight_power2 = g.qdq.weight_bits == 8;  // 8-bit weights: multiplier 1
-  g.qdq.weight_per_tensor = false;
-  // Same front half as the generic target: the QDQ model is the contract.
-  std::vector<std::unique_ptr<Pass>> p = GenericQuantizePipeline(g);
-  // TI's NPU compiler has no Conv1d: 1-D regions become (k, 1) Conv2d, right
-  // after canonicalize (the first pass), so everything after sees 2-D.
-  p.insert(p.begin() + 1, std::make_unique<Conv1dToConv2dPass>());
-  p.insert(p.begin() + 2, std::make_unique<RemoveDeadNodesPass>());
-  p.pop_back();  // the generic pipeline's final remove_dead_nodes
-  // Adjust scales TINPU cannot realize instead of rejecting the model.
-  p.push_back(std::make_unique<LegalizeTinpuPass>(LegalizeTinpuOptions{g.qdq.weight_bits, o.log}));
+absl::Status ValidateTinpuOptions(const TinpuQuantizeOptions& o) {
+  const GenericQuantizeOptions& g = o.generic;
+  QC_RETURN_IF_ERROR(tinpu::ValidateBitWidths({g.qdq.weight_bits, g.calibrate.scheme.bits}));
+  std::vector<std::string> ignored;
+  const ActivationScheme dflt;
+  auto differs = [&](const ActivationScheme& s) {
+    return s.storage != dflt.storage || s.bits != dflt.bits || s.symmetric != dflt.symmetric ||
+           s.power2 != dflt.power2 || s.full_range_if_nonnegative != dflt.full_range_if_nonnegative;
+  };
+  if (differs(g.calibrate.scheme) || differs(g.qdq.activations)) {
+    ignored.push_back("activation scheme (TINPU activations are zero-point free powers of two)");
+  }
+  if (g.qdq.weight_per_tensor) ignored.push_back("per-tensor weights (TINPU weights are per channel)");
+  if (g.qdq.weight_power2) {
+    ignored.push_back("weight power2 (TINPU decides: powers of two at 8-bit weights only)");
+  }
+  if (ignored.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("--target=tinpu fixes these itself: ", absl::StrJoin(ignored, "; ")));
+}
+
+PassList TinpuLowerPipeline(const TinpuQuantizeOptions& options,
+                            std::shared_ptr<FloatReference> reference,
+                            std::vector<LayerTap>* taps) {
+  const TinpuQuantizeOptions o = WithTinpuSchemes(options);
+  const GenericQuantizeOptions& g = o.generic;
+  PassList p;
+  // Observers become Q/DQ pairs with TINPU's schemes: the QDQ model is the
+  // contract legalization and lowering work on.
+  InsertQdqOptions qdq = g.qdq;
+  qdq.log = g.log;
+  p.push_back(std::make_unique<InsertQdqPass>(qdq));
+  p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  // Adjust scales TINPU cannot realize instead of rejecting the model, and
+  // price each repair against the float model.
+  LegalizeTinpuOptions legalize;
+  legalize.weight_bits = g.qdq.weight_bits;
+  legalize.input_prequantized = o.input_prequantized;
+  legalize.reference = std::move(reference);
+  legalize.log = g.log;
+  p.push_back(std::make_unique<LegalizeTinpuPass>(legalize));
   // QDQ -> integer weights and offset-scale-shift blocks.
   LowerToIntegerOptions lower;
   lower.weight_bits = g.qdq.weight_bits;
   lower.output_int = o.output_int;
   lower.input_prequantized = o.input_prequantized;
-  lower.log = o.log;
+  lower.taps = taps;
   p.push_back(std::make_unique<LowerToIntegerPass>(lower));
-  // Q/DQ nodes, float weights and observers are now dead.
+  // Q/DQ nodes and float weights are now dead.
   p.push_back(std::make_unique<RemoveDeadNodesPass>());
   return p;
 }
 
-std::unique_ptr<Pass> TinpuLowerPass() {
-  TinpuQuantizeOptions o;
-  std::vector<std::unique_ptr<Pass>> all = TinpuQuantizePipeline(o);
-  // Keep what follows calibration: insert_qdq onwards.
-  std::vector<std::unique_ptr<Pass>> tail;
-  bool keep = false;
-  for (auto& p : all) {
-    keep = keep || p->name() == "insert_qdq";
-    if (keep) tail.push_back(std::move(p));
+PassList TinpuQuantizePipeline(const TinpuQuantizeOptions& options) {
+  QC_CHECK(ValidateTinpuOptions(options).ok());
+  const TinpuQuantizeOptions o = WithTinpuSchemes(options);
+  auto reference = std::make_shared<FloatReference>();
+  reference->data = o.generic.calibrate.data;
+  PassList p;
+  // Start from the clean, fully typed graph every later pattern expects.
+  p.push_back(CanonicalizePass());
+  // TI's NPU compiler has no Conv1d: 1-D regions become (k, 1) Conv2d
+  // before anything else sees them.
+  p.push_back(std::make_unique<Conv1dToConv2dPass>());
+  p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  // BN folding, float-op marks, observers, calibration, as for generic.
+  Append(p, CalibrationPipeline(o.generic));
+  // Keep the float model: legalization prices its repairs against it.
+  p.push_back(std::make_unique<CaptureFloatReferencePass>(reference));
+  // Optionally cancel each layer's mean error, measured in the integer
+  // model that will be emitted.
+  if (o.generic.bias_correction != 0) {
+    p.push_back(std::make_unique<CorrectBiasPass>(CorrectBiasOptions{
+        o.generic.calibrate.data, o.generic.bias_correction, TinpuEmitter(options)}));
   }
-  return std::make_unique<SequencePass>("tinpu_lower", std::move(tail));
+  // Q/DQ, legalization, integer lowering.
+  Append(p, TinpuLowerPipeline(options, reference));
+  return p;
+}
+
+std::unique_ptr<Pass> TinpuLowerPass() {
+  return std::make_unique<SequencePass>("tinpu_lower", TinpuLowerPipeline({}));
 }
 
 std::unique_ptr<Pass> CanonicalizePass() {

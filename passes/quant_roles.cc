@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "quant/qparams.h"
+
 namespace quantc {
 namespace {
 
@@ -62,6 +64,50 @@ bool FusesIntoProducer(const Graph& g, const Node& activation) {
   if (!producer || in->uses().size() != 1 || g.IsGraphOutput(in)) return false;
   return RoleOf(*producer) == QuantRole::kWeighted ||
          (producer->op_type() == "Add" && producer->domain().empty());
+}
+
+Node* DequantizeOf(const Value* v) {
+  Node* p = v ? v->producer() : nullptr;
+  return p && p->op_type() == "DequantizeLinear" && p->domain().empty() ? p : nullptr;
+}
+
+const QuantParams* DequantizedParams(const Value* v) {
+  const Node* dq = DequantizeOf(v);
+  if (!dq || !dq->input(0) || !dq->input(0)->quant()) return nullptr;
+  return &*dq->input(0)->quant();
+}
+
+Value* DequantizedConstant(const Value* v) {
+  const Node* dq = DequantizeOf(v);
+  Value* c = dq ? dq->input(0) : nullptr;
+  return c && c->is_initializer() && c->quant() ? c : nullptr;
+}
+
+Value* DequantizedOutput(const Node& q) {
+  for (const Use& u : q.output(0)->uses()) {
+    if (u.user->op_type() == "DequantizeLinear") return u.user->output(0);
+  }
+  return nullptr;
+}
+
+Computation ComputationOf(const Graph& g, Node* producer) {
+  if (RoleOf(*producer) == QuantRole::kActivation && FusesIntoProducer(g, *producer)) {
+    return {producer->input(0)->producer(), producer};
+  }
+  return {producer, nullptr};
+}
+
+std::vector<double> WeightAbsSums(const Node& layer, int64_t channels) {
+  WeightInputs wi = WeightInputsOf(layer);
+  const Value* w = wi.weight >= 0 ? DequantizedConstant(layer.input(wi.weight)) : nullptr;
+  if (!w || channels <= 0) return {};
+  const Tensor& t = w->initializer();
+  int64_t axis = WeightChannelAxis(layer, t.rank());
+  if (axis >= 0 && t.dims()[axis] == channels) {
+    return AbsSumsAlongAxis(t, axis);
+  }
+  double total = AbsSumsAlongAxis(t.Reshaped({1, t.num_elements()}), 0)[0];
+  return std::vector<double>(static_cast<size_t>(channels), total);
 }
 
 }  // namespace quantc

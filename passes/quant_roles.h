@@ -1,8 +1,12 @@
-// How each ONNX op takes part in quantization: the one table that observer
-// insertion, QDQ insertion and (later) integer lowering and TINPU
-// legalization share, so they never disagree about an op.
+// How each ONNX op takes part in quantization, and the QDQ pattern queries
+// built on it: the one place observer insertion, QDQ insertion, bias
+// correction, TINPU legalization and integer lowering (and the report) ask
+// "what is this op", "what does this DequantizeLinear carry" and "which
+// layer does this activation fuse into", so they never disagree.
 #ifndef QUANTC_PASSES_QUANT_ROLES_H_
 #define QUANTC_PASSES_QUANT_ROLES_H_
+
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "ir/graph.h"
@@ -42,6 +46,40 @@ int64_t WeightChannelAxis(const Node& n, int64_t weight_rank);
 /// a fusable activation of it (Conv/Gemm/MatMul/ConvTranspose/Add -> Relu or
 /// Clip, the producer's output used only by this activation).
 bool FusesIntoProducer(const Graph& g, const Node& activation);
+
+// --- QDQ pattern queries -------------------------------------------------
+
+/// The DequantizeLinear producing `v`, or nullptr (also for null `v`).
+Node* DequantizeOf(const Value* v);
+
+/// The quantization of the tensor behind a DequantizeLinear output `v` (its
+/// input's QuantParams), or nullptr when `v` is not such an output.
+const QuantParams* DequantizedParams(const Value* v);
+
+/// The quantized initializer behind a DequantizeLinear output `v` (a
+/// weight or bias carrying QuantParams), or nullptr.
+Value* DequantizedConstant(const Value* v);
+
+/// The output of the first DequantizeLinear reading QuantizeLinear `q`'s
+/// output, or nullptr.
+Value* DequantizedOutput(const Node& q);
+
+/// What computes a value: `op` (never null), and `activation` when `op`'s
+/// output only feeds a Relu/Clip fused into it (FusesIntoProducer), whose
+/// output is the value. Skips back past that activation.
+struct Computation {
+  Node* op;
+  Node* activation;
+};
+Computation ComputationOf(const Graph& g, Node* producer);
+
+/// Per output channel of a kWeighted node: sum |w_int| of its quantized
+/// weight (a DequantizeLinear'd integer initializer), the growth of its
+/// integer accumulator per unit of input. A weight without that channel
+/// axis (grouped ConvTranspose) gives every one of `channels` channels the
+/// whole tensor's sum.
+/// Empty when the weight is not a quantized constant.
+std::vector<double> WeightAbsSums(const Node& layer, int64_t channels);
 
 }  // namespace quantc
 

@@ -10,27 +10,12 @@
 #include "ir/interpreter.h"
 #include "ir/printer.h"
 #include "passes/insert_observers.h"
+#include "quant/sqnr.h"
 #include "util/json.h"
 #include "util/status_macros.h"
 
 namespace quantc {
 namespace {
-
-struct Accum {
-  double signal = 0, noise = 0, max_abs = 0;
-  void Add(absl::Span<const float> f, absl::Span<const float> q) {
-    for (size_t i = 0; i < f.size() && i < q.size(); ++i) {
-      double d = static_cast<double>(f[i]) - q[i];
-      signal += static_cast<double>(f[i]) * f[i];
-      noise += d * d;
-      max_abs = std::max(max_abs, std::abs(d));
-    }
-  }
-  double Sqnr() const {
-    if (noise == 0) return std::numeric_limits<double>::infinity();
-    return 10 * std::log10(std::max(signal, 1e-30) / noise);
-  }
-};
 
 // One entry per quantized activation: the Q node's float input name, and
 // the dequantized Value carrying its quantized version.
@@ -70,7 +55,7 @@ void AddConstants(const Graph& calibrated, const Graph& quantized, QuantReport& 
                                  &n->input(2)->initializer()},
                             quantized.opset());
     if (!deq.ok() || f.dtype() != DType::kFloat32) continue;
-    Accum a;
+    SqnrAccumulator a;
     a.Add(f.data<float>(), (*deq)[0].data<float>());
     absl::Span<const float> fd = f.data<float>();
     TensorReport t;
@@ -81,7 +66,7 @@ void AddConstants(const Graph& calibrated, const Graph& quantized, QuantReport& 
     t.max = fd.empty() ? 0 : *std::max_element(fd.begin(), fd.end());
     t.scale = qp.scale;
     t.zero_point = qp.zero_point;
-    t.sqnr_db = a.Sqnr();
+    t.sqnr_db = a.Db();
     r.tensors.push_back(t);
   }
 }
@@ -138,7 +123,7 @@ absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Grap
   for (size_t i = 0; i < pairs.size(); ++i) wanted[pairs[i].float_name] = i;
   absl::flat_hash_map<const Value*, size_t> dq_pair;
   for (size_t i = 0; i < pairs.size(); ++i) dq_pair[pairs[i].dequantized] = i;
-  std::vector<Accum> acts(pairs.size()), outs(quantized.outputs().size());
+  std::vector<SqnrAccumulator> acts(pairs.size()), outs(quantized.outputs().size());
   Interpreter fi(*float_model), qi(quantized);
   fi.set_observer([&](const Value& v, const Tensor& t) {
     if (wanted.contains(v.name())) float_values[v.name()] = t;
@@ -165,15 +150,16 @@ absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Grap
     }
   }
   r.samples = data.num_samples();
-  for (size_t i = 0; i < pairs.size(); ++i) r.tensors[pairs[i].report_index].sqnr_db = acts[i].Sqnr();
+  for (size_t i = 0; i < pairs.size(); ++i) r.tensors[pairs[i].report_index].sqnr_db = acts[i].Db();
   for (size_t k = 0; k < outs.size(); ++k) {
-    r.outputs.push_back({quantized.outputs()[k]->name(), outs[k].Sqnr(), outs[k].max_abs});
+    r.outputs.push_back({quantized.outputs()[k]->name(), outs[k].Db(), outs[k].max_abs_error()});
   }
   AddConstants(calibrated, quantized, r);
   return r;
 }
 
-std::string ReportToJson(const QuantReport& r) {
+std::string ReportToJson(const QuantReport& r,
+                         const std::vector<std::pair<std::string, std::string>>& extra) {
   std::vector<std::string> tensors, outputs;
   for (const TensorReport& t : r.tensors) {
     std::vector<std::string> s;
@@ -189,8 +175,11 @@ std::string ReportToJson(const QuantReport& r) {
     outputs.push_back(absl::StrCat("{\"name\":", JsonString(o.name), ",\"sqnr_db\":",
                                    Num(o.sqnr_db), ",\"max_abs_error\":", Num(o.max_abs_error), "}"));
   }
+  std::string more;
+  for (const auto& [key, json] : extra) absl::StrAppend(&more, ",\n", JsonString(key), ":", json);
   return absl::StrCat("{\"samples\":", r.samples, ",\"outputs\":[", absl::StrJoin(outputs, ",\n  "),
-                      "],\n\"tensors\":[\n  ", absl::StrJoin(tensors, ",\n  "), "\n]}\n");
+                      "],\n\"tensors\":[\n  ", absl::StrJoin(tensors, ",\n  "), "\n]", more,
+                      "}\n");
 }
 
 std::string ReportToTable(const QuantReport& r) {

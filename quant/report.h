@@ -41,7 +41,10 @@ struct QuantReport {
 absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Graph& quantized,
                                              const CalibrationData& data);
 
-std::string ReportToJson(const QuantReport& r);
+/// One JSON object: {"samples", "outputs", "tensors"}, then each of
+/// `extra`'s (key, raw JSON value) pairs in order.
+std::string ReportToJson(const QuantReport& r,
+                         const std::vector<std::pair<std::string, std::string>>& extra = {});
 /// A short fixed-width table for --verbose.
 std::string ReportToTable(const QuantReport& r);
 

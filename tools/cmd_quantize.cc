@@ -17,16 +17,13 @@
 #include "passes/mark_float_ops.h"
 #include "passes/pass_manager.h"
 #include "passes/pipelines.h"
-#include "backends/tinpu/eligibility.h"
 #include "backends/tinpu/serialize.h"
 #include "quant/calibration_data.h"
-#include "quant/report.h"
-#include "quant/x86_saturation.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
 #include "tools/print_ir.h"
+#include "tools/quantize_report.h"
 #include "util/file.h"
-#include "util/json.h"
 #include "util/status_macros.h"
 
 namespace quantc {
@@ -39,55 +36,78 @@ constexpr char kHelp[] = R"(usage: quantc quantize MODEL.onnx -o OUT.onnx --cali
 
 Post-training quantization of a float ONNX model to a standard int8 ONNX QDQ
 model (QuantizeLinear/DequantizeLinear around float ops, which ONNX Runtime
-and MCU toolchains run as integer kernels).
+and MCU toolchains run as integer kernels), or to TI's NPU integer format.
 
   -o, --output=FILE            output model (required)
   --target=generic             the int8 QDQ target (default)
   --target=tinpu               TI's NPU integer ONNX format (power-of-two
                                scales, offset-scale-shift requantization)
-  --input-mode=quantize|prequantized
-                               tinpu: quantize the float input in the graph
-                               (default), or take integers already quantized
-                               at the input's scale (printed with --verbose
-                               and written to --report)
-  --output-int | --output-float
-                               tinpu: output the last layer's integers
-                               (default), or real values (a final Mul)
   --calib=DATA                 FILE.npy (N, ...) for a single-input model,
                                NAME=FILE.npy[,NAME2=FILE2.npy] per input, or a
                                folder of <input name>.npy files
   --calib-limit=N              use the first N samples
-  --calib-batch=B              samples per observer update (default 32)
-  --calib-epochs=E             passes over the data (default 1)
-  --observer=KIND              activation observer: minmax (default), ema,
-                               percentile, mse, entropy
-  --percentile=P               for --observer=percentile (default 99.99)
-  --ema-momentum=M             for --observer=ema (default 0.01)
+  --calib-batch=B              samples per observer update (default 32); only
+                               --observer=ema depends on it (the other
+                               observers see the same values whatever the
+                               batching)
+  --calib-epochs=E             passes over the data (default 1); again only
+                               --observer=ema moves with more passes
+  --observer=KIND              activation observer: minmax (default for
+                               generic), ema, percentile, mse (default for
+                               tinpu), entropy
+  --percentile=P               with --observer=percentile (default 99.99)
+  --ema-momentum=M             with --observer=ema (default 0.01)
   --weight-bits=8|7|4|2        weight range ±(2^(bits-1)-1), stored as int8
-  --weight-granularity=G       per-channel (default) or per-tensor
+                               (tinpu: 8, 4 or 2)
   --weight-observer=minmax|mse weight scales from max |w| (default) or
                                minimizing reconstruction error (helps at
                                4 and 2 bits)
-  --act-dtype=int8|uint8       activation storage (default int8)
-  --act-symmetric              symmetric activations in ONNX Runtime's sense
-                               (its ActivationSymmetric): zero point 0 for
-                               int8, 128 for uint8, scale max|x| / 127.5
-  --power2-scale               round every scale up to a power of two
   --float-ops=LIST             node names or op types kept in float
   --bn-update-epochs=N         re-estimate BatchNormalization statistics on
                                the calibration data N times before folding
                                (default 0: keep the trained statistics)
   --bias-correction[=FACTOR]   move each layer's bias by FACTOR (default 1)
                                times its per-channel output mean error on
-                               the calibration data
+                               the calibration data, measured in the model
+                               that will be emitted
   --report=FILE.json           per-tensor range, scale, zero point and SQNR
                                against the float model on the calibration
-                               data, plus the model outputs' SQNR
-  --verbose                    print that report as a table (stderr)
+                               data, the model outputs' SQNR, every repair
+                               with its cost (tinpu: and NPU placement)
+  --verbose                    print that report as a table, and every note
+                               (stderr)
   --print-ir-after-all         print the IR after every pass (stdout)
   --print-ir-after=NAME        print the IR after pass NAME
   --verify-each                also check each pass's "changed" report
   -q, --quiet                  no progress bar
+
+Generic target only (tinpu fixes these itself and rejects them):
+  --weight-granularity=G       per-channel (default) or per-tensor
+  --act-dtype=int8|uint8       activation storage (default int8)
+  --act-symmetric              symmetric activations in ONNX Runtime's sense
+                               (its ActivationSymmetric): zero point 0 for
+                               int8, 128 for uint8, scale max|x| / 127.5
+  --power2-scale               round every scale up to a power of two
+  --reduce-range               7-bit weights (ONNX Runtime's reduce_range):
+                               ONNX Runtime's fused int8 kernels on x86 CPUs
+                               without VNNI cannot saturate on them; same as
+                               --weight-bits=7
+
+TINPU target only:
+  --input-mode=quantize|prequantized
+                               quantize the float input in the graph
+                               (default), or take integers already quantized
+                               at the input's scale (no input block, so no
+                               limit on that scale; printed with --verbose
+                               and written to --report)
+  --output-int | --output-float
+                               output the last layer's integers (default),
+                               or real values (a final Mul)
+
+A repair that costs more than 1 dB of output SQNR on the calibration data
+prints one warning line; every other repair and notice (for example the
+layers whose weights can saturate ONNX Runtime's x86 kernels without VNNI)
+is shown with --verbose and written to --report.
 Models below opset 13 are upgraded to 13 (ONNX's version converter) so
 weights can be quantized per channel.
 Flags take their value after '=' or as the next argument.
@@ -117,6 +137,29 @@ absl::Status ParseDouble(const cli::Args& a, const std::string& name, double& ou
   return absl::OkStatus();
 }
 
+// Flags a target (or an observer) would ignore are rejected rather than
+// silently dropped: every accepted flag changes the output or is documented
+// as not doing so (--calib-batch/--calib-epochs for non-EMA observers).
+absl::Status RejectInapplicable(const cli::Args& a, bool tinpu, ObserverKind observer) {
+  const std::vector<const char*> generic_only = {"weight-granularity", "act-dtype", "act-symmetric",
+                                                 "power2-scale", "reduce-range"};
+  const std::vector<const char*> tinpu_only = {"input-mode", "output-int", "output-float"};
+  for (const char* f : tinpu ? generic_only : tinpu_only) {
+    if (!a.Has(f)) continue;
+    return absl::InvalidArgumentError(
+        tinpu ? absl::StrCat("--", f, " does not apply to --target=tinpu (TINPU fixes its own "
+                                      "activation and weight schemes)")
+              : absl::StrCat("--", f, " needs --target=tinpu"));
+  }
+  if (a.Has("percentile") && observer != ObserverKind::kPercentile) {
+    return absl::InvalidArgumentError("--percentile needs --observer=percentile");
+  }
+  if (a.Has("ema-momentum") && observer != ObserverKind::kEma) {
+    return absl::InvalidArgumentError("--ema-momentum needs --observer=ema");
+  }
+  return absl::OkStatus();
+}
+
 // Turns flags into options; every error here is a usage error.
 absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
   Parsed p;
@@ -131,19 +174,20 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
     return absl::InvalidArgumentError(absl::StrCat("unknown --target '", target, "'"));
   }
   p.tinpu = target == "tinpu";
+  // TINPU picks power-of-two exponents: the MSE search prices each choice.
+  auto kind = ParseObserverKind(a.Get("observer", p.tinpu ? "mse" : "minmax"));
+  if (!kind.ok()) return kind.status();
+  QC_RETURN_IF_ERROR(RejectInapplicable(a, p.tinpu, *kind));
   std::string input_mode = a.Get("input-mode", "quantize");
   if (input_mode != "quantize" && input_mode != "prequantized") {
     return absl::InvalidArgumentError("--input-mode must be quantize or prequantized");
-  }
-  if (!p.tinpu && (a.Has("input-mode") || a.Has("output-float") || a.Has("output-int"))) {
-    return absl::InvalidArgumentError("--input-mode/--output-int/--output-float need --target=tinpu");
   }
   if (a.Has("output-float") && a.Has("output-int")) {
     return absl::InvalidArgumentError("--output-int and --output-float exclude each other");
   }
   p.t.input_prequantized = input_mode == "prequantized";
   p.t.output_int = !a.Has("output-float");
-  int64_t batch = 32, epochs = 1, bits = 8, bn_epochs = 0;
+  int64_t batch = 32, epochs = 1, bits = a.Has("reduce-range") ? 7 : 8, bn_epochs = 0;
   for (auto st : {ParseInt(a, "calib-limit", 1, INT64_MAX, p.calib_limit),
                   ParseInt(a, "calib-batch", 1, 1 << 20, batch),
                   ParseInt(a, "calib-epochs", 1, 1000, epochs),
@@ -156,10 +200,10 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
   if (bits != 8 && bits != 7 && bits != 4 && bits != 2) {
     return absl::InvalidArgumentError("--weight-bits must be 8, 7, 4 or 2");
   }
+  if (a.Has("reduce-range") && bits != 7) {
+    return absl::InvalidArgumentError("--reduce-range means 7-bit weights; drop --weight-bits");
+  }
   if (p.tinpu && bits == 7) return absl::InvalidArgumentError("--target=tinpu takes 8, 4 or 2 weight bits");
-  // TINPU picks power-of-two exponents: the MSE search prices each choice.
-  auto kind = ParseObserverKind(a.Get("observer", p.tinpu ? "mse" : "minmax"));
-  if (!kind.ok()) return kind.status();
   if (auto st = ValidateObserverOptions(p.t.generic.calibrate.observer_options); !st.ok()) return st;
   std::string gran = a.Get("weight-granularity", "per-channel");
   if (gran != "per-channel" && gran != "per-tensor") {
@@ -196,6 +240,7 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
   if (a.Has("float-ops")) {
     p.t.generic.float_ops = absl::StrSplit(a.Get("float-ops"), ',', absl::SkipWhitespace());
   }
+  if (p.tinpu) QC_RETURN_IF_ERROR(ValidateTinpuOptions(p.t));
   return p;
 }
 
@@ -212,15 +257,6 @@ absl::Status CheckFloatOps(const Graph& g, const std::vector<std::string>& float
   return absl::OkStatus();
 }
 
-// The TINPU report: every legalization move, and per layer whether it fits
-// the NPU (and which constraint fails when not).
-std::string TinpuReportJson(const std::vector<std::string>& log, const std::string& layers) {
-  std::vector<std::string> moves;
-  for (const std::string& line : log) moves.push_back(JsonString(line));
-  return absl::StrCat("{\"target\":\"tinpu\",\"legalization\":[", absl::StrJoin(moves, ",\n  "),
-                      "],\n\"npu\":", layers, "}\n");
-}
-
 void DrawProgress(int64_t done, int64_t total) {
   int width = 30;
   int filled = static_cast<int>(width * done / std::max<int64_t>(total, 1));
@@ -229,23 +265,6 @@ void DrawProgress(int64_t done, int64_t total) {
                static_cast<long long>(total));
   if (done == total) std::fputc('\n', stderr);
   std::fflush(stderr);
-}
-
-// ORT's non-VNNI x86 kernels, not the model, are at fault; still, a user
-// validating on a PC should know which layers to distrust there.
-void WarnX86Saturation(const Graph& g) {
-  std::vector<std::string> layers;
-  for (const SaturationRisk& r : FindX86SaturationRisks(g)) {
-    layers.push_back(absl::StrCat("'", r.node->name().empty() ? r.node->output(0)->name()
-                                                              : r.node->name(),
-                                  "' (", r.risky_pairs, " pairs, max ", r.max_pair_sum, ")"));
-  }
-  if (layers.empty()) return;
-  std::fprintf(stderr,
-               "quantc: warning: int8 weight pairs summing above 128 can saturate ONNX "
-               "Runtime's x86 kernels on CPUs without VNNI in %zu layer(s): %s; exact QDQ "
-               "arithmetic and MCU kernels are unaffected; --weight-bits=7 avoids it\n",
-               layers.size(), absl::StrJoin(layers, ", ").c_str());
 }
 
 // Import, verify, upgrade old opsets, check --float-ops.
@@ -294,23 +313,6 @@ void StampProvenance(const Parsed& p, Graph& g) {
   }
 }
 
-// The --report JSON (and the --verbose tables): per-layer NPU eligibility
-// and legalization moves for tinpu; per-tensor SQNR for the generic target.
-absl::StatusOr<std::string> Report(const Parsed& p, const Graph& calibrated,
-                                   const Graph& quantized, const CalibrationData& data,
-                                   const std::vector<std::string>& legalize_log, bool verbose) {
-  if (p.tinpu) {
-    tinpu::BitWidths bits;
-    bits.weight = p.t.generic.qdq.weight_bits;
-    auto layers = tinpu::NpuEligibility(quantized, bits);
-    if (verbose) std::fputs(tinpu::EligibilityToText(layers, bits).c_str(), stderr);
-    return TinpuReportJson(legalize_log, tinpu::EligibilityToJson(layers, bits));
-  }
-  QC_ASSIGN_OR_RETURN(QuantReport report, BuildQuantReport(calibrated, quantized, data));
-  if (verbose) std::fputs(ReportToTable(report).c_str(), stderr);
-  return ReportToJson(report);
-}
-
 }  // namespace
 
 int QuantizeCommand(const std::vector<std::string>& argv) {
@@ -325,7 +327,8 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
              {"print-ir-after-all", "", false}, {"print-ir-after", "", true},
              {"verify-each", "", false}, {"quiet", "q", false}, {"help", "h", false},
              {"report", "", true}, {"verbose", "v", false}, {"input-mode", "", true},
-             {"output-int", "", false}, {"output-float", "", false}});
+             {"output-int", "", false}, {"output-float", "", false},
+             {"reduce-range", "", false}});
   if (!args.ok()) return cli::UsageError("quantize", std::string(args.status().message()));
   if (args->Has("help")) {
     std::fputs(kHelp, stdout);
@@ -346,29 +349,43 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
   PassManagerOptions options;
   options.check_changed = args->Has("verify-each");
   options.after_pass = IrPrinter(*args);
-  // The report compares against the calibrated float model: keep a copy.
+  // The report compares against the calibrated float model and, for TINPU,
+  // reads the legalized QDQ model the integers come from: keep copies.
   bool want_report = args->Has("report") || args->Has("verbose");
-  std::unique_ptr<Graph> calibrated;
+  std::unique_ptr<Graph> calibrated, legalized;
   auto print = std::move(options.after_pass);
   options.after_pass = [&](const Pass& pass, const Graph& g, bool changed) {
     if (print) print(pass, g, changed);
     if (want_report && pass.name() == "calibrate") calibrated = g.Clone();
+    if (want_report && pass.name() == "legalize_tinpu") legalized = g.Clone();
   };
   PassManager pm(std::move(options));
-  std::vector<std::string> legalize_log;
-  parsed->t.log = &legalize_log;
+  std::vector<Diagnostic> log;
+  parsed->t.generic.log = &log;
   pm.AddAll(parsed->tinpu ? TinpuQuantizePipeline(parsed->t) : GenericQuantizePipeline(parsed->t.generic));
   if (auto r = pm.Run(**graph); !r.ok()) return cli::ReportError(in_model(r.status()));
-  // Repairs are information (--verbose, --report); warnings always print.
-  for (const std::string& line : legalize_log) {
-    bool warning = line.find(": warning: ") != std::string::npos;
+  // ORT's non-VNNI x86 kernels, not the model, are at fault: a note.
+  if (!parsed->tinpu) {
+    for (Diagnostic& d : X86SaturationNotes(**graph)) log.push_back(std::move(d));
+  }
+  // Warnings always print; notes with --verbose (and all go to --report).
+  for (const Diagnostic& d : log) {
+    bool warning = d.severity == Diagnostic::Severity::kWarning;
     if (warning || args->Has("verbose")) {
-      std::fprintf(stderr, "quantc: %s%s\n", warning ? "" : "legalize: ", line.c_str());
+      std::fprintf(stderr, "quantc: %s: %s\n", warning ? "warning" : "note", d.ToString().c_str());
     }
   }
   std::string report_json;
   if (want_report) {
-    auto report = Report(*parsed, *calibrated, **graph, *data, legalize_log, args->Has("verbose"));
+    QuantizeReportInputs in;
+    in.tinpu = parsed->tinpu;
+    in.weight_bits = parsed->t.generic.qdq.weight_bits;
+    in.calibrated = calibrated.get();
+    in.qdq = parsed->tinpu ? legalized.get() : graph->get();
+    in.emitted = graph->get();
+    in.data = &*data;
+    in.diagnostics = &log;
+    auto report = QuantizeReport(in, args->Has("verbose"));
     if (!report.ok()) return cli::ReportError(in_model(report.status()));
     report_json = *std::move(report);
   }
@@ -382,7 +399,6 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
       return cli::ReportError(st);
     }
   }
-  if (!parsed->tinpu) WarnX86Saturation(**graph);
   return cli::kOk;
 }
 

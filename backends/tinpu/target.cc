@@ -102,7 +102,7 @@ OssLimits LimitsFor(int weight_bits) {
   QC_CHECK(IsSupportedWidth(weight_bits));
   const int shift_max = (1 << kShiftBits) - 1;
   if (weight_bits == 8) return {1, shift_max, -(int64_t{1} << 23), (int64_t{1} << 23) - 1};
-  return {8, shift_max, -(int64_t{1} << 15), (int64_t{1} << 15) - 1};
+  return {kMultiplierFieldBits, shift_max, -(int64_t{1} << 15), (int64_t{1} << 15) - 1};
 }
 
 absl::Span<const OpRule> OpRules() { return kOpRules; }

@@ -71,6 +71,18 @@ struct OssLimits {
 OssLimits LimitsFor(int weight_bits);
 /// Shift field width (bits) of every OSS block; shift_max = 2^5 - 1.
 inline constexpr int kShiftBits = 5;
+/// Width of NNC's unsigned multiplier field (format doc §2).
+inline constexpr int kMultiplierFieldBits = 8;
+/// Multiplier width of the input-side blocks, whatever the weight width
+/// (format doc §3.4): the input quantize (and a float op's output, which is
+/// quantized the same way) 8 bits, a BatchNorm folded into it 12 bits.
+inline constexpr int kInputQuantizeMultiplierBits = 8;
+inline constexpr int kInputBatchNormMultiplierBits = 12;
+/// A constant factor of a Mul is stored like an 8-bit weight.
+inline constexpr int kConstantFactorBits = 8;
+/// float32 holds every integer of magnitude <= 2^24 exactly; ONNX Runtime
+/// evaluates a TINPU model in float32, so intermediate integers stay below.
+inline constexpr int kFloat32ExactBits = 24;
 
 /// One row of the op vocabulary: whether `op` may appear in a TINPU model
 /// and why (or why not). Ops without a row are not allowed.

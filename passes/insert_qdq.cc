@@ -16,7 +16,11 @@
 // requantized losslessly. Weights:
 // s_w[c] = max|w_c| / (2^(bits-1) - 1), zp = 0, q = clamp(rne(w / s_w)).
 // Bias: int32 with s_b[c] = s_x * s_w[c] (s_x the conv input's scale), zp 0,
-// so the integer kernel adds it straight into its int32 accumulator.
+// so the integer kernel adds it straight into its int32 accumulator. A bias
+// that would not fit int32 there grows its channel's weight scale to
+// 1.0001 |b_c| / (s_x (2^31 - 1)), as ONNX Runtime's quantizer does (a
+// warning; never a clamped bias). An all-zero weight channel takes the
+// layer's largest scale (its weights are 0 at any scale).
 // Per-channel DequantizeLinear needs opset >= 13; below that (opset 10-12)
 // weights are per tensor. Opset < 10 has no QuantizeLinear: Unimplemented.
 // The observers become dead; remove_dead_nodes deletes them.
@@ -25,6 +29,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "ir/printer.h"
 #include "passes/insert_observers.h"
 #include "passes/quant_roles.h"
 #include "quant/weight_mse.h"
@@ -41,9 +47,9 @@ struct QdqBuilder {
     return g.AddInitializer(base, Tensor::Scalar<float>(v));
   }
 
+  // Of the storage type itself, as QuantizeLinear requires (int16 too).
   Value* ZeroPoint(const std::string& base, DType storage, int64_t zp) {
-    if (storage == DType::kUInt8) return g.AddInitializer(base, Tensor::Scalar<uint8_t>(zp));
-    return g.AddInitializer(base, Tensor::Scalar<int8_t>(static_cast<int8_t>(zp)));
+    return g.AddInitializer(base, ZeroPointTensor(storage, zp));
   }
 
   // x -> QuantizeLinear -> DequantizeLinear with new scale/zero-point
@@ -90,21 +96,14 @@ struct QdqBuilder {
   }
 };
 
-// The quantization of the tensor a DequantizeLinear output carries.
-const QuantParams* QuantOf(const Value* v) {
-  const Node* dq = v ? v->producer() : nullptr;
-  if (!dq || dq->op_type() != "DequantizeLinear" || !dq->input(0)->quant()) return nullptr;
-  return &*dq->input(0)->quant();
-}
-
 // The DequantizeLinear an inherit=1 observer takes its quantization from:
 // the one feeding its (value-preserving) producer, or nullptr when that
 // input was not quantized after all.
 const Node* InheritedFrom(const Node& obs) {
   if (!obs.GetInt("inherit", 0)) return nullptr;
   const Node* p = obs.input(0)->producer();
-  const Node* dq = p && p->input(0) ? p->input(0)->producer() : nullptr;
-  return dq && QuantOf(dq->output(0)) ? dq : nullptr;
+  const Node* dq = p ? DequantizeOf(p->input(0)) : nullptr;
+  return dq && DequantizedParams(dq->output(0)) ? dq : nullptr;
 }
 
 absl::StatusOr<QParams> ObserverParams(const Node& obs, const InsertQdqOptions& o) {
@@ -125,12 +124,60 @@ absl::StatusOr<QParams> ObserverParams(const Node& obs, const InsertQdqOptions& 
 // bias scale s_x * eps so fine that a bias of a few units overflows int32
 // and, on TINPU, the offset overflows int24. Any scale represents zero
 // weights, so such channels take the largest scale of the layer instead.
-void ReplaceDeadChannelScales(std::vector<float>& scales) {
-  float largest = *std::max_element(scales.begin(), scales.end());
-  if (largest <= kMinScale) largest = 1.0f;  // the whole layer is zero
-  for (float& s : scales) {
-    if (s <= kMinScale) s = largest;
+// Only channels whose weights are all zero: tiny but non-zero weights (a BN
+// with a large variance folded in) keep their own fine scale and non-zero
+// integers.
+void ReplaceDeadChannelScales(const std::vector<double>& abs_sums, std::vector<float>& scales) {
+  float largest = 0;
+  for (size_t c = 0; c < scales.size(); ++c) {
+    if (abs_sums[c] > 0) largest = std::max(largest, scales[c]);
   }
+  if (largest == 0) largest = 1.0f;  // the whole layer is zero
+  for (size_t c = 0; c < scales.size(); ++c) {
+    if (abs_sums[c] == 0) scales[c] = largest;
+  }
+}
+
+// The 1-D per-output-channel float bias of `n` that will be quantized to
+// int32 at s_x * s_w[c], or nullptr.
+const Tensor* QuantizableBias(const Node& n, const Tensor& w, int64_t axis) {
+  WeightInputs wi = WeightInputsOf(n);
+  const Value* bias = wi.bias >= 0 ? n.input(wi.bias) : nullptr;
+  if (!bias || !bias->is_initializer() || bias->type().dtype != DType::kFloat32) return nullptr;
+  if (!DequantizedParams(n.input(0))) return nullptr;
+  const Tensor& bt = bias->initializer();
+  int64_t channels = axis >= 0 ? w.dims()[axis] : -1;
+  if (bt.rank() != 1 || bt.dims()[0] != channels) return nullptr;
+  if (n.op_type() == "Gemm" && (n.GetFloat("beta", 1.f) != 1.f || n.GetFloat("alpha", 1.f) != 1.f)) {
+    return nullptr;
+  }
+  return &bt;
+}
+
+// A bias far larger than s_x * s_w[c] would overflow int32 and be clamped
+// (a silently wrong layer). As ONNX Runtime's quantizer does, the channel's
+// weight scale grows instead, to 1.0001 |b_c| / (s_x (2^31 - 1)) (a power of
+// two up with `power2`): the bias stays exact, the weights lose resolution.
+void FitScalesToInt32Bias(QdqBuilder& b, const Node& n, const Tensor& bias, float s_x,
+                          std::vector<float>& scales) {
+  const double int32_max = static_cast<double>(RangeFor(DType::kInt32, 32, false).qmax);
+  std::vector<std::string> moved;
+  for (int64_t c = 0; c < bias.num_elements(); ++c) {
+    const size_t k = scales.size() == 1 ? 0 : static_cast<size_t>(c);
+    const double need = 1.0001 * std::abs(bias.GetAsDouble(c)) / (s_x * int32_max);
+    if (need <= scales[k]) continue;
+    float ns = static_cast<float>(need);
+    if (b.o.weight_power2) ns = Power2Ceil(ns);
+    moved.push_back(absl::StrCat(scales.size() == 1 ? "" : absl::StrCat("channel ", c, " "),
+                                 FormatFloat(scales[k]), " -> ", FormatFloat(ns)));
+    scales[k] = ns;
+  }
+  if (moved.empty() || !b.o.log) return;
+  b.o.log->push_back({Diagnostic::Severity::kWarning, n.Describe(),
+                      absl::StrCat("weight scale ", absl::StrJoin(moved, ", "),
+                                   ": the bias at s_x * s_w would overflow int32 (costs those "
+                                   "channels weight resolution; the bias stays exact)"),
+                      std::nullopt});
 }
 
 // Returns whether anything was quantized.
@@ -149,7 +196,12 @@ absl::StatusOr<bool> QuantizeWeights(QdqBuilder& b, Node* n, int64_t opset) {
                                : WeightScales(wt, per_tensor ? 0 : axis, b.o.weight_bits,
                                               per_tensor, b.o.weight_power2);
   if (!scales.ok()) return fail(scales.status());
-  ReplaceDeadChannelScales(*scales);
+  ReplaceDeadChannelScales(per_tensor ? AbsSumsAlongAxis(wt.Reshaped({1, wt.num_elements()}), 0)
+                                      : AbsSumsAlongAxis(wt, axis),
+                           *scales);
+  const Tensor* bias = QuantizableBias(*n, wt, axis);
+  const float s_x = bias ? DequantizedParams(n->input(0))->scale[0] : 0;
+  if (bias) FitScalesToInt32Bias(b, *n, *bias, s_x, *scales);
   IntRange range = RangeFor(DType::kInt8, b.o.weight_bits, /*narrow=*/true);
   std::vector<int64_t> zps(scales->size(), 0);
   auto wq = QuantizeTensor(wt, *scales, zps, per_tensor ? 0 : axis, DType::kInt8, range);
@@ -158,26 +210,14 @@ absl::StatusOr<bool> QuantizeWeights(QdqBuilder& b, Node* n, int64_t opset) {
   if (!per_tensor) dq_axis = axis;
   n->SetInput(wi.weight,
               b.ConstDequant(n, w->name(), *wq, *scales, dq_axis, QuantTensorKind::kWeight));
-
-  // Bias: only a 1-D per-output-channel vector whose input scale is known.
-  Value* bias = wi.bias >= 0 ? n->input(wi.bias) : nullptr;
-  const QuantParams* xq = QuantOf(n->input(0));
-  if (!bias || !bias->is_initializer() || bias->type().dtype != DType::kFloat32 || !xq) {
-    return true;
-  }
-  const Tensor& bt = bias->initializer();
-  int64_t channels = axis >= 0 ? wt.dims()[axis] : -1;
-  if (bt.rank() != 1 || bt.dims()[0] != channels) return true;
-  if (n->op_type() == "Gemm" && (n->GetFloat("beta", 1.f) != 1.f || n->GetFloat("alpha", 1.f) != 1.f)) {
-    return true;
-  }
-  auto bq = QuantizeBias(bt, xq->scale[0], *scales);
+  if (!bias) return true;
+  auto bq = QuantizeBias(*bias, s_x, *scales);
   if (!bq.ok()) return fail(bq.status());
-  std::vector<float> bscales = BiasScales(xq->scale[0], *scales);
+  std::vector<float> bscales = BiasScales(s_x, *scales);
   std::optional<int64_t> baxis;
   if (bscales.size() > 1) baxis = 0;
-  n->SetInput(wi.bias,
-              b.ConstDequant(n, bias->name(), *bq, bscales, baxis, QuantTensorKind::kBias));
+  Value* bv = n->input(wi.bias);
+  n->SetInput(wi.bias, b.ConstDequant(n, bv->name(), *bq, bscales, baxis, QuantTensorKind::kBias));
   return true;
 }
 

@@ -13,6 +13,9 @@
 // whole chain folds in one run. Not folded: non-deterministic ops (Random*),
 // nodes producing graph outputs (the model's public outputs stay computed),
 // ops without a kernel, and results over FoldConstantsOptions's size cap.
+// The cap is checked before evaluating whenever the result's size is known
+// beforehand (static output types, or ConstantOfShape's shape input), so a
+// ConstantOfShape of 2^31 doubles is refused without allocating 16 GiB.
 // The folded nodes become dead and are deleted by remove_dead_nodes.
 #include "passes/fold_constants.h"
 
@@ -58,6 +61,42 @@ std::optional<Tensor> FoldShape(const Graph& graph, const Node& n) {
   return Tensor::FromVector<int64_t>({static_cast<int64_t>(slice.size())}, slice);
 }
 
+// a * b, saturating at INT64_MAX instead of overflowing (sizes from a file).
+int64_t SaturatingMul(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
+// The bytes `n`'s results will take, known before evaluating it: from the
+// outputs' static types, or for ConstantOfShape from its (constant) shape
+// input and value attribute. nullopt when unknown.
+std::optional<int64_t> ResultBytesBeforehand(const Node& n) {
+  int64_t total = 0;
+  bool all_static = true;
+  for (const Value* out : n.outputs()) {
+    std::optional<std::vector<int64_t>> dims = out->type().StaticDims();
+    if (!dims || out->type().dtype == DType::kUndefined) {
+      all_static = false;
+      break;
+    }
+    int64_t bytes = static_cast<int64_t>(DTypeSize(out->type().dtype));
+    for (int64_t d : *dims) bytes = SaturatingMul(bytes, d);
+    total = bytes > INT64_MAX - total ? INT64_MAX : total + bytes;
+  }
+  if (all_static) return total;
+  if (n.op_type() != "ConstantOfShape" || !n.input(0) || !n.input(0)->is_initializer()) {
+    return std::nullopt;
+  }
+  const Attribute* value = n.FindAttr("value");
+  int64_t bytes = static_cast<int64_t>(
+      DTypeSize(value && value->kind == Attribute::Kind::kTensor ? value->t.dtype() : DType::kFloat32));
+  const Tensor& shape = n.input(0)->initializer();
+  for (int64_t i = 0; i < shape.num_elements(); ++i) {
+    bytes = SaturatingMul(bytes, std::max<int64_t>(0, static_cast<int64_t>(shape.GetAsDouble(i))));
+  }
+  return bytes;
+}
+
 bool IsFoldable(const Graph& graph, const Node& n) {
   if (!n.domain().empty() || absl::StartsWith(n.op_type(), "Random")) return false;
   if (n.op_type() == "Multinomial" || ProducesGraphOutput(graph, n) || AllOutputsUnused(n)) {
@@ -85,10 +124,15 @@ absl::StatusOr<bool> FoldConstantsPass::Run(Graph& graph) {
         inputs.push_back(in ? &in->initializer() : nullptr);
         if (in) input_bytes += static_cast<int64_t>(in->initializer().num_bytes());
       }
+      auto too_big = [&](int64_t bytes) {
+        return bytes > options_.max_result_bytes && bytes > input_bytes;
+      };
+      std::optional<int64_t> expected = ResultBytesBeforehand(*n);
+      if (expected && too_big(*expected)) continue;
       QC_ASSIGN_OR_RETURN(results, EvaluateNode(*n, inputs, graph.opset()));
       int64_t out_bytes = 0;
       for (const Tensor& t : results) out_bytes += static_cast<int64_t>(t.num_bytes());
-      if (out_bytes > options_.max_result_bytes && out_bytes > input_bytes) continue;
+      if (too_big(out_bytes)) continue;
     } else {
       continue;
     }

@@ -13,8 +13,10 @@
 // observed values plus one sample's live activations, independent of N.
 // Observers marked inherit=1 need no statistics: insert_qdq copies their
 // input's parameters. Outputs of Softmax, Sigmoid, Tanh and HardSigmoid
-// always use the observed min/max, whatever the observer: their extreme
-// values are the signal, not outliers.
+// always use the observed min/max, whatever the observer: they are confined
+// to a known interval and their extreme values are the signal, not
+// outliers. (LogSoftmax is not: it is unbounded below, and its very
+// negative values are the outliers of unlikely classes.)
 #include "passes/calibrate.h"
 
 #include "absl/container/flat_hash_map.h"
@@ -47,8 +49,7 @@ bool IsBoundedOutput(const Value& v) {
   const Node* p = v.producer();
   if (!p || !p->domain().empty()) return false;
   const std::string& op = p->op_type();
-  return op == "Softmax" || op == "LogSoftmax" || op == "Sigmoid" || op == "Tanh" ||
-         op == "HardSigmoid";
+  return op == "Softmax" || op == "Sigmoid" || op == "Tanh" || op == "HardSigmoid";
 }
 
 void Append(Watch& w, const Tensor& t) {

@@ -90,5 +90,38 @@ TEST(Calibrate, EpochsRepeatTheData) {
   EXPECT_EQ(last_total, 6);
 }
 
+// Softmax/Sigmoid/Tanh outputs are confined to a known interval and keep
+// their observed extremes whatever the observer; LogSoftmax is unbounded
+// below (log of a tiny probability), so its outliers are trimmed like any
+// activation's. 99 samples give -ln 3 = -1.0986 three times; one gives
+// log-probabilities (-30, -30, ~0). The 90th-percentile observer trims the
+// two -30s (0.7 % of the values); min/max would keep -30.
+TEST(Calibrate, LogSoftmaxIsNotABoundedOutput) {
+  auto g = ImportModelText(R"(
+<ir_version: 8, opset_import: ["" : 13]>
+m (float[1,3] x) => (float[1,3] y) {
+  y = LogSoftmax<axis = 1>(x)
+}
+)");
+  ASSERT_TRUE(g.ok()) << g.status();
+  std::vector<float> v(300, 0.0f);
+  v[299] = 30.0f;
+  auto d = CalibrationData::FromTensors(**g, {Tensor::FromVector<float>({100, 3}, v)}, {"t"});
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_TRUE(InsertObserversPass().Run(**g).ok());
+  CalibrateOptions o;
+  o.data = &*d;
+  o.observer = ObserverKind::kPercentile;
+  o.observer_options.percentile = 90;
+  ASSERT_TRUE(CalibratePass(o).Run(**g).ok());
+  const Node* obs = nullptr;
+  for (const Node* n : (*g)->nodes()) {
+    if (IsObserver(*n) && n->input(0)->producer()) obs = n;
+  }
+  ASSERT_NE(obs, nullptr);
+  EXPECT_LT(obs->GetFloats("minmax")[0], -29.0f);
+  EXPECT_GT(obs->GetFloats("range")[0], -2.0f);
+}
+
 }  // namespace
 }  // namespace quantc

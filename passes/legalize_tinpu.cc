@@ -38,6 +38,7 @@
 #include "absl/strings/str_join.h"
 #include "backends/tinpu/legality.h"
 #include "ir/printer.h"
+#include "passes/insert_observers.h"
 #include "passes/quant_roles.h"
 #include "passes/tinpu_requant.h"
 #include "quant/numeric.h"
@@ -320,7 +321,8 @@ absl::Status Legalizer::MeasureCosts() {
   if (!ref.ok()) return ref.status();
   const CalibrationData& data = *o_.reference->data;
   auto sqnr = [&](const Graph& g) -> absl::StatusOr<std::vector<double>> {
-    auto acc = CompareOutputs(**ref, g, data);
+    // Observers left for remove_dead_nodes have no kernel: run without them.
+    auto acc = CompareOutputs(**ref, *CloneWithoutObservers(g), data);
     if (!acc.ok()) return acc.status();
     std::vector<double> db;
     for (const SqnrAccumulator& a : *acc) db.push_back(std::min(a.Db(), 200.0));  // cap "exact"

@@ -222,7 +222,7 @@ item12() {
 }
 
 items=("$@")
-[[ ${#items[@]} -eq 0 ]] && items=(1 2 3 4 5 6 7 8 9 10 12)
+[[ ${#items[@]} -eq 0 ]] && items=(1 2 3 4 5 6 7 8 9 10 11 12)
 for i in "${items[@]}"; do "item$i"; done
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -309,7 +309,8 @@ void Legalizer::CheckAccumulator(const Node& m, const Requant& r) {
   }
   if (worst >= Legality::Float32ExactLimit()) {
     Note(Diagnostic::Severity::kWarning, m.Describe(),
-         absl::StrCat("worst-case accumulator ", worst, " exceeds 2^24; float32 evaluation "
+         absl::StrCat("worst-case accumulator ", worst, " exceeds ",
+                      Pow2(Legality::Float32ExactLimit()), "; float32 evaluation "
                       "(ONNX Runtime) may round it, the NPU's 32-bit accumulator does not"));
   }
 }

@@ -13,11 +13,8 @@
 # First proves it can fail: a planted file with such constants must be
 # flagged. Exits 1 when the real sources contain any.
 set -uo pipefail
-if [[ -n "${TEST_SRCDIR:-}" ]]; then
-  ROOT="$TEST_SRCDIR/${TEST_WORKSPACE:-quantc}"
-else
-  ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-fi
+# shellcheck source=tests/lib/paths.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/paths.sh"
 DIR="${1:-$ROOT/passes}"
 
 LITERALS='(^|[^0-9A-Za-z_.])(12|15|16|23|24|31|127|128|255|511|512|4095|16777216|8388607|8388608|32767|32768)([^0-9A-Za-z_.]|$)|127\.5|1(\.0?f?)? *\/ *255|<< *(15|23|24)'

@@ -10,6 +10,7 @@
 #include "ir/interpreter.h"
 #include "ir/printer.h"
 #include "passes/insert_observers.h"
+#include "passes/quant_roles.h"
 #include "quant/sqnr.h"
 #include "util/json.h"
 #include "util/status_macros.h"
@@ -25,24 +26,14 @@ struct ActivationPair {
   const Value* dequantized;
 };
 
-bool IsWeightDequant(const Node& n) {
-  return n.op_type() == "DequantizeLinear" && n.input(0)->is_initializer();
-}
-
-const Value* ConsumingDequant(const Value* q) {
-  for (const Use& u : q->uses()) {
-    if (u.user->op_type() == "DequantizeLinear") return u.user->output(0);
-  }
-  return nullptr;
-}
-
 // Weight or bias entries: compare each dequantized constant with the float
 // initializer it replaced, found structurally: the same layer (by its output,
 // whose name both graphs share) reads it at the same input index.
 void AddConstants(const Graph& calibrated, const Graph& quantized, QuantReport& r) {
   for (const Node* n : quantized.nodes()) {
-    if (!IsWeightDequant(*n) || !n->input(0)->quant() || n->output(0)->uses().empty()) continue;
-    const QuantParams& qp = *n->input(0)->quant();
+    const Value* c = n->num_outputs() > 0 ? DequantizedConstant(n->output(0)) : nullptr;
+    if (!c || n->output(0)->uses().empty()) continue;
+    const QuantParams& qp = *c->quant();
     if (qp.kind == QuantTensorKind::kActivation) continue;
     const Use& use = n->output(0)->uses()[0];
     const Node* layer = use.user;
@@ -90,14 +81,17 @@ absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Grap
   std::vector<ActivationPair> pairs;
   for (const Node* n : quantized.nodes()) {
     if (n->op_type() != "QuantizeLinear" || !n->output(0)->quant()) continue;
-    const Value* dq = ConsumingDequant(n->output(0));
+    const Value* dq = DequantizedOutput(*n);
     if (!dq) continue;
+    // The float tensor keeps its (possibly internal) name in both graphs;
+    // users know a graph output by its public name, on the DQ output.
+    const std::string& float_name = n->input(0)->name();
     TensorReport t;
-    t.name = n->input(0)->name();
+    t.name = quantized.IsGraphOutput(dq) ? dq->name() : float_name;
     t.kind = "activation";
     t.scale = n->output(0)->quant()->scale;
     t.zero_point = n->output(0)->quant()->zero_point;
-    auto obs = observers.find(t.name);
+    auto obs = observers.find(float_name);
     if (obs != observers.end()) {
       // An inherit=1 observer reuses its producer's input range: follow the
       // chain of value-preserving ops back to the observer that measured it.
@@ -113,7 +107,7 @@ absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Grap
         t.max = mm[1];
       }
     }
-    pairs.push_back({r.tensors.size(), t.name, dq});
+    pairs.push_back({r.tensors.size(), float_name, dq});
     r.tensors.push_back(t);
   }
   // Run both models per sample; the float side keeps the tensors the

@@ -380,6 +380,7 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
     QuantizeReportInputs in;
     in.tinpu = parsed->tinpu;
     in.weight_bits = parsed->t.generic.qdq.weight_bits;
+    in.output_int = parsed->t.output_int;
     in.calibrated = calibrated.get();
     in.qdq = parsed->tinpu ? legalized.get() : graph->get();
     in.emitted = graph->get();

@@ -30,18 +30,13 @@ std::string DiagnosticsJson(const std::vector<Diagnostic>& ds) {
 }
 
 // The integer model's outputs against float: output k is the last layer's
-// integers (times its scale from the legalized QDQ model) or, for
-// --output-float and float ops, real already.
+// integers (times its scale from the legalized QDQ model) or, with
+// --output-float or from a float op, real already.
 absl::Status MeasureEmittedOutputs(const QuantizeReportInputs& in, QuantReport& r) {
   std::vector<double> scales;
   for (const Value* v : in.qdq->outputs()) {
     const QuantParams* p = DequantizedParams(v);
-    scales.push_back(p && p->scale.size() == 1 ? p->scale[0] : 1.0);
-  }
-  // A model with --output-float ends in the dequantizing Mul: outputs are real.
-  for (size_t k = 0; k < in.emitted->outputs().size() && k < scales.size(); ++k) {
-    const Node* last = in.emitted->outputs()[k]->producer();
-    if (!last || last->op_type() == "Mul" || last->float_op()) scales[k] = 1.0;
+    scales.push_back(in.output_int && p && p->scale.size() == 1 ? p->scale[0] : 1.0);
   }
   std::unique_ptr<Graph> float_model = CloneWithoutObservers(*in.calibrated);
   QC_ASSIGN_OR_RETURN(auto reference, RunOnData(*float_model, *in.data));

@@ -18,6 +18,7 @@ namespace quantc {
 struct QuantizeReportInputs {
   bool tinpu = false;
   int weight_bits = 8;
+  bool output_int = true;  ///< tinpu: outputs are the last layer's integers
   const Graph* calibrated = nullptr;  ///< after calibrate, observers in place
   /// The QDQ model whose tensors are reported: the emitted one (generic), or
   /// the legalized QDQ model the integer model was lowered from (tinpu).

@@ -5,9 +5,11 @@
 //   * the offset-scale-shift ("OSS", NNC's "BNORM") field widths (§2, §6),
 //   * the ONNX op vocabulary of a TINPU model (§1.3),
 //   * NNC's NPU layer configurations (§6 table).
-// Passes never hard-code these numbers: legalize_tinpu, the OSS derivation
-// (backends/tinpu/oss.h), the eligibility report and the serializer read them
-// from here, so a change in TI's tooling is a one-file edit.
+// Passes never hard-code these numbers (tests/lint:tinpu_constants_test
+// checks): the legality model (legality.h, which legalize_tinpu and
+// lower_to_integer ask), the OSS derivation (oss.h), the eligibility report
+// and the serializer read them from here, so a change in TI's tooling is a
+// one-file edit.
 #ifndef QUANTC_BACKENDS_TINPU_TARGET_H_
 #define QUANTC_BACKENDS_TINPU_TARGET_H_
 

@@ -98,6 +98,8 @@ class Legalizer {
   void SetParams(Node* q, float scale, int64_t zp);
   QuantParams SyncParams(Node* q);
   void Legalize(Node* q);
+  bool MakeZeroPointFree(Node* q, const QuantParams& p, float& s, int64_t& zp);
+  bool FitRequantizations(Node* q, const TinpuMatch& m, float& s, int64_t zp);
   void FixLayer(Node* m);
   void ScaleWeightChannels(Node* m, const std::vector<double>& factor, const std::string& why);
   void RequantizeBias(Node* m);
@@ -141,18 +143,17 @@ QuantParams Legalizer::SyncParams(Node* q) {
   return p;
 }
 
-void Legalizer::Legalize(Node* q) {
-  QuantParams p = SyncParams(q);
-  float s = p.scale[0];
-  int64_t zp = p.zero_point[0];
+// A zero-point-free domain with a power-of-two scale: an asymmetric tensor
+// is widened to the symmetric range covering the same values. Returns false
+// when no TINPU domain covers it (lowering reports the tensor).
+bool Legalizer::MakeZeroPointFree(Node* q, const QuantParams& p, float& s, int64_t& zp) {
   const std::string subject = Subject(g_, *q);
   if (!model_.UnsignedDomain(p.storage, zp)) {
-    // Widen to the zero-point-free range covering the same values.
     IntRange r = RangeFor(p.storage, model_.bits().activation, false);
     auto w = ActivationQParams(static_cast<float>((r.qmin - zp) * static_cast<double>(s)),
                                static_cast<float>((r.qmax - zp) * static_cast<double>(s)),
                                model_.ActivationSchemeFor(p.storage));
-    if (!w.ok()) return;  // lowering reports the tensor
+    if (!w.ok()) return false;
     SetParams(q, w->scale, w->zero_point);
     Repair(subject, absl::StrCat("zero point ", zp, " -> ", w->zero_point, ", scale ",
                                  FormatFloat(s), " -> ", Pow2(w->scale),
@@ -165,13 +166,18 @@ void Legalizer::Legalize(Node* q) {
                                  ": TINPU activation scales are powers of two"));
     s = Power2Ceil(s);
   }
-  TinpuMatch m = MatchTinpu(g_, q);
-  if (m.pattern == TinpuPattern::kWeighted) FixLayer(m.op);
-  // Output first (it changes every channel's round term), then channels;
-  // a channel repair raises w, which may need the output coarser again.
+  return true;
+}
+
+// Repairs until every requantization into q's scale is realizable: the
+// output first (it changes every channel's round term), then a weighted
+// layer's channels; a channel repair raises w, which may need the output
+// coarser again. Returns false when the legality model knows no repair
+// (lowering then reports the problem).
+bool Legalizer::FitRequantizations(Node* q, const TinpuMatch& m, float& s, int64_t zp) {
   for (int round = 0; round < 64; ++round) {
     auto requants = RequantsOf(m, model_, o_.input_prequantized);
-    if (!requants.ok()) return;  // lowering reports what it cannot lower
+    if (!requants.ok()) return false;
     std::optional<Problem> problem;
     double legal = s;
     for (const Requant& r : *requants) {
@@ -180,7 +186,7 @@ void Legalizer::Legalize(Node* q) {
     }
     if (!problem) {
       if (m.pattern == TinpuPattern::kWeighted) CheckAccumulator(*m.op, (*requants)[0]);
-      break;
+      return true;
     }
     if (problem->kind == Problem::Kind::kOutputTooFine && legal > s) {
       SetParams(q, static_cast<float>(legal), zp);
@@ -188,28 +194,39 @@ void Legalizer::Legalize(Node* q) {
                              ? "; an application that quantizes the input itself has no input "
                                "block (--input-mode=prequantized)"
                              : "";
-      Repair(subject, absl::StrCat("scale ", Pow2(s), " -> ", Pow2(legal), ": ", problem->why,
-                                   hint));
+      Repair(Subject(g_, *q),
+             absl::StrCat("scale ", Pow2(s), " -> ", Pow2(legal), ": ", problem->why, hint));
       s = static_cast<float>(legal);
       continue;
     }
-    if (problem->kind != Problem::Kind::kChannels || m.pattern != TinpuPattern::kWeighted) return;
+    if (problem->kind != Problem::Kind::kChannels || m.pattern != TinpuPattern::kWeighted) {
+      return false;
+    }
     const Requant& r = (*requants)[0];
     std::vector<double> factor(r.unit.size(), 1.0);
     for (int64_t c : problem->channels) {
       std::optional<double> f = model_.ChannelScaleFactor(r, s, c);
-      if (!f) return;  // lowering reports the channel
+      if (!f) return false;
       factor[static_cast<size_t>(c)] = *f;
     }
     ScaleWeightChannels(m.op, factor, problem->why);
   }
-  if (m.pattern == TinpuPattern::kInput) {
-    // The application needs this to feed pre-quantized integers.
-    tinpu::ClipRange r = model_.DomainRange(*model_.UnsignedDomain(p.storage, zp));
-    Note(Diagnostic::Severity::kNote, subject,
-         absl::StrCat("graph input '", q->input(0)->name(), "' is quantized as round(x / ", Pow2(s),
-                      ") in [", r.lo, ", ", r.hi, "]"));
-  }
+  return false;
+}
+
+void Legalizer::Legalize(Node* q) {
+  QuantParams p = SyncParams(q);
+  float s = p.scale[0];
+  int64_t zp = p.zero_point[0];
+  if (!MakeZeroPointFree(q, p, s, zp)) return;
+  TinpuMatch m = MatchTinpu(g_, q);
+  if (m.pattern == TinpuPattern::kWeighted) FixLayer(m.op);
+  if (!FitRequantizations(q, m, s, zp) || m.pattern != TinpuPattern::kInput) return;
+  // The application needs this to feed pre-quantized integers.
+  tinpu::ClipRange r = model_.DomainRange(*model_.UnsignedDomain(p.storage, zp));
+  Note(Diagnostic::Severity::kNote, Subject(g_, *q),
+       absl::StrCat("graph input '", q->input(0)->name(), "' is quantized as round(x / ", Pow2(s),
+                    ") in [", r.lo, ", ", r.hi, "]"));
 }
 
 // 8-bit weights need power-of-two weight scales (blocks only shift); the

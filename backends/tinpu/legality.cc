@@ -142,10 +142,11 @@ std::optional<OssParams> Legality::Channel(const Requant& r, int64_t c, double o
   const int b = NarrowedBits(r, c, w, ro);
   const double scale_max = std::ldexp(1.0, b) - 1;
   if (w > scale_max) {
+    const bool shift_only = MultiplierBits(r.site, w) == 1;
     std::string why = absl::StrCat(site, ": requantization factor ", w, " exceeds ", scale_max,
-                                   b == 1 ? " (8-bit weights: the block only shifts right)"
-                                          : absl::StrCat(" (", b, "-bit multiplier)"));
-    if (b < MultiplierBits(r.site, w)) {
+                                   shift_only ? " (8-bit weights: the block only shifts right)"
+                                              : absl::StrCat(" (", b, "-bit multiplier)"));
+    if (!shift_only && b < MultiplierBits(r.site, w)) {
       absl::StrAppend(&why, "; the multiplier is narrowed from ", MultiplierBits(r.site, w),
                       " bits so float32 evaluation stays exact");
     }

@@ -43,6 +43,10 @@ to OUT_DIR/<output name>.npy (characters outside [A-Za-z0-9_.-] become '_').
                    stacks the outputs.
   -o, --output=DIR output folder (created if missing)
   --list-ops       print the operators the interpreter supports
+  --integer        run the model's integer program instead (what `quantc
+                   compile` emits as C; docs/integer-arithmetic.md): DATA
+                   is float32 (quantized as the C float wrappers do) or
+                   int8, and the outputs are the int8 output codes
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid input, 4 unsupported.
 )";
 
@@ -292,7 +296,8 @@ absl::Status Run(const std::string& model, const std::string& spec, const std::s
 
 int RunCommand(const std::vector<std::string>& args) {
   const std::vector<cli::FlagSpec> spec = {
-      {"input", "", true}, {"output", "o", true}, {"list-ops", "", false}, {"help", "h", false}};
+      {"input", "", true},     {"output", "o", true}, {"list-ops", "", false},
+      {"integer", "", false}, {"help", "h", false}};
   auto parsed = cli::ParseArgs(args, spec);
   if (!parsed.ok()) return cli::UsageError("run", std::string(parsed.status().message()));
   const cli::Args& a = *parsed;
@@ -307,6 +312,7 @@ int RunCommand(const std::vector<std::string>& args) {
   if (a.positional.size() != 1) return cli::UsageError("run", "expected one MODEL.onnx");
   if (!a.Has("output")) return cli::UsageError("run", "missing -o OUT_DIR");
   if (!a.Has("input")) return cli::UsageError("run", "missing --input=DATA");
+  if (a.Has("integer")) return RunIntegerCommand(a);
   absl::Status st = Run(a.positional[0], a.Get("input"), a.Get("output"));
   return st.ok() ? cli::kOk : cli::ReportError(st);
 }

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/cli.h"
+
 namespace quantc {
 
 /// main()-style entry: argv[0] is the command word ("run"), options follow.
@@ -15,6 +17,10 @@ int RunCommand(int argc, char** argv);
 /// Same, with the arguments after the command word (like the other
 /// subcommands in tools/commands.h).
 int RunCommand(const std::vector<std::string>& args);
+
+/// `quantc run --integer` (tools/cmd_run_integer.cc), with the parsed
+/// arguments of RunCommand.
+int RunIntegerCommand(const cli::Args& args);
 
 }  // namespace quantc
 

@@ -11,6 +11,7 @@ namespace quantc {
 int InspectCommand(const std::vector<std::string>& args);
 int ConvertCommand(const std::vector<std::string>& args);
 int QuantizeCommand(const std::vector<std::string>& args);
+int CompileCommand(const std::vector<std::string>& args);
 
 }  // namespace quantc
 

@@ -20,6 +20,7 @@ commands:
   convert   import, verify, clean up and re-export a model
   quantize  post-training quantization (int8 ONNX QDQ, or TI NPU integers)
   run       run a model with quantc's reference interpreter on .npy inputs
+  compile   compile a quantized model to C for microcontrollers
 
 Run 'quantc COMMAND --help' for a command's options.
 exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid input, 4 unsupported
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   if (command == "convert") return quantc::ConvertCommand(args);
   if (command == "quantize") return quantc::QuantizeCommand(args);
   if (command == "run") return quantc::RunCommand(args);
+  if (command == "compile") return quantc::CompileCommand(args);
   std::fprintf(stderr, "quantc: error: unknown command '%s'\n%s", command.c_str(), kHelp);
   return quantc::cli::kUsage;
 }

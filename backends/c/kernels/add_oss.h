@@ -1,0 +1,1 @@
+void qc_add_oss(const int8_t* a, const int8_t* b, int8_t* out, const qc_binary_t* p);

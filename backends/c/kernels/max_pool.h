@@ -1,0 +1,1 @@
+void qc_max_pool(const int8_t* in, int8_t* out, const qc_pool_t* p);

@@ -18,7 +18,7 @@ namespace {
 // Kernel sources in the order they are pasted (types before users).
 constexpr const char* kKernelOrder[] = {"conv",  "fc",      "binary",  "add",    "add_oss",
                                         "mul",   "pool",    "max_pool", "avg_pool", "concat",
-                                        "requant", "lut",   "softmax", "io"};
+                                        "requant", "lut",   "softmax", "affine", "io"};
 
 std::string Upper(const std::string& s) {
   std::string u = s;
@@ -58,7 +58,6 @@ void EmitKernels(std::set<std::string> used, SourceFormat format, EmitResult* r)
       " * The integer kernels this network uses (quantc docs/integer-arithmetic.md). */\n"
       "#include \"quantc_kernels.h\"\n\n";
   if (requant) {
-    absl::StrAppend(&c, KernelSourceText("common.c"), "\n");
     if (any_fixed) absl::StrAppend(&c, KernelSourceText("rq_fixed.c"), "\n");
     if (oss) absl::StrAppend(&c, KernelSourceText("rq_oss.c"), "\n");
     absl::StrAppend(&c,

@@ -70,6 +70,7 @@ class OpEmitter {
   OpCode Requantize(const IntOp& op, const std::string& id);
   OpCode Lut(const IntOp& op, const std::string& id);
   OpCode Softmax(const IntOp& op, const std::string& id);
+  OpCode Affine(const IntOp& op, const std::string& id);
 
   const IntProgram& p_;
   const MemoryPlan& plan_;

@@ -16,6 +16,23 @@ std::string Ints(std::initializer_list<int64_t> v) {
   return absl::StrJoin(s, ", ");
 }
 
+// Row-major strides of `d` right-aligned to rank 4, 0 where it is broadcast.
+std::string Strides4(std::vector<int64_t> d) {
+  while (d.size() < 4) d.insert(d.begin(), 1);
+  std::vector<int64_t> s(4, 0);
+  int64_t step = 1;
+  for (int i = 3; i >= 0; --i) {
+    s[i] = d[i] == 1 ? 0 : step;
+    step *= d[i];
+  }
+  return absl::StrJoin(s, ", ");
+}
+
+std::string Dims4(std::vector<int64_t> d) {
+  while (d.size() < 4) d.insert(d.begin(), 1);
+  return absl::StrJoin(d, ", ");
+}
+
 // NCHW dims of a window op's tensor ([N, C, L] is [N, C, 1, L]).
 struct Nchw {
   int64_t n, c, h, w;
@@ -129,6 +146,8 @@ absl::StatusOr<OpCode> OpEmitter::Emit(int index) {
       return Lut(op, id);
     case OpKind::kSoftmax:
       return Softmax(op, id);
+    case OpKind::kAffine:
+      return Affine(op, id);
   }
   return absl::InternalError("unknown op kind");
 }
@@ -168,26 +187,12 @@ OpCode OpEmitter::Binary(const IntOp& op, const std::string& id) {
   const std::string fn = op.kind == OpKind::kMul ? "qc_mul" : (oss ? "qc_add_oss" : "qc_add");
   kernels_.insert(fn.substr(3) + ".c");
   kernels_.insert("binary.c");
-  std::vector<int64_t> od = p_.tensors[op.output].dims;
-  while (od.size() < 4) od.insert(od.begin(), 1);
-  // Row-major strides of an operand right-aligned to rank 4, 0 where it
-  // is broadcast.
-  auto strides = [&](int t) {
-    std::vector<int64_t> d = p_.tensors[t].dims;
-    while (d.size() < 4) d.insert(d.begin(), 1);
-    std::vector<int64_t> s(4, 0);
-    int64_t step = 1;
-    for (int i = 3; i >= 0; --i) {
-      s[i] = d[i] == 1 ? 0 : step;
-      step *= d[i];
-    }
-    return absl::StrJoin(s, ", ");
-  };
+  auto strides = [&](int t) { return Strides4(p_.tensors[t].dims); };
   const InputScale sa = op.input_scales.empty() ? InputScale{} : op.input_scales[0];
   const InputScale sb = op.input_scales.empty() ? InputScale{} : op.input_scales[1];
   OpCode c;
   c.descriptor = absl::StrCat(
-      "static const qc_binary_t ", id, " = {{", absl::StrJoin(od, ", "), "}, {",
+      "static const qc_binary_t ", id, " = {{", Dims4(p_.tensors[op.output].dims), "}, {",
       strides(op.inputs[0]), "}, {", strides(op.inputs[1]), "},\n    ",
       Ints({p_.tensors[op.inputs[0]].zero_point, p_.tensors[op.inputs[1]].zero_point, op.pre_shift,
             sa.multiplier, sa.shift, sb.multiplier, sb.shift}),
@@ -270,6 +275,18 @@ OpCode OpEmitter::Softmax(const IntOp& op, const std::string& id) {
       data_.Uint32(id + "_exp", std::vector<uint32_t>(op.exp_table.begin(), op.exp_table.end())),
       ",\n    ", RequantInit(op.requant, id), "};\n");
   c.call = absl::StrCat("qc_softmax(", Ptr(op.inputs[0]), ", ", Ptr(op.output), ", &", id, ");");
+  return c;
+}
+
+OpCode OpEmitter::Affine(const IntOp& op, const std::string& id) {
+  kernels_.insert("affine.c");
+  OpCode c;
+  c.descriptor = absl::StrCat(
+      "static const qc_affine_t ", id, " = {{", Dims4(p_.tensors[op.output].dims), "}, {",
+      Strides4(op.affine_dims), "}, ", p_.tensors[op.inputs[0]].zero_point, ",\n    ",
+      data_.Int32(id + "_scale", op.affine_scale), ", ", data_.Int32(id + "_bias", op.bias),
+      ",\n    ", RequantInit(op.requant, id), "};\n");
+  c.call = absl::StrCat("qc_affine(", Ptr(op.inputs[0]), ", ", Ptr(op.output), ", &", id, ");");
   return c;
 }
 

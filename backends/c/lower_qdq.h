@@ -76,6 +76,9 @@ class QdqLowering {
   absl::Status Conv(const Node& n, int out, const AffineParams& oq, int32_t lo, int32_t hi);
   absl::Status Gemm(const Node& n, int out, const AffineParams& oq, int32_t lo, int32_t hi);
   absl::Status AddMul(const Node& n, int out, const AffineParams& oq, int32_t lo, int32_t hi);
+  /// Add/Mul of an activation (input `x_index`) and a float constant.
+  absl::Status FloatConstant(const Node& n, int x_index, const Tensor& c, int out,
+                             const AffineParams& oq, int32_t lo, int32_t hi);
   absl::Status MaxPool(const Node& n, int out);
   absl::Status AvgPool(const Node& n, int out, const AffineParams& oq);
   absl::Status Concat(const Node& n, int out, const AffineParams& oq);

@@ -192,6 +192,11 @@ absl::Status QdqLowering::Gemm(const Node& n, int out, const AffineParams& oq, i
 
 absl::Status QdqLowering::AddMul(const Node& n, int out, const AffineParams& oq, int32_t lo,
                                  int32_t hi) {
+  for (int i = 0; i < 2; ++i) {
+    const Value* v = n.input(i);
+    std::optional<Tensor> c = ConstantOf(v);
+    if (c && v->producer() == nullptr) return FloatConstant(n, 1 - i, *c, out, oq, lo, hi);
+  }
   QC_ASSIGN_OR_RETURN(int a, OperandIn(n.input(0)));
   QC_ASSIGN_OR_RETURN(int b, OperandIn(n.input(1)));
   const std::vector<int64_t> bd = Broadcast(p_.tensors[a].dims, p_.tensors[b].dims);
@@ -407,6 +412,59 @@ absl::Status QdqLowering::Softmax(const Node& n, int out, const AffineParams& oq
   }
   QC_ASSIGN_OR_RETURN(op.requant,
                       FixedRequant({std::ldexp(1.0, -30) / oq.scale}, oq.stored_zero_point(), -128, 127));
+  p_.ops.push_back(std::move(op));
+  return absl::OkStatus();
+}
+
+// A float constant the quantizer kept in float (the bias of a Linear on a
+// 3-D tensor, a constant scale) joins the accumulator exactly enough:
+//   Add: acc = x^ 2^p + round(c 2^p / s_x),  m = s_x / (2^p s_y)
+//   Mul: acc = x^ round(c 2^k),              m = s_x / (2^k s_y)
+// with 2^p, 2^k as large as keeps |acc| < 2^30.
+absl::Status QdqLowering::FloatConstant(const Node& n, int x_index, const Tensor& c, int out,
+                                        const AffineParams& oq, int32_t lo, int32_t hi) {
+  QC_ASSIGN_OR_RETURN(int x, ActivationIn(n.input(x_index)));
+  const std::vector<int64_t>& xd = p_.tensors[x].dims;
+  if (c.dtype() != DType::kFloat32 || Broadcast(xd, c.dims()) != xd || xd.size() > 4) {
+    return absl::UnimplementedError(absl::StrCat(
+        "constant operand of type ", DTypeName(c.dtype()), " and shape ", DimsStr(c.dims()),
+        " (a float32 constant that broadcasts into the activation is supported)"));
+  }
+  QC_RETURN_IF_ERROR(CheckDims(p_.tensors[out].dims, xd, "output"));
+  double max_abs = 0;
+  for (int64_t i = 0; i < c.num_elements(); ++i) {
+    const double v = c.data<float>()[i];
+    if (!std::isfinite(v)) return absl::InvalidArgumentError("the constant holds NaN or Inf");
+    max_abs = std::max(max_abs, std::abs(v));
+  }
+  const double sx = params_[x].scale;
+  if (n.op_type() == "Add" && max_abs / sx > std::ldexp(1.0, 30)) {
+    return absl::UnimplementedError("the constant is too large for the activation's scale");
+  }
+  IntOp op;
+  op.kind = OpKind::kAffine;
+  op.name = n.name();
+  op.inputs = {x};
+  op.output = out;
+  op.affine_dims = c.dims();
+  int shift = 0;
+  if (n.op_type() == "Add") {
+    shift = PreShiftFor(static_cast<uint64_t>(std::ceil(255 + max_abs / sx)));
+    for (int64_t i = 0; i < c.num_elements(); ++i) {
+      op.affine_scale.push_back(1 << shift);
+      op.bias.push_back(static_cast<int32_t>(std::llround(std::ldexp(c.data<float>()[i] / sx, shift))));
+    }
+  } else {
+    int e = 0;
+    std::frexp(max_abs, &e);  // max_abs < 2^e
+    shift = max_abs > 0 ? std::min(22 - e, 60) : 0;
+    for (int64_t i = 0; i < c.num_elements(); ++i) {
+      op.affine_scale.push_back(static_cast<int32_t>(std::llround(std::ldexp(c.data<float>()[i], shift))));
+      op.bias.push_back(0);
+    }
+  }
+  QC_ASSIGN_OR_RETURN(op.requant,
+                      FixedRequant({sx / (std::ldexp(1.0, shift) * oq.scale)}, oq.stored_zero_point(), lo, hi));
   p_.ops.push_back(std::move(op));
   return absl::OkStatus();
 }

@@ -64,6 +64,10 @@ class TinpuLowering {
   absl::Status MatMul(const Node& n, const OssBlock& b, int out);
   absl::Status Add(const Node& n, const OssBlock& b, int out);
   absl::Status Mul(const Node& n, const OssBlock& b, int out);
+  /// `op`: an Add with one input and the scales of both addends; the other
+  /// addend is the integer constant `c`.
+  absl::Status AddConstant(IntOp& op, const Tensor& c, int const_index, const OssBlock& b,
+                           int out);
   absl::Status ReduceSum(const Node& n, const OssBlock& b, int out);
   absl::Status AvgPool(const Node& round, const OssBlock& b, int out);
   absl::Status Requantize(const std::string& name, int in, const OssBlock& b, int out);

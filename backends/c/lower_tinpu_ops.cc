@@ -144,6 +144,8 @@ absl::Status TinpuLowering::Add(const Node& n, const OssBlock& b, int out) {
   op.kind = OpKind::kAdd;
   op.name = n.name();
   op.output = out;
+  std::optional<Tensor> constant;  // an addend from the initializers
+  int const_index = -1;
   for (int i = 0; i < 2; ++i) {
     const Value* v = n.input(i);
     int32_t scale = 1;
@@ -161,10 +163,19 @@ absl::Status TinpuLowering::Add(const Node& n, const OssBlock& b, int out) {
       v = m->input(0);
       acc_nodes_.push_back(m);
     }
-    QC_ASSIGN_OR_RETURN(int t, OperandIn(v));
+    if (!int_of_.contains(v) && ConstantOf(v)) {
+      constant = ConstantOf(v);
+      const_index = i;
+      op.input_scales.push_back({scale, 0});
+      continue;
+    }
+    QC_ASSIGN_OR_RETURN(int t, IntIn(v));
     op.inputs.push_back(t);
     op.input_scales.push_back({scale, 0});
   }
+  acc_nodes_.push_back(&n);
+  if (constant) return AddConstant(op, *constant, const_index, b, out);
+  if (op.inputs.size() != 2) return absl::UnimplementedError("an Add of two constants");
   if (255LL * (op.input_scales[0].multiplier + op.input_scales[1].multiplier) > INT32_MAX) {
     return absl::UnimplementedError("the aligned sum can overflow int32");
   }
@@ -173,7 +184,37 @@ absl::Status TinpuLowering::Add(const Node& n, const OssBlock& b, int out) {
   if (od.empty()) return absl::UnimplementedError("operands do not broadcast (up to rank 4)");
   QC_RETURN_IF_ERROR(SameDims(p_.tensors[out].dims, od));
   QC_ASSIGN_OR_RETURN(op.requant, BlockRequant(b, od, -1, out));
-  acc_nodes_.push_back(&n);
+  p_.ops.push_back(std::move(op));
+  return absl::OkStatus();
+}
+
+// An integer constant added to an activation (a Linear's bias on a 3-D
+// tensor): acc = v * scale_x + c * scale_c, one kAffine op.
+absl::Status TinpuLowering::AddConstant(IntOp& op, const Tensor& c, int const_index,
+                                        const OssBlock& b, int out) {
+  if (op.inputs.size() != 1) return absl::UnimplementedError("an Add of two constants");
+  const int x = op.inputs[0];
+  const std::vector<int64_t>& xd = p_.tensors[x].dims;
+  if (Broadcast(xd, c.dims()) != xd) {
+    return absl::UnimplementedError("a constant addend that does not broadcast into the activation");
+  }
+  // input_scales follow the node's input order.
+  const int32_t sx = op.input_scales[1 - const_index].multiplier;
+  const int32_t sc = op.input_scales[const_index].multiplier;
+  op.kind = OpKind::kAffine;
+  op.affine_dims = c.dims();
+  for (int64_t i = 0; i < c.num_elements(); ++i) {
+    const double v = c.GetAsDouble(i) * sc;
+    if (v != std::floor(v) || std::abs(v) + 255.0 * sx > INT32_MAX) {
+      return absl::UnimplementedError(absl::StrCat("constant addend ", c.GetAsDouble(i),
+                                                   " is not an integer that fits the accumulator"));
+    }
+    op.affine_scale.push_back(sx);
+    op.bias.push_back(static_cast<int32_t>(v));
+  }
+  op.input_scales.clear();
+  QC_RETURN_IF_ERROR(SameDims(p_.tensors[out].dims, xd));
+  QC_ASSIGN_OR_RETURN(op.requant, BlockRequant(b, xd, -1, out));
   p_.ops.push_back(std::move(op));
   return absl::OkStatus();
 }

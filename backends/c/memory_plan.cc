@@ -10,7 +10,8 @@ namespace quantc::cbackend {
 namespace {
 
 bool IsElementwise(OpKind k) {
-  return k == OpKind::kAdd || k == OpKind::kMul || k == OpKind::kRequant || k == OpKind::kLut;
+  return k == OpKind::kAdd || k == OpKind::kMul || k == OpKind::kRequant || k == OpKind::kLut ||
+         k == OpKind::kAffine;
 }
 
 struct Order {

@@ -30,6 +30,8 @@ const char* OpKindName(OpKind k) {
       return "lut";
     case OpKind::kSoftmax:
       return "softmax";
+    case OpKind::kAffine:
+      return "affine";
   }
   return "?";
 }

@@ -87,6 +87,7 @@ enum class OpKind {
   kRequant,         ///< elementwise (x - zp) -> Requant (Relu, Clip, rescale)
   kLut,             ///< 256-entry table (Sigmoid, Tanh, ...)
   kSoftmax,         ///< exp table, normalization, Requant
+  kAffine,          ///< (x - zp) * scale[j] + bias[j], constants broadcast
 };
 
 /// Name used in reports and C comments ("conv", "add", ...).
@@ -124,6 +125,11 @@ struct IntOp {
 
   // kLut: table[q + 128]
   std::array<int8_t, 256> table{};
+
+  // kAffine: int32 constants of dims affine_dims (broadcast to the output);
+  // the additive part is `bias`.
+  std::vector<int32_t> affine_scale;
+  std::vector<int64_t> affine_dims;
 
   // kSoftmax over [outer, n, inner]; exp_table[d] = round(2^20 exp(-s d))
   int64_t outer = 1, n = 1, inner = 1;

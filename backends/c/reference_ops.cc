@@ -137,6 +137,24 @@ void Binary(const IntProgram& p, const IntOp& op, Values& v) {
   }
 }
 
+void Affine(const IntProgram& p, const IntOp& op, Values& v) {
+  const IntTensor& xt = p.tensors[op.inputs[0]];
+  const std::vector<int8_t>& x = v[p.StorageOf(op.inputs[0])];
+  std::vector<int8_t>& y = v[p.StorageOf(op.output)];
+  const std::vector<int64_t>& od = p.tensors[op.output].dims;
+  std::vector<int64_t> idx(od.size(), 0);
+  for (int64_t i = 0; i < static_cast<int64_t>(x.size()); ++i) {
+    int64_t rest = i;
+    for (size_t d = od.size(); d-- > 0;) {
+      idx[d] = rest % od[d];
+      rest /= od[d];
+    }
+    const int64_t j = BroadcastIndex(op.affine_dims, od, idx);
+    const int64_t acc = (static_cast<int64_t>(x[i]) - xt.zero_point) * op.affine_scale[j] + op.bias[j];
+    y[i] = Requantize(op.requant, acc, 0);
+  }
+}
+
 void Pool(const IntProgram& p, const IntOp& op, Values& v) {
   const IntTensor& xt = p.tensors[op.inputs[0]];
   const std::vector<int8_t>& x = v[p.StorageOf(op.inputs[0])];
@@ -249,6 +267,8 @@ void EvaluateOp(const IntProgram& p, const IntOp& op, Values& values) {
       return Elementwise(p, op, values);
     case OpKind::kSoftmax:
       return Softmax(p, op, values);
+    case OpKind::kAffine:
+      return Affine(p, op, values);
   }
 }
 

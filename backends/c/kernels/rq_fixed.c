@@ -1,3 +1,5 @@
+/* Fixed-point requantization (docs/integer-arithmetic.md §3.1). */
+
 /* round(a * b / 2^31), ties toward +infinity; INT32_MIN^2 saturates. */
 static int32_t qc_srdhm(int32_t a, int32_t b) {
   int64_t ab;
@@ -27,6 +29,10 @@ static int32_t qc_mulq(int32_t x, int32_t m, int32_t s) {
   return qc_rdbpot(qc_srdhm(x, m), -s);
 }
 
+/* clamp(MulQ(acc) + out_zp, lo, hi), clamping before the add. */
 static int8_t qc_rq_fixed(const qc_requant_t* r, int32_t acc, int32_t i) {
-  return qc_clamp_out(qc_mulq(acc, r->mult[i], r->shift[i]), r);
+  const int32_t lo = r->lo - r->out_zp, hi = r->hi - r->out_zp;
+  int32_t v = qc_mulq(acc, r->mult[i], r->shift[i]);
+  v = v < lo ? lo : (v > hi ? hi : v);
+  return (int8_t)(v + r->out_zp);
 }

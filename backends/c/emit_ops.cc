@@ -172,11 +172,18 @@ OpCode OpEmitter::Conv(const IntOp& op, const std::string& id) {
 OpCode OpEmitter::FullyConnected(const IntOp& op, const std::string& id) {
   kernels_.insert("fc.c");
   const int64_t rows = p_.tensors[op.inputs[0]].num_elements() / op.in_features;
+  // The kernel sums x * w; the input zero point's share is constant.
+  const int64_t zp = p_.tensors[op.inputs[0]].zero_point;
+  std::vector<int32_t> bias(op.out_features);
+  for (int64_t o = 0; o < op.out_features; ++o) {
+    int64_t wsum = 0;
+    for (int64_t k = 0; k < op.in_features; ++k) wsum += op.weights[o * op.in_features + k];
+    bias[o] = static_cast<int32_t>(op.bias[o] - zp * wsum);
+  }
   OpCode c;
   c.descriptor = absl::StrCat(
-      "static const qc_fc_t ", id, " = {",
-      Ints({rows, op.in_features, op.out_features, p_.tensors[op.inputs[0]].zero_point}),
-      ",\n    ", data_.Int8(id + "_weights", op.weights), ", ", data_.Int32(id + "_bias", op.bias),
+      "static const qc_fc_t ", id, " = {", Ints({rows, op.in_features, op.out_features}),
+      ",\n    ", data_.Int8(id + "_weights", op.weights), ", ", data_.Int32(id + "_bias", bias),
       ",\n    ", RequantInit(op.requant, id), "};\n");
   c.call = absl::StrCat("qc_fc(", Ptr(op.inputs[0]), ", ", Ptr(op.output), ", &", id, ");");
   return c;

@@ -68,14 +68,15 @@ absl::StatusOr<std::vector<int32_t>> BiasValues(const QuantConstant& b, float s_
   return v;
 }
 
-// The int32 accumulator of every output channel must hold
-// |bias| + 255 * sum |w| (|x - zp| <= 255).
+// Every int32 partial sum of an output channel must fit: |bias| + 256 *
+// sum |w| bounds both sum (x - zp) w (|x - zp| <= 255) and the kernels'
+// (bias - zp sum w) + sum x w (|zp|, |x| <= 128).
 absl::Status CheckAccumulator(const std::vector<int8_t>& w, const std::vector<int32_t>& bias,
                               int64_t per_channel) {
   for (size_t c = 0; c < bias.size(); ++c) {
     int64_t sum = 0;
     for (int64_t i = 0; i < per_channel; ++i) sum += std::abs(w[c * per_channel + i]);
-    if (std::abs(static_cast<int64_t>(bias[c])) + 255 * sum > INT32_MAX) {
+    if (std::abs(static_cast<int64_t>(bias[c])) + 256 * sum > INT32_MAX) {
       return absl::UnimplementedError(
           absl::StrCat("output channel ", c, " can overflow the int32 accumulator"));
     }

@@ -90,7 +90,7 @@ absl::Status TinpuLowering::Conv(const Node& n, const OssBlock& b, int out) {
   for (int64_t c = 0; c < wd[0]; ++c) {
     int64_t sum = 0;
     for (int64_t i = 0; i < per; ++i) sum += std::abs(op.weights[c * per + i]);
-    if (255 * sum > INT32_MAX) return absl::UnimplementedError("the accumulator can overflow int32");
+    if (256 * sum > INT32_MAX) return absl::UnimplementedError("the accumulator can overflow int32");
   }
   QC_ASSIGN_OR_RETURN(op.requant, BlockRequant(b, od, 1, out));
   acc_nodes_.push_back(&n);
@@ -127,7 +127,7 @@ absl::Status TinpuLowering::MatMul(const Node& n, const OssBlock& b, int out) {
       op.weights[o * k + i] = w[trans_b ? o * k + i : i * m + o];
       sum += std::abs(op.weights[o * k + i]);
     }
-    if (255 * sum > INT32_MAX) return absl::UnimplementedError("the accumulator can overflow int32");
+    if (256 * sum > INT32_MAX) return absl::UnimplementedError("the accumulator can overflow int32");
   }
   op.bias.assign(m, 0);
   std::vector<int64_t> od = xd;

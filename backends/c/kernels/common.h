@@ -9,6 +9,14 @@
 extern "C" {
 #endif
 
+/* Keeps a hot loop in its own function, where its few variables stay in
+ * registers instead of spilling among the caller's. */
+#if defined(__GNUC__)
+#define QC_NOINLINE __attribute__((noinline))
+#else
+#define QC_NOINLINE
+#endif
+
 #define QC_RQ_FIXED 0 /* MulQ(acc, mult[i], shift[i]): gemmlowp fixed point */
 #define QC_RQ_OSS 1   /* floor((acc + offset[i]) * mult[i] / 2^shift[i]): TINPU */
 

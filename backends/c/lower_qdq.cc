@@ -58,12 +58,14 @@ absl::StatusOr<IntProgram> QdqLowering::Run() {
   for (const Node* n : g_.nodes()) {
     if (Is(*n, "QuantizeLinear") && !cov_.consumed(n)) LowerAnchor(*n);
   }
-  QC_RETURN_IF_ERROR(LowerOutput());
+  const absl::Status output = LowerOutput();
   ConsumeDequantizers();
   cov_.FailUnconsumed(g_,
                       "not part of a pattern the C backend implements (each float op must read "
                       "DequantizeLinear outputs and feed one QuantizeLinear)");
+  // Node failures first: they usually explain an unusable output.
   QC_RETURN_IF_ERROR(cov_.ToStatus());
+  QC_RETURN_IF_ERROR(output);
   return std::move(p_);
 }
 
@@ -223,7 +225,8 @@ void QdqLowering::ConsumeDequantizers() {
   for (const Node* n : g_.nodes()) {
     if (!Is(*n, "DequantizeLinear") || cov_.consumed(n)) continue;
     bool all = !g_.IsGraphOutput(n->output(0));
-    for (const Use& u : n->output(0)->uses()) all = all && cov_.consumed(u.user);
+    // Readers that failed are reported themselves; their inputs are not.
+    for (const Use& u : n->output(0)->uses()) all = all && cov_.handled(u.user);
     if (all) cov_.Consume(n);
   }
 }

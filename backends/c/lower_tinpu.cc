@@ -83,9 +83,11 @@ absl::StatusOr<IntProgram> TinpuLowering::Run() {
         "' has no input-quantize block (Add -> Mul -> Mul -> Floor -> Clip); models made with "
         "--input-mode=prequantized do not say which integers they take"));
   }
-  QC_RETURN_IF_ERROR(LowerOutput());
+  const absl::Status output = LowerOutput();
   cov_.FailUnconsumed(g_, "not part of a TINPU pattern the C backend implements");
+  // Node failures first: they usually explain an unusable output.
   QC_RETURN_IF_ERROR(cov_.ToStatus());
+  QC_RETURN_IF_ERROR(output);
   return std::move(p_);
 }
 
@@ -169,8 +171,13 @@ void TinpuLowering::LowerBlock(const Node& floor) {
   cov_.Consume(&floor);
   absl::StatusOr<OssBlock> b = MatchBlock(floor);
   if (!b.ok()) return cov_.Fail(floor, std::string(b.status().message()));
+  // On failure the block's own nodes are reported through the Floor alone.
+  for (const Node* n : b->nodes) cov_.Consume(n);
   absl::StatusOr<int> out = AddBlockTensor(*b->out, b->lo, b->hi);
-  if (!out.ok()) return cov_.Fail(floor, std::string(out.status().message()));
+  if (!out.ok()) {
+    if (b->acc->producer() && !int_of_.contains(b->acc)) cov_.Consume(b->acc->producer());
+    return cov_.Fail(floor, std::string(out.status().message()));
+  }
   int_of_[b->out] = *out;  // even if the op fails: readers lower normally
   acc_nodes_.clear();
   const Node* p = b->acc->producer();
@@ -197,7 +204,6 @@ void TinpuLowering::LowerBlock(const Node& floor) {
     st = absl::UnimplementedError("no integer kernel for a requantization of this op");
   }
   if (!st.ok()) return cov_.Fail(p ? *p : floor, std::string(st.message()));
-  for (const Node* n : b->nodes) cov_.Consume(n);
   for (const Node* n : acc_nodes_) cov_.Consume(n);
 }
 

@@ -52,6 +52,8 @@ class Coverage {
   void Fail(const Node& n, const std::string& reason);
   void Consume(const Node* n) { consumed_.insert(n); }
   bool consumed(const Node* n) const { return consumed_.contains(n); }
+  /// Consumed, or already reported as failed.
+  bool handled(const Node* n) const { return consumed_.contains(n) || failed_.contains(n); }
   bool ok() const { return failures_.empty(); }
   /// Every node of `g` not consumed and not already failed becomes a
   /// failure with `reason`.

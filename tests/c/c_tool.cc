@@ -5,6 +5,8 @@
 //   c_tool compare REF.npy OUT.i8 [N]  int8 codes: REF (quantc run --integer)
 //                                      against a harness's raw output; names
 //                                      the first mismatch, exit 1 if any
+//   c_tool text2onnx IN.onnxtxt OUT.onnx   ONNX text syntax -> model file
+//                                      (ONNX shape inference fills types)
 //   c_tool agreement MODEL.onnx X.npy [Y.npy]
 //       the integer program (quantc run --integer) against the model's own
 //       float evaluation (quantc run: exact float QDQ, or TINPU in float32)
@@ -25,6 +27,7 @@
 #include "backends/c/reference.h"
 #include "ir/interpreter.h"
 #include "ir/npy.h"
+#include "ir/onnx_export.h"
 #include "ir/onnx_import.h"
 #include "util/file.h"
 #include "util/status_macros.h"
@@ -162,6 +165,13 @@ absl::Status Agreement(const std::string& model, const std::string& xs, const st
   return absl::OkStatus();
 }
 
+absl::Status TextToOnnx(const std::string& in, const std::string& out) {
+  QC_ASSIGN_OR_RETURN(std::string text, ReadFile(in));
+  QC_ASSIGN_OR_RETURN(std::unique_ptr<Graph> g, ImportModelText(text));
+  QC_RETURN_IF_ERROR(InferTypes(*g).status());
+  return ExportModelFile(*g, out);
+}
+
 int Main(int argc, char** argv) {
   const std::string cmd = argc > 1 ? argv[1] : "";
   absl::Status st;
@@ -169,6 +179,8 @@ int Main(int argc, char** argv) {
     st = Raw(argv[2], argv[3], argc == 5 ? std::atoll(argv[4]) : -1);
   } else if (cmd == "compare" && (argc == 4 || argc == 5)) {
     st = Compare(argv[2], argv[3], argc == 5 ? std::atoll(argv[4]) : -1);
+  } else if (cmd == "text2onnx" && argc == 4) {
+    st = TextToOnnx(argv[2], argv[3]);
   } else if (cmd == "agreement" && (argc == 4 || argc == 5)) {
     st = Agreement(argv[2], argv[3], argc == 5 ? argv[4] : "");
   } else {

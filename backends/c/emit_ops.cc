@@ -1,6 +1,7 @@
 // One `static const` descriptor and one kernel call per integer op, plus
 // the const arrays they point to (emit_internal.h).
 #include <cstdio>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -154,9 +155,19 @@ absl::StatusOr<OpCode> OpEmitter::Emit(int index) {
 
 OpCode OpEmitter::Conv(const IntOp& op, const std::string& id) {
   kernels_.insert("conv.c");
-  const Nchw in = AsNchw(p_.tensors[op.inputs[0]].dims);
-  const Nchw out = AsNchw(p_.tensors[op.output].dims);
-  const Window2& w = op.window;
+  Nchw in = AsNchw(p_.tensors[op.inputs[0]].dims);
+  Nchw out = AsNchw(p_.tensors[op.output].dims);
+  Window2 w = op.window;
+  // A column conv ([N, C, L, 1] with (k, 1) kernels: TINPU's 1-D layout) is
+  // the same bytes as a row conv ([N, C, 1, L], (1, k)); the kernel
+  // vectorizes along rows.
+  if (in.w == 1 && out.w == 1 && w.kernel[1] == 1 && w.pad_begin[1] == 0 && w.pad_end[1] == 0) {
+    std::swap(in.h, in.w);
+    std::swap(out.h, out.w);
+    for (auto* a : {&w.in, &w.out, &w.kernel, &w.stride, &w.dilation, &w.pad_begin, &w.pad_end}) {
+      std::swap((*a)[0], (*a)[1]);
+    }
+  }
   OpCode c;
   c.descriptor = absl::StrCat(
       "static const qc_conv_t ", id, " = {",

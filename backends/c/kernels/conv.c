@@ -1,88 +1,66 @@
-/* First output index whose whole window lies inside the input, and one past
- * the last: o * s - pad >= 0 and o * s - pad + (k - 1) * d <= size - 1. */
-static int32_t qc_full_begin(int32_t pad, int32_t s, int32_t out) {
-  const int32_t o = (pad + s - 1) / s;
-  return o < out ? o : out;
-}
-static int32_t qc_full_end(int32_t size, int32_t k, int32_t s, int32_t d, int32_t pad, int32_t out) {
-  const int32_t num = size - 1 + pad - (k - 1) * d;
-  const int32_t o = num < 0 ? 0 : num / s + 1;
-  return o < out ? o : out;
+/* Output columns are computed in blocks of QC_CONV_BLOCK with int32
+ * accumulators on the stack (128 bytes). For each kernel column kx, the
+ * columns of the block whose tap lies inside the input form one run; every
+ * (channel, row) then adds w * (x - zp) along that run. No per-tap bounds
+ * checks, and taps in the padding are simply never visited. */
+#define QC_CONV_BLOCK 32
+
+/* [*lo, *hi): outputs o in [o0, o1) with 0 <= o * s + off < size. */
+static void qc_valid_run(int32_t o0, int32_t o1, int32_t s, int32_t off, int32_t size,
+                         int32_t* lo, int32_t* hi) {
+  int32_t a = o0, b = o1;
+  while (a < b && a * s + off < 0) ++a;
+  while (b > a && (b - 1) * s + off >= size) --b;
+  *lo = a;
+  *hi = b;
 }
 
-/* First and one-past-last taps k of a window starting at `start` whose
- * input index start + k * d lies in [0, size). */
-static void qc_tap_range(int32_t start, int32_t taps, int32_t d, int32_t size, int32_t* k0,
-                         int32_t* k1) {
-  int32_t a = 0, b = taps;
-  while (a < taps && start + a * d < 0) ++a;
-  while (b > a && start + (b - 1) * d >= size) --b;
-  *k0 = a;
-  *k1 = b;
-}
-
-/* A window that touches the padding: its taps inside the input, centered. */
-static int32_t qc_conv_border(const int8_t* xg, const int8_t* wm, const qc_conv_t* p, int32_t cg,
-                              int32_t oy, int32_t ox, int32_t acc) {
-  const int32_t iy = oy * p->sh - p->ph, ix = ox * p->sw - p->pw, zp = p->in_zp;
-  int32_t ky0, ky1, kx0, kx1, c, ky, kx;
-  qc_tap_range(iy, p->kh, p->dh, p->h, &ky0, &ky1);
-  qc_tap_range(ix, p->kw, p->dw, p->w, &kx0, &kx1);
-  for (c = 0; c < cg; ++c) {
-    for (ky = ky0; ky < ky1; ++ky) {
-      const int8_t* xp = xg + ((size_t)c * p->h + iy + ky * p->dh) * p->w + ix + kx0 * p->dw;
-      const int8_t* wp = wm + (c * p->kh + ky) * p->kw;
-      for (kx = kx0; kx < kx1; ++kx, xp += p->dw) acc += (*xp - zp) * wp[kx];
-    }
-  }
-  return acc;
-}
-
-/* sum x * w over a window that lies inside the input: cg channels `plane`
- * apart, kh rows `row` apart, kw taps `dw` apart; weights in order. */
-static QC_NOINLINE int32_t qc_dot_window(const int8_t* x, const int8_t* wp, int32_t cg,
-                                         int32_t plane, int32_t kh, int32_t row, int32_t kw,
-                                         int32_t dw, int32_t acc) {
-  int32_t c, ky;
-  for (c = 0; c < cg; ++c, x += plane) {
-    const int8_t* xr = x;
-    for (ky = 0; ky < kh; ++ky, xr += row) {
-      const int8_t* xp = xr;
-      const int8_t* end = wp + kw;
-      while (wp < end) {
-        acc += *xp * *wp++;
-        xp += dw;
-      }
-    }
-  }
-  return acc;
+/* acc[i] += (x[i * sw] - zp) * wv for i < k (k >= 1): one kernel tap along
+ * a run of output columns. Kept out of line so its handful of variables
+ * stay in registers. */
+static QC_NOINLINE void qc_conv_run(int32_t* acc, const int8_t* x, int32_t k, int32_t sw,
+                                    int32_t wv, int32_t zp) {
+  do {
+    *acc++ += (*x - zp) * wv;
+    x += sw;
+  } while (--k);
 }
 
 void qc_conv(const int8_t* in, int8_t* out, const qc_conv_t* p) {
-  const int32_t h = p->h, w = p->w, oh = p->oh, ow = p->ow, kh = p->kh, kw = p->kw;
-  const int32_t sh = p->sh, sw = p->sw, dh = p->dh, dw = p->dw, ph = p->ph, pw = p->pw;
-  const int32_t cg = p->c / p->group, mg = p->m / p->group, taps = kh * kw;
-  const int32_t oy0 = qc_full_begin(ph, sh, oh), oy1 = qc_full_end(h, kh, sh, dh, ph, oh);
-  const int32_t ox0 = qc_full_begin(pw, sw, ow), ox1 = qc_full_end(w, kw, sw, dw, pw, ow);
-  int32_t n, m, oy, ox, i;
+  int32_t acc[QC_CONV_BLOCK];
+  const int32_t h = p->h, w = p->w, kh = p->kh, kw = p->kw, sw = p->sw;
+  const int32_t cg = p->c / p->group, mg = p->m / p->group;
+  const int32_t plane = h * w, row = p->dh * w, taps = kh * kw;
+  int32_t n, m, oy, ox0, c, ky, kx, i;
   for (n = 0; n < p->n; ++n) {
     for (m = 0; m < p->m; ++m) {
-      const int8_t* xg = in + ((size_t)n * p->c + (size_t)(m / mg) * cg) * h * w;
+      const int8_t* xg = in + ((size_t)n * p->c + (size_t)(m / mg) * cg) * plane;
       const int8_t* wm = p->weights + (size_t)m * cg * taps;
-      /* Inside the input, sum (x - zp) w = sum x w - zp sum w. */
-      int32_t wsum = 0, bias_full;
-      for (i = 0; i < cg * taps; ++i) wsum += wm[i];
-      bias_full = p->bias[m] - p->in_zp * wsum;
-      for (oy = 0; oy < oh; ++oy) {
-        for (ox = 0; ox < ow; ++ox) {
-          int32_t acc;
-          if (oy >= oy0 && oy < oy1 && ox >= ox0 && ox < ox1) {
-            acc = qc_dot_window(xg + (size_t)(oy * sh - ph) * w + (ox * sw - pw), wm, cg, h * w,
-                                kh, dh * w, kw, dw, bias_full);
-          } else {
-            acc = qc_conv_border(xg, wm, p, cg, oy, ox, p->bias[m]);
+      for (oy = 0; oy < p->oh; ++oy) {
+        const int32_t iy = oy * p->sh - p->ph;
+        int32_t ky0, ky1;
+        qc_valid_run(0, kh, p->dh, iy, h, &ky0, &ky1);
+        for (ox0 = 0; ox0 < p->ow; ox0 += QC_CONV_BLOCK) {
+          const int32_t nb = p->ow - ox0 < QC_CONV_BLOCK ? p->ow - ox0 : QC_CONV_BLOCK;
+          for (i = 0; i < nb; ++i) acc[i] = p->bias[m];
+          for (kx = 0; kx < kw; ++kx) {
+            const int32_t off = kx * p->dw - p->pw;
+            const int8_t* xc;
+            const int8_t* wc;
+            int32_t lo, hi;
+            qc_valid_run(ox0, ox0 + nb, sw, off, w, &lo, &hi);
+            if (lo >= hi) continue;
+            xc = xg + (size_t)(iy + ky0 * p->dh) * w + lo * sw + off;
+            wc = wm + ky0 * kw + kx;
+            for (c = 0; c < cg; ++c, xc += plane, wc += taps) {
+              const int8_t* xr = xc;
+              const int8_t* wr = wc;
+              for (ky = ky0; ky < ky1; ++ky, xr += row, wr += kw) {
+                if (*wr != 0) qc_conv_run(acc + (lo - ox0), xr, hi - lo, sw, *wr, p->in_zp);
+              }
+            }
           }
-          *out++ = qc_requant(&p->rq, acc, m);
+          for (i = 0; i < nb; ++i) *out++ = qc_requant(&p->rq, acc[i], m);
         }
       }
     }

@@ -12,16 +12,14 @@
 namespace quantc::cbackend {
 namespace {
 
-bool Is(const Node& n, const char* op) { return n.op_type() == op && n.domain().empty(); }
-
 // Producers whose output range a following Relu/Clip narrows in place.
 bool FusesActivation(const Node& n) {
-  return Is(n, "Conv") || Is(n, "Gemm") || Is(n, "MatMul") || Is(n, "Add") || Is(n, "Mul");
+  return IsOp(n, "Conv") || IsOp(n, "Gemm") || IsOp(n, "MatMul") || IsOp(n, "Add") || IsOp(n, "Mul");
 }
 
 bool IsView(const Node& n) {
-  return Is(n, "Reshape") || Is(n, "Flatten") || Is(n, "Squeeze") || Is(n, "Unsqueeze") ||
-         Is(n, "Identity") || Is(n, "Dropout");
+  return IsOp(n, "Reshape") || IsOp(n, "Flatten") || IsOp(n, "Squeeze") || IsOp(n, "Unsqueeze") ||
+         IsOp(n, "Identity") || IsOp(n, "Dropout");
 }
 
 // Elementwise functions of one input that a 256-entry table realizes
@@ -32,7 +30,7 @@ bool IsTableOp(const Node& n) {
                                      "Softsign",  "Neg",    "Abs",         "Exp",
                                      "Erf",       "Sqrt",   "Log",         "Reciprocal"};
   for (const char* op : kOps) {
-    if (Is(n, op)) return true;
+    if (IsOp(n, op)) return true;
   }
   return false;
 }
@@ -56,7 +54,7 @@ absl::StatusOr<IntProgram> QdqLowering::Run() {
   }
   QC_RETURN_IF_ERROR(LowerInput());
   for (const Node* n : g_.nodes()) {
-    if (Is(*n, "QuantizeLinear") && !cov_.consumed(n)) LowerAnchor(*n);
+    if (IsOp(*n, "QuantizeLinear") && !cov_.consumed(n)) LowerAnchor(*n);
   }
   const absl::Status output = LowerOutput();
   ConsumeDequantizers();
@@ -78,7 +76,7 @@ absl::Status QdqLowering::LowerInput() {
     // An integer model input: its parameters come from its dequantizers.
     std::optional<AffineParams> a;
     for (const Use& u : in->uses()) {
-      if (!Is(*u.user, "DequantizeLinear")) continue;
+      if (!IsOp(*u.user, "DequantizeLinear")) continue;
       QC_ASSIGN_OR_RETURN(AffineParams b, ReadParams(*u.user));
       if (a && !(*a == b)) {
         return absl::UnimplementedError(absl::StrCat(
@@ -92,6 +90,7 @@ absl::Status QdqLowering::LowerInput() {
     }
     p_.input = AddTensor(in->name(), dims, *a);
     int_of_[in] = p_.input;
+    SetInputQuantizer(*a);  // the float wrappers quantize as the model dequantizes
     return absl::OkStatus();
   }
   if (dt != DType::kFloat32) {
@@ -101,7 +100,7 @@ absl::Status QdqLowering::LowerInput() {
   std::optional<AffineParams> a;
   std::vector<const Node*> quantizers;
   for (const Use& u : in->uses()) {
-    if (!Is(*u.user, "QuantizeLinear") || u.index != 0) {
+    if (!IsOp(*u.user, "QuantizeLinear") || u.index != 0) {
       return absl::UnimplementedError(absl::StrCat(
           u.user->Describe(), ": reads the float graph input '", in->name(),
           "' directly; the C backend needs the input quantized first (QuantizeLinear)"));
@@ -123,13 +122,17 @@ absl::Status QdqLowering::LowerInput() {
     int_of_[q->output(0)] = p_.input;
     cov_.Consume(q);
   }
+  SetInputQuantizer(*a);
+  return absl::OkStatus();
+}
+
+void QdqLowering::SetInputQuantizer(const AffineParams& a) {
   InputQuantizer& iq = p_.input_quantizer;
   iq.kind = InputQuantizer::Kind::kAffine;
-  iq.scale = {a->scale};
-  iq.zero_point = {a->zero_point};
-  ModelRange(a->storage, &iq.lo, &iq.hi);
-  iq.storage_offset = a->storage_offset();
-  return absl::OkStatus();
+  iq.scale = {a.scale};
+  iq.zero_point = {a.zero_point};
+  ModelRange(a.storage, &iq.lo, &iq.hi);
+  iq.storage_offset = a.storage_offset();
 }
 
 absl::Status QdqLowering::LowerOutput() {
@@ -142,7 +145,7 @@ absl::Status QdqLowering::LowerOutput() {
     p_.output_dequantizer = {a.scale, a.stored_zero_point()};
   } else {
     const Node* dq = out->producer();
-    if (dq == nullptr || !Is(*dq, "DequantizeLinear") || !int_of_.contains(dq->input(0))) {
+    if (dq == nullptr || !IsOp(*dq, "DequantizeLinear") || !int_of_.contains(dq->input(0))) {
       return absl::UnimplementedError(absl::StrCat(
           "graph output '", out->name(),
           "' is not a quantized tensor: the C backend needs it to be a QuantizeLinear output "
@@ -175,7 +178,7 @@ void QdqLowering::LowerAnchor(const Node& q) {
     return;
   }
   const Node* act = nullptr;
-  if ((Is(*p, "Relu") || Is(*p, "Clip")) && p->input(0) && p->input(0)->producer() &&
+  if ((IsOp(*p, "Relu") || IsOp(*p, "Clip")) && p->input(0) && p->input(0)->producer() &&
       FusesActivation(*p->input(0)->producer()) && SingleUse(g_, *p->input(0))) {
     act = p;
     p = p->input(0)->producer();
@@ -200,21 +203,21 @@ absl::Status QdqLowering::LowerPattern(const Node& q, const Node& p, const Node*
   const AffineParams oq = params_[out];
   int32_t lo = -128, hi = 127;
   QC_RETURN_IF_ERROR(ActivationBounds(act, oq, &lo, &hi));
-  if (Is(p, "Conv")) return Conv(p, out, oq, lo, hi);
-  if (Is(p, "Gemm") || Is(p, "MatMul")) return Gemm(p, out, oq, lo, hi);
-  if (Is(p, "Add") || Is(p, "Mul")) return AddMul(p, out, oq, lo, hi);
-  if (Is(p, "MaxPool")) return MaxPool(p, out);
-  if (Is(p, "AveragePool") || Is(p, "GlobalAveragePool")) return AvgPool(p, out, oq);
-  if (Is(p, "Concat")) return Concat(p, out, oq);
-  if (Is(p, "Softmax")) return Softmax(p, out, oq);
+  if (IsOp(p, "Conv")) return Conv(p, out, oq, lo, hi);
+  if (IsOp(p, "Gemm") || IsOp(p, "MatMul")) return Gemm(p, out, oq, lo, hi);
+  if (IsOp(p, "Add") || IsOp(p, "Mul")) return AddMul(p, out, oq, lo, hi);
+  if (IsOp(p, "MaxPool")) return MaxPool(p, out);
+  if (IsOp(p, "AveragePool") || IsOp(p, "GlobalAveragePool")) return AvgPool(p, out, oq);
+  if (IsOp(p, "Concat")) return Concat(p, out, oq);
+  if (IsOp(p, "Softmax")) return Softmax(p, out, oq);
   if (IsView(p)) return View(p, out);
   if (IsTableOp(p)) return Lut(p, out, oq);
-  if (Is(p, "Relu") || Is(p, "Clip")) {
+  if (IsOp(p, "Relu") || IsOp(p, "Clip")) {
     QC_ASSIGN_OR_RETURN(int in, ActivationIn(p.input(0)));
     QC_RETURN_IF_ERROR(ActivationBounds(&p, oq, &lo, &hi));
     return Rescale(p.name(), in, out, lo, hi);
   }
-  if (Is(p, "DequantizeLinear")) {  // Q(DQ(x)): a plain requantization
+  if (IsOp(p, "DequantizeLinear")) {  // Q(DQ(x)): a plain requantization
     QC_ASSIGN_OR_RETURN(int in, ActivationIn(q.input(0)));
     return Rescale(q.name(), in, out, lo, hi);
   }
@@ -223,7 +226,7 @@ absl::Status QdqLowering::LowerPattern(const Node& q, const Node& p, const Node*
 
 void QdqLowering::ConsumeDequantizers() {
   for (const Node* n : g_.nodes()) {
-    if (!Is(*n, "DequantizeLinear") || cov_.consumed(n)) continue;
+    if (!IsOp(*n, "DequantizeLinear") || cov_.consumed(n)) continue;
     bool all = !g_.IsGraphOutput(n->output(0));
     // Readers that failed are reported themselves; their inputs are not.
     for (const Use& u : n->output(0)->uses()) all = all && cov_.handled(u.user);
@@ -259,7 +262,7 @@ absl::StatusOr<AffineParams> QdqLowering::ReadParams(const Node& qdq) const {
 
 absl::StatusOr<int> QdqLowering::ActivationIn(const Value* v) {
   const Node* dq = v ? v->producer() : nullptr;
-  if (dq == nullptr || !Is(*dq, "DequantizeLinear")) {
+  if (dq == nullptr || !IsOp(*dq, "DequantizeLinear")) {
     return absl::UnimplementedError(absl::StrCat(
         "input '", v ? v->name() : "", "' is not a DequantizeLinear output (a float tensor "
         "reaches an op; the C backend runs integer ops only)"));
@@ -280,7 +283,7 @@ absl::StatusOr<int> QdqLowering::ActivationIn(const Value* v) {
 
 absl::StatusOr<QuantConstant> QdqLowering::ConstantIn(const Value* v) const {
   const Node* dq = v ? v->producer() : nullptr;
-  std::optional<Tensor> q = dq && Is(*dq, "DequantizeLinear") ? ConstantOf(dq->input(0))
+  std::optional<Tensor> q = dq && IsOp(*dq, "DequantizeLinear") ? ConstantOf(dq->input(0))
                                                                 : std::nullopt;
   if (!q) {
     return absl::UnimplementedError(absl::StrCat("input '", v ? v->name() : "",
@@ -355,7 +358,7 @@ absl::Status QdqLowering::ActivationBounds(const Node* act, const AffineParams& 
     const float c = std::min(std::max(r, static_cast<float>(qmin)), static_cast<float>(qmax));
     return static_cast<int32_t>(c) + out.storage_offset();
   };
-  if (Is(*act, "Relu")) {
+  if (IsOp(*act, "Relu")) {
     *lo = std::max(*lo, out.stored_zero_point());
     return absl::OkStatus();
   }

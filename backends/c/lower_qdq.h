@@ -54,6 +54,7 @@ class QdqLowering {
  private:
   // Driver (lower_qdq.cc).
   absl::Status LowerInput();
+  void SetInputQuantizer(const AffineParams& a);
   absl::Status LowerOutput();
   void LowerAnchor(const Node& q);
   absl::Status LowerPattern(const Node& q, const Node& p, const Node* act, int out);

@@ -84,18 +84,6 @@ absl::Status CheckAccumulator(const std::vector<int8_t>& w, const std::vector<in
   return absl::OkStatus();
 }
 
-// NumPy broadcast of two shapes (empty when incompatible).
-std::vector<int64_t> Broadcast(std::vector<int64_t> a, std::vector<int64_t> b) {
-  while (a.size() < b.size()) a.insert(a.begin(), 1);
-  while (b.size() < a.size()) b.insert(b.begin(), 1);
-  std::vector<int64_t> r(a.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i] != b[i] && a[i] != 1 && b[i] != 1) return {};
-    r[i] = std::max(a[i], b[i]);
-  }
-  return r;
-}
-
 }  // namespace
 
 absl::Status QdqLowering::Conv(const Node& n, int out, const AffineParams& oq, int32_t lo,

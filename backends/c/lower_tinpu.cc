@@ -13,8 +13,6 @@
 namespace quantc::cbackend {
 namespace {
 
-bool Is(const Node& n, const char* op) { return n.op_type() == op && n.domain().empty(); }
-
 // The single reader of `v` (nullptr if it has several, or is an output).
 const Node* OnlyUser(const Graph& g, const Value* v) {
   return v != nullptr && SingleUse(g, *v) ? v->uses()[0].user : nullptr;
@@ -71,7 +69,7 @@ absl::StatusOr<IntProgram> TinpuLowering::Run() {
   p_.input_name = g_.inputs()[0]->name();
   for (const Node* n : g_.nodes()) {
     if (cov_.consumed(n)) continue;
-    if (Is(*n, "Floor")) {
+    if (IsOp(*n, "Floor")) {
       LowerBlock(*n);
     } else {
       LowerStandalone(*n);
@@ -101,16 +99,16 @@ absl::StatusOr<OssBlock> TinpuLowering::MatchBlock(const Node& floor) const {
   const Node* shift = t3 && t3->producer() && SingleUse(g_, *t3) ? t3->producer() : nullptr;
   std::optional<Tensor> shift_c, mult_c, offset_c;
   const Value *t2 = nullptr, *t1 = nullptr;
-  if (!shift || !Is(*shift, "Mul") || !SplitConstant(*shift, &shift_c, &t2)) {
+  if (!shift || !IsOp(*shift, "Mul") || !SplitConstant(*shift, &shift_c, &t2)) {
     return bad("no Mul by 2^-shift before the Floor");
   }
   const Node* mult = t2->producer() && SingleUse(g_, *t2) ? t2->producer() : nullptr;
-  if (!mult || !Is(*mult, "Mul") || !SplitConstant(*mult, &mult_c, &t1)) {
+  if (!mult || !IsOp(*mult, "Mul") || !SplitConstant(*mult, &mult_c, &t1)) {
     return bad("no Mul by the multiplier before the shift");
   }
   const Node* add = t1->producer() && SingleUse(g_, *t1) ? t1->producer() : nullptr;
   b.acc = t1;
-  if (add && Is(*add, "Add") && SplitConstant(*add, &offset_c, &b.acc)) {
+  if (add && IsOp(*add, "Add") && SplitConstant(*add, &offset_c, &b.acc)) {
     b.nodes.push_back(add);
     b.offset = AllValues(*offset_c);
   } else {
@@ -120,15 +118,15 @@ absl::StatusOr<OssBlock> TinpuLowering::MatchBlock(const Node& floor) const {
   b.shift_mult = AllValues(*shift_c);
   b.nodes.insert(b.nodes.end(), {mult, shift, &floor});
   const Node* clip = OnlyUser(g_, floor.output(0));
-  if (!clip || !Is(*clip, "Clip")) return bad("the Floor is not followed by a Clip");
+  if (!clip || !IsOp(*clip, "Clip")) return bad("the Floor is not followed by a Clip");
   QC_RETURN_IF_ERROR(ClipBounds(*clip, &b.lo, &b.hi));
   b.nodes.push_back(clip);
   // Activations after the block narrow its range instead of costing an op.
   const Node* next = clip;
   while (const Node* u = OnlyUser(g_, next->output(0))) {
-    if (Is(*u, "Relu")) {
+    if (IsOp(*u, "Relu")) {
       b.lo = std::max(b.lo, 0.0);
-    } else if (Is(*u, "Clip") && ClipBounds(*u, &b.lo, &b.hi).ok()) {
+    } else if (IsOp(*u, "Clip") && ClipBounds(*u, &b.lo, &b.hi).ok()) {
     } else {
       break;
     }
@@ -188,17 +186,17 @@ void TinpuLowering::LowerBlock(const Node& floor) {
     st = Requantize(floor.name(), int_of_[b->acc], *b, *out);
   } else if (p == nullptr) {
     st = absl::UnimplementedError("requantizes a constant");
-  } else if (Is(*p, "Conv")) {
+  } else if (IsOp(*p, "Conv")) {
     st = Conv(*p, *b, *out);
-  } else if (Is(*p, "MatMul") || Is(*p, "Gemm")) {
+  } else if (IsOp(*p, "MatMul") || IsOp(*p, "Gemm")) {
     st = MatMul(*p, *b, *out);
-  } else if (Is(*p, "Add")) {
+  } else if (IsOp(*p, "Add")) {
     st = Add(*p, *b, *out);
-  } else if (Is(*p, "Mul")) {
+  } else if (IsOp(*p, "Mul")) {
     st = Mul(*p, *b, *out);
-  } else if (Is(*p, "ReduceSum")) {
+  } else if (IsOp(*p, "ReduceSum")) {
     st = ReduceSum(*p, *b, *out);
-  } else if (Is(*p, "Round")) {
+  } else if (IsOp(*p, "Round")) {
     st = AvgPool(*p, *b, *out);
   } else {
     st = absl::UnimplementedError("no integer kernel for a requantization of this op");
@@ -312,7 +310,7 @@ absl::Status TinpuLowering::LowerOutput() {
   const Node* mul = o->producer();
   std::optional<Tensor> s;
   const Value* x = o;
-  if (!int_of_.contains(o) && mul && Is(*mul, "Mul") && SplitConstant(*mul, &s, &x) &&
+  if (!int_of_.contains(o) && mul && IsOp(*mul, "Mul") && SplitConstant(*mul, &s, &x) &&
       int_of_.contains(x) && s->num_elements() == 1 && s->dtype() == DType::kFloat32) {
     scale = s->data<float>()[0];  // --output-float: the output's scale
     cov_.Consume(mul);

@@ -10,8 +10,6 @@
 namespace quantc::cbackend {
 namespace {
 
-bool Is(const Node& n, const char* op) { return n.op_type() == op && n.domain().empty(); }
-
 // An integer-valued float constant whose values fit int8 (TINPU weights).
 absl::StatusOr<std::vector<int8_t>> Int8Values(const Value* v, const char* what) {
   std::optional<Tensor> t = ConstantOf(v);
@@ -34,18 +32,6 @@ absl::Status SameDims(const std::vector<int64_t>& got, const std::vector<int64_t
   if (got == want) return absl::OkStatus();
   return absl::UnimplementedError(absl::StrCat("the block's result has shape ", DimsStr(got),
                                                " but its accumulator ", DimsStr(want)));
-}
-
-// NumPy broadcast of two shapes (empty when incompatible or above rank 4).
-std::vector<int64_t> Broadcast(std::vector<int64_t> a, std::vector<int64_t> b) {
-  while (a.size() < b.size()) a.insert(a.begin(), 1);
-  while (b.size() < a.size()) b.insert(b.begin(), 1);
-  std::vector<int64_t> r(a.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i] != b[i] && a[i] != 1 && b[i] != 1) return {};
-    r[i] = std::max(a[i], b[i]);
-  }
-  return r.size() <= 4 ? r : std::vector<int64_t>{};
 }
 
 }  // namespace
@@ -99,7 +85,7 @@ absl::Status TinpuLowering::Conv(const Node& n, const OssBlock& b, int out) {
 }
 
 absl::Status TinpuLowering::MatMul(const Node& n, const OssBlock& b, int out) {
-  const bool gemm = Is(n, "Gemm");
+  const bool gemm = IsOp(n, "Gemm");
   if (gemm && (n.GetInt("transA", 0) != 0 || n.GetFloat("alpha", 1) != 1.0f ||
                n.GetFloat("beta", 1) != 1.0f || n.input(2) != nullptr)) {
     return absl::UnimplementedError("Gemm with transA, alpha, beta or C");
@@ -151,7 +137,7 @@ absl::Status TinpuLowering::Add(const Node& n, const OssBlock& b, int out) {
     int32_t scale = 1;
     // A residual input aligned to the finer scale by Mul(x, 2^k).
     const Node* m = v && v->producer() && SingleUse(g_, *v) ? v->producer() : nullptr;
-    if (m && Is(*m, "Mul") && int_of_.contains(m->input(0)) && ConstantOf(m->input(1)) &&
+    if (m && IsOp(*m, "Mul") && int_of_.contains(m->input(0)) && ConstantOf(m->input(1)) &&
         ConstantOf(m->input(1))->num_elements() == 1) {
       const double k = ConstantOf(m->input(1))->GetAsDouble(0);
       int e = 0;
@@ -270,9 +256,9 @@ absl::Status TinpuLowering::ReduceSum(const Node& n, const OssBlock& b, int out)
 
 absl::Status TinpuLowering::AvgPool(const Node& round, const OssBlock& b, int out) {
   const Node* mul = round.input(0) ? round.input(0)->producer() : nullptr;
-  const Node* pool = mul && Is(*mul, "Mul") && mul->input(0) ? mul->input(0)->producer() : nullptr;
+  const Node* pool = mul && IsOp(*mul, "Mul") && mul->input(0) ? mul->input(0)->producer() : nullptr;
   std::optional<Tensor> area = mul ? ConstantOf(mul->input(1)) : std::nullopt;
-  if (!pool || !Is(*pool, "AveragePool") || !area || area->num_elements() != 1 ||
+  if (!pool || !IsOp(*pool, "AveragePool") || !area || area->num_elements() != 1 ||
       !SingleUse(g_, *round.input(0)) || !SingleUse(g_, *mul->input(0))) {
     return absl::UnimplementedError("Round of other than AveragePool -> Mul(kernel area)");
   }
@@ -316,10 +302,10 @@ absl::Status TinpuLowering::Requantize(const std::string& name, int in, const Os
 }
 
 void TinpuLowering::LowerStandalone(const Node& n) {
-  const bool view = Is(n, "Reshape") || Is(n, "Flatten") || Is(n, "Squeeze") ||
-                    Is(n, "Unsqueeze") || Is(n, "Identity");
-  if (!view && !Is(n, "MaxPool") && !Is(n, "Relu") && !Is(n, "Clip") && !Is(n, "Concat")) return;
-  const int inputs = view || Is(n, "Clip") ? 1 : n.num_inputs();
+  const bool view = IsOp(n, "Reshape") || IsOp(n, "Flatten") || IsOp(n, "Squeeze") ||
+                    IsOp(n, "Unsqueeze") || IsOp(n, "Identity");
+  if (!view && !IsOp(n, "MaxPool") && !IsOp(n, "Relu") && !IsOp(n, "Clip") && !IsOp(n, "Concat")) return;
+  const int inputs = view || IsOp(n, "Clip") ? 1 : n.num_inputs();
   for (int i = 0; i < inputs; ++i) {
     if (!int_of_.contains(n.input(i))) return;  // not an integer op; the final check reports it
   }
@@ -343,7 +329,7 @@ void TinpuLowering::LowerStandalone(const Node& n) {
     op.name = n.name();
     op.inputs = {x};
     op.output = out;
-    if (Is(n, "MaxPool")) {
+    if (IsOp(n, "MaxPool")) {
       if (n.num_outputs() > 1 && !n.output(1)->uses().empty()) {
         return absl::UnimplementedError("MaxPool indices");
       }
@@ -352,7 +338,7 @@ void TinpuLowering::LowerStandalone(const Node& n) {
       if (WindowOutputDims(in.dims, in.dims[1], op.window) != od) {
         return absl::InvalidArgumentError("output shape differs from the pool's");
       }
-    } else if (Is(n, "Concat")) {
+    } else if (IsOp(n, "Concat")) {
       op.kind = OpKind::kConcat;
       op.axis = n.GetInt("axis", 1) < 0 ? n.GetInt("axis", 1) + static_cast<int64_t>(od.size())
                                          : n.GetInt("axis", 1);
@@ -367,8 +353,8 @@ void TinpuLowering::LowerStandalone(const Node& n) {
         op.input_requants.emplace_back();
       }
     } else {  // Relu / Clip: an identity requantization with a clamp
-      double lo = Is(n, "Relu") ? 0 : -INFINITY, hi = INFINITY;
-      for (int i = 1; Is(n, "Clip") && i <= 2; ++i) {
+      double lo = IsOp(n, "Relu") ? 0 : -INFINITY, hi = INFINITY;
+      for (int i = 1; IsOp(n, "Clip") && i <= 2; ++i) {
         std::optional<Tensor> c = ConstantOf(n.input(i));
         if (n.input(i) && (!c || c->num_elements() != 1)) {
           return absl::UnimplementedError("Clip bounds must be constants");

@@ -1,5 +1,7 @@
 #include "backends/c/lower_util.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "ir/kernels/window.h"
@@ -27,6 +29,17 @@ absl::StatusOr<std::vector<int64_t>> StaticDims(const Value& v) {
         "compile time (export the model with fixed input dims)"));
   }
   return *d;
+}
+
+std::vector<int64_t> Broadcast(std::vector<int64_t> a, std::vector<int64_t> b) {
+  while (a.size() < b.size()) a.insert(a.begin(), 1);
+  while (b.size() < a.size()) b.insert(b.begin(), 1);
+  std::vector<int64_t> r(a.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i] && a[i] != 1 && b[i] != 1) return {};
+    r[i] = std::max(a[i], b[i]);
+  }
+  return r.size() <= 4 ? r : std::vector<int64_t>{};
 }
 
 bool SingleUse(const Graph& g, const Value& v) {

@@ -18,6 +18,13 @@
 
 namespace quantc::cbackend {
 
+/// Whether `n` is the ai.onnx op `op`.
+inline bool IsOp(const Node& n, const char* op) { return n.op_type() == op && n.domain().empty(); }
+
+/// NumPy broadcast of two shapes; empty when they do not broadcast or the
+/// result has rank above 4 (the kernels' limit).
+std::vector<int64_t> Broadcast(std::vector<int64_t> a, std::vector<int64_t> b);
+
 /// The tensor of an initializer or of a Constant node's output, else none.
 std::optional<Tensor> ConstantOf(const Value* v);
 

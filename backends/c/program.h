@@ -141,11 +141,10 @@ struct IntOp {
 /// channel along axis 1.
 struct InputQuantizer {
   enum class Kind {
-    kNone,    ///< the model input already is an integer tensor
     kAffine,  ///< QuantizeLinear: clamp(rne(x / scale) + zp)
     kOss,     ///< TINPU block in float32: clamp(floor((x + off) * mult * shift_mult))
   };
-  Kind kind = Kind::kNone;
+  Kind kind = Kind::kAffine;
   std::vector<float> scale;       ///< kAffine
   std::vector<float> offset;      ///< kOss
   std::vector<float> mult;        ///< kOss

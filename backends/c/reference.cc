@@ -15,15 +15,13 @@ std::vector<int8_t> QuantizeInput(const InputQuantizer& q, absl::Span<const floa
       // QuantizeLinear: float32 division, ties to even, then + zero point.
       const float r = std::nearbyint(x[i] / q.scale[c]);
       v = std::isnan(r) ? static_cast<float>(q.zero_point[c]) : r + static_cast<float>(q.zero_point[c]);
-    } else if (q.kind == InputQuantizer::Kind::kOss) {
+    } else {
       // TINPU's block, each ONNX op rounded to float32 on its own.
       const float t1 = x[i] + q.offset[c];
       const float t2 = t1 * q.mult[c];
       const float t3 = t2 * q.shift_mult[c];
       const float f = std::floor(t3);
       v = std::isnan(f) ? 0.0f : f;
-    } else {
-      v = x[i];
     }
     const float lo = static_cast<float>(q.lo), hi = static_cast<float>(q.hi);
     v = v < lo ? lo : (v > hi ? hi : v);
@@ -60,9 +58,6 @@ absl::StatusOr<std::vector<int8_t>> Reference::Run(const Tensor& input) {
   if (input.dtype() == DType::kInt8) {
     dst.assign(input.data<int8_t>().begin(), input.data<int8_t>().end());
   } else if (input.dtype() == DType::kFloat32) {
-    if (program_.input_quantizer.kind == InputQuantizer::Kind::kNone) {
-      return absl::InvalidArgumentError("the model takes integer input; give int8 data");
-    }
     dst = QuantizeInput(program_.input_quantizer, input.data<float>());
   } else {
     return absl::InvalidArgumentError(absl::StrCat("input of type ", DTypeName(input.dtype()),

@@ -101,11 +101,7 @@ absl::Status QdqLowering::Conv(const Node& n, int out, const AffineParams& oq, i
   }
   const int64_t m = wd[0];
   QC_ASSIGN_OR_RETURN(std::vector<float> s_w, WeightScales(w, 0, m));
-  IntOp op;
-  op.kind = OpKind::kConv;
-  op.name = n.name();
-  op.inputs = {x};
-  op.output = out;
+  IntOp op = NewOp(OpKind::kConv, n.name(), {x}, out);
   op.group = group;
   QC_ASSIGN_OR_RETURN(op.window,
                       MakeWindow2(n, xd, std::vector<int64_t>(wd.begin() + 2, wd.end()), false));
@@ -152,11 +148,7 @@ absl::Status QdqLowering::Gemm(const Node& n, int out, const AffineParams& oq, i
   od.back() = nout;
   QC_RETURN_IF_ERROR(CheckDims(p_.tensors[out].dims, od, "output"));
   QC_ASSIGN_OR_RETURN(std::vector<float> s_w, WeightScales(w, trans_b ? 0 : 1, nout));
-  IntOp op;
-  op.kind = OpKind::kFullyConnected;
-  op.name = n.name();
-  op.inputs = {x};
-  op.output = out;
+  IntOp op = NewOp(OpKind::kFullyConnected, n.name(), {x}, out);
   op.in_features = k;
   op.out_features = nout;
   op.weights.resize(nout * k);
@@ -248,11 +240,7 @@ absl::Status QdqLowering::MaxPool(const Node& n, int out) {
 absl::Status QdqLowering::AvgPool(const Node& n, int out, const AffineParams& oq) {
   QC_ASSIGN_OR_RETURN(int x, ActivationIn(n.input(0)));
   const std::vector<int64_t> xd = p_.tensors[x].dims;
-  IntOp op;
-  op.kind = OpKind::kAvgPool;
-  op.name = n.name();
-  op.inputs = {x};
-  op.output = out;
+  IntOp op = NewOp(OpKind::kAvgPool, n.name(), {x}, out);
   if (n.op_type() == "GlobalAveragePool") {
     if (xd.size() != 3 && xd.size() != 4) {
       return absl::UnimplementedError("GlobalAveragePool of a rank other than 3 or 4");
@@ -280,10 +268,7 @@ absl::Status QdqLowering::AvgPool(const Node& n, int out, const AffineParams& oq
 }
 
 absl::Status QdqLowering::Concat(const Node& n, int out, const AffineParams& oq) {
-  IntOp op;
-  op.kind = OpKind::kConcat;
-  op.name = n.name();
-  op.output = out;
+  IntOp op = NewOp(OpKind::kConcat, n.name(), {}, out);
   const std::vector<int64_t>& od = p_.tensors[out].dims;
   op.axis = n.GetInt("axis", 1);
   if (op.axis < 0) op.axis += static_cast<int64_t>(od.size());
@@ -320,11 +305,7 @@ absl::Status QdqLowering::Rescale(const std::string& name, int in, int out, int3
   if (p_.tensors[in].num_elements() != p_.tensors[out].num_elements()) {
     return absl::InvalidArgumentError("input and output sizes differ");
   }
-  IntOp op;
-  op.kind = OpKind::kRequant;
-  op.name = name;
-  op.inputs = {in};
-  op.output = out;
+  IntOp op = NewOp(OpKind::kRequant, name, {in}, out);
   op.pre_shift = kElementwisePreShift;
   const double m = params_[in].scale / (std::ldexp(1.0, op.pre_shift) * params_[out].scale);
   QC_ASSIGN_OR_RETURN(op.requant, FixedRequant({m}, params_[out].stored_zero_point(), lo, hi));
@@ -362,11 +343,7 @@ absl::Status QdqLowering::Lut(const Node& n, int out, const AffineParams& oq) {
   int32_t qmin = oq.storage == DType::kUInt8 ? 0 : -128;
   QC_ASSIGN_OR_RETURN(Tensor q, QuantizeTensor(y[0], {oq.scale}, {oq.zero_point}, 0, oq.storage,
                                                IntRange{qmin, qmin + 255}));
-  IntOp op;
-  op.kind = OpKind::kLut;
-  op.name = n.name();
-  op.inputs = {x};
-  op.output = out;
+  IntOp op = NewOp(OpKind::kLut, n.name(), {x}, out);
   for (int i = 0; i < 256; ++i) {
     op.table[i] = static_cast<int8_t>(static_cast<int32_t>(q.GetAsDouble(i)) + oq.storage_offset());
   }
@@ -381,11 +358,7 @@ absl::Status QdqLowering::Softmax(const Node& n, int out, const AffineParams& oq
   int64_t axis = n.GetInt("axis", g_.opset() < 13 ? 1 : -1);
   if (axis < 0) axis += rank;
   if (axis < 0 || axis >= rank) return absl::InvalidArgumentError("axis out of range");
-  IntOp op;
-  op.kind = OpKind::kSoftmax;
-  op.name = n.name();
-  op.inputs = {x};
-  op.output = out;
+  IntOp op = NewOp(OpKind::kSoftmax, n.name(), {x}, out);
   for (int64_t i = 0; i < rank; ++i) {
     // Before opset 13 the op normalizes over all dims from `axis` on.
     int64_t& f = i < axis ? op.outer : (i == axis || g_.opset() < 13 ? op.n : op.inner);
@@ -430,11 +403,7 @@ absl::Status QdqLowering::FloatConstant(const Node& n, int x_index, const Tensor
   if (n.op_type() == "Add" && max_abs / sx > std::ldexp(1.0, 30)) {
     return absl::UnimplementedError("the constant is too large for the activation's scale");
   }
-  IntOp op;
-  op.kind = OpKind::kAffine;
-  op.name = n.name();
-  op.inputs = {x};
-  op.output = out;
+  IntOp op = NewOp(OpKind::kAffine, n.name(), {x}, out);
   op.affine_dims = c.dims();
   int shift = 0;
   if (n.op_type() == "Add") {

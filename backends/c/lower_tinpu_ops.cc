@@ -60,11 +60,7 @@ absl::Status TinpuLowering::Conv(const Node& n, const OssBlock& b, int out) {
     return absl::UnimplementedError(absl::StrCat("input ", DimsStr(xd), ", weights ", DimsStr(wd),
                                                  ", group ", group));
   }
-  IntOp op;
-  op.kind = OpKind::kConv;
-  op.name = n.name();
-  op.inputs = {x};
-  op.output = out;
+  IntOp op = NewOp(OpKind::kConv, n.name(), {x}, out);
   op.group = group;
   QC_ASSIGN_OR_RETURN(op.window,
                       MakeWindow2(n, xd, std::vector<int64_t>(wd.begin() + 2, wd.end()), false));
@@ -98,11 +94,7 @@ absl::Status TinpuLowering::MatMul(const Node& n, const OssBlock& b, int out) {
   if (wd.size() != 2 || xd.empty() || xd.back() != wd[trans_b ? 1 : 0]) {
     return absl::UnimplementedError(absl::StrCat("input ", DimsStr(xd), " and weights ", DimsStr(wd)));
   }
-  IntOp op;
-  op.kind = OpKind::kFullyConnected;
-  op.name = n.name();
-  op.inputs = {x};
-  op.output = out;
+  IntOp op = NewOp(OpKind::kFullyConnected, n.name(), {x}, out);
   op.in_features = xd.back();
   op.out_features = wd[trans_b ? 0 : 1];
   const int64_t k = op.in_features, m = op.out_features;
@@ -126,10 +118,7 @@ absl::Status TinpuLowering::MatMul(const Node& n, const OssBlock& b, int out) {
 }
 
 absl::Status TinpuLowering::Add(const Node& n, const OssBlock& b, int out) {
-  IntOp op;
-  op.kind = OpKind::kAdd;
-  op.name = n.name();
-  op.output = out;
+  IntOp op = NewOp(OpKind::kAdd, n.name(), {}, out);
   std::optional<Tensor> constant;  // an addend from the initializers
   int const_index = -1;
   for (int i = 0; i < 2; ++i) {
@@ -206,10 +195,7 @@ absl::Status TinpuLowering::AddConstant(IntOp& op, const Tensor& c, int const_in
 }
 
 absl::Status TinpuLowering::Mul(const Node& n, const OssBlock& b, int out) {
-  IntOp op;
-  op.kind = OpKind::kMul;
-  op.name = n.name();
-  op.output = out;
+  IntOp op = NewOp(OpKind::kMul, n.name(), {}, out);
   for (int i = 0; i < 2; ++i) {
     QC_ASSIGN_OR_RETURN(int t, OperandIn(n.input(i)));
     op.inputs.push_back(t);
@@ -239,11 +225,7 @@ absl::Status TinpuLowering::ReduceSum(const Node& n, const OssBlock& b, int out)
   if ((rank != 3 && rank != 4) || axes != spatial) {
     return absl::UnimplementedError("ReduceSum other than over the spatial axes (global pooling)");
   }
-  IntOp op;
-  op.kind = OpKind::kAvgPool;
-  op.name = n.name();
-  op.inputs = {x};
-  op.output = out;
+  IntOp op = NewOp(OpKind::kAvgPool, n.name(), {x}, out);
   op.window.in = op.window.kernel = {rank == 4 ? xd[2] : 1, xd.back()};
   if (p_.tensors[out].num_elements() != xd[0] * xd[1]) {
     return absl::UnimplementedError("the block's result is not one value per channel");
@@ -264,11 +246,7 @@ absl::Status TinpuLowering::AvgPool(const Node& round, const OssBlock& b, int ou
   }
   QC_ASSIGN_OR_RETURN(int x, IntIn(pool->input(0)));
   const std::vector<int64_t> xd = p_.tensors[x].dims;
-  IntOp op;
-  op.kind = OpKind::kAvgPool;
-  op.name = pool->name();
-  op.inputs = {x};
-  op.output = out;
+  IntOp op = NewOp(OpKind::kAvgPool, pool->name(), {x}, out);
   QC_ASSIGN_OR_RETURN(op.window, MakeWindow2(*pool, xd, {}, pool->GetInt("ceil_mode", 0) != 0));
   const Window2& w = op.window;
   const bool padded = w.pad_begin[0] + w.pad_begin[1] + w.pad_end[0] + w.pad_end[1] > 0;
@@ -291,11 +269,7 @@ absl::Status TinpuLowering::Requantize(const std::string& name, int in, const Os
   if (p_.tensors[in].num_elements() != p_.tensors[out].num_elements()) {
     return absl::UnimplementedError("the block changes the tensor's size");
   }
-  IntOp op;
-  op.kind = OpKind::kRequant;
-  op.name = name;
-  op.inputs = {in};
-  op.output = out;
+  IntOp op = NewOp(OpKind::kRequant, name, {in}, out);
   QC_ASSIGN_OR_RETURN(op.requant, BlockRequant(b, p_.tensors[out].dims, -1, out));
   p_.ops.push_back(std::move(op));
   return absl::OkStatus();

@@ -8,6 +8,15 @@ int64_t IntTensor::num_elements() const {
   return n;
 }
 
+IntOp NewOp(OpKind kind, std::string name, std::vector<int> inputs, int output) {
+  IntOp op;
+  op.kind = kind;
+  op.name = std::move(name);
+  op.inputs = std::move(inputs);
+  op.output = output;
+  return op;
+}
+
 const char* OpKindName(OpKind k) {
   switch (k) {
     case OpKind::kConv:

@@ -136,6 +136,10 @@ struct IntOp {
   std::array<uint32_t, 256> exp_table{};
 };
 
+/// An op of `kind` reading `inputs` and writing `output`; the caller fills
+/// in the kind's fields.
+IntOp NewOp(OpKind kind, std::string name, std::vector<int> inputs, int output);
+
 /// How the float wrappers (and `quantc run --integer` on float data)
 /// turn a float input into the program's int8 input. Per tensor, or per
 /// channel along axis 1.

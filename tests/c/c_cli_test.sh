@@ -6,14 +6,9 @@
 # when it holds anything else) and usage errors. Bad models are ONNX text in
 # tests/c/bad/, converted with c_tool text2onnx.
 set -uo pipefail
-# shellcheck source=tests/lib/paths.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/paths.sh"
-C_TOOL="${C_TOOL:-$BIN/tests/c/c_tool}"
+# shellcheck source=tests/c/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BAD="$ROOT/tests/c/bad"
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
 
 check() {  # check NAME EXPECTED_CODE STDERR_FRAGMENT CMD...
   local name="$1" want="$2" fragment="$3"
@@ -97,5 +92,4 @@ check "bad model over good folder" 4 "no integer kernel" \
   "$QUANTC" compile "$TMP/transpose.onnx" -o "$TMP/outs/c"
 no_leftovers "failed writes"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

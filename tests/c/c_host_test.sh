@@ -18,20 +18,12 @@
 # `bazel test //tests/c:c_host_test` or directly after building
 # //tools:quantc //tests/c:c_tool //tests/c:make_zoo.
 set -uo pipefail
-# shellcheck source=tests/lib/paths.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/paths.sh"
-C_TOOL="${C_TOOL:-$BIN/tests/c/c_tool}"
+# shellcheck source=tests/c/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 MAKE_ZOO="${MAKE_ZOO:-$BIN/tests/c/make_zoo}"
 HARNESS="$ROOT/tests/c/host_main.c"
 CC="${CC:-gcc}"
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-pass() { passed=$((passed + 1)); }
 
-json_field() { sed -n "s/.*\"$2\": \\([^,}]*\\).*/\\1/p" <<<"$1"; }
 
 if ! command -v "$CC" >/dev/null; then
   echo "FAIL: no C compiler '$CC' (tools/setup.sh installs gcc)"
@@ -124,5 +116,4 @@ for c in "${CASES[@]}"; do
   fi
 done
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -19,18 +19,10 @@
 # A missing toolchain or QEMU is a failure, never a skip. Prints
 # "N passed, M failed"; exit 1 on any failure. About 2 minutes on 2 cores.
 set -uo pipefail
-# shellcheck source=tests/lib/paths.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/paths.sh"
-C_TOOL="${C_TOOL:-$BIN/tests/c/c_tool}"
+# shellcheck source=tests/c/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 TARGET_DIR="$ROOT/tests/c/target"
 SAMPLES="${SAMPLES:-100}"
-TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
-passed=0
-failed=0
-fail() { echo "FAIL $*"; failed=$((failed + 1)); }
-pass() { passed=$((passed + 1)); }
-json_field() { sed -n "s/.*\"$2\": \\([^,}]*\\).*/\\1/p" <<<"$1"; }
 
 for tool in gcc arm-none-eabi-gcc arm-none-eabi-size qemu-system-arm; do
   if ! command -v "$tool" >/dev/null; then
@@ -115,5 +107,4 @@ for fixture in digits_cnn digits_cnn1d digits_resnet wine_mlp; do
   done
 done
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

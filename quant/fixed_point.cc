@@ -9,7 +9,8 @@ namespace quantc {
 
 absl::StatusOr<QuantizedMultiplier> QuantizeMultiplier(double m) {
   if (!(m >= 0) || std::isinf(m)) {
-    return absl::InvalidArgumentError(absl::StrCat("multiplier ", m, " is not a finite number >= 0"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("multiplier ", m, " is not a finite number >= 0"));
   }
   if (m == 0) return QuantizedMultiplier{};
   int e = 0;
@@ -56,9 +57,8 @@ int32_t SaturatingLeftShift(int32_t x, int shift) {
 int32_t MultiplyByQuantizedMultiplier(int32_t x, const QuantizedMultiplier& q) {
   const int left = q.shift > 0 ? q.shift : 0;
   const int right = q.shift > 0 ? 0 : -q.shift;
-  return RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(SaturatingLeftShift(x, left),
-                                                               q.multiplier),
-                             right);
+  return RoundingDivideByPOT(
+      SaturatingRoundingDoublingHighMul(SaturatingLeftShift(x, left), q.multiplier), right);
 }
 
 int64_t FloorShift(int64_t v, int shift) {

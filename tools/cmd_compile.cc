@@ -41,7 +41,8 @@ Exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid input, 4 unsupported.
 // The model file's name as a C identifier ("digits-cnn.onnx" -> "digits_cnn").
 std::string DefaultName(const std::string& path) {
   std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
-  if (base.size() > 5 && base.compare(base.size() - 5, 5, ".onnx") == 0) base.resize(base.size() - 5);
+  if (base.size() > 5 && base.compare(base.size() - 5, 5, ".onnx") == 0)
+    base.resize(base.size() - 5);
   for (char& c : base) {
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
   }
@@ -70,10 +71,12 @@ int CompileCommand(const std::vector<std::string>& argv) {
   o.emit.source = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
   o.emit.prefix = args->Get("name", DefaultName(path));
   if (!cbackend::IsCIdentifier(o.emit.prefix)) {
-    return cli::UsageError("compile", absl::StrCat("--name '", o.emit.prefix, "' is not a C identifier"));
+    return cli::UsageError("compile",
+                           absl::StrCat("--name '", o.emit.prefix, "' is not a C identifier"));
   }
   const std::string io = args->Get("io", "int8");
-  if (io != "int8" && io != "float") return cli::UsageError("compile", "--io must be int8 or float");
+  if (io != "int8" && io != "float")
+    return cli::UsageError("compile", "--io must be int8 or float");
   o.emit.float_io = io == "float";
   if (args->Has("arena-align") &&
       (!absl::SimpleAtoi(args->Get("arena-align"), &o.arena_align) || o.arena_align < 1 ||
@@ -84,13 +87,15 @@ int CompileCommand(const std::vector<std::string>& argv) {
   if (!graph.ok()) return cli::ReportError(graph.status());
   auto r = cbackend::Compile(**graph, o);
   if (!r.ok()) {
-    return cli::ReportError(absl::Status(r.status().code(), absl::StrCat(path, ": ", r.status().message())));
+    return cli::ReportError(
+        absl::Status(r.status().code(), absl::StrCat(path, ": ", r.status().message())));
   }
   std::vector<std::pair<std::string, std::string>> files;
   for (const cbackend::GeneratedFile& f : r->emitted.files) files.emplace_back(f.name, f.text);
   // The report first: if it cannot be written, the folder is left alone.
   if (args->Has("report")) {
-    if (absl::Status st = WriteFileAtomically(args->Get("report"), cbackend::CompileReportJson(*r, o));
+    if (absl::Status st =
+            WriteFileAtomically(args->Get("report"), cbackend::CompileReportJson(*r, o));
         !st.ok()) {
       return cli::ReportError(st);
     }

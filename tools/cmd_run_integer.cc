@@ -40,8 +40,8 @@ absl::Status MakeDir(const std::string& dir) {
     if (i < dir.size() && dir[i] != '/') continue;
     const std::string part = dir.substr(0, i);
     if (mkdir(part.c_str(), 0777) != 0 && errno != EEXIST) {
-      return absl::InternalError(absl::StrCat("cannot create folder '", part, "': ",
-                                              std::strerror(errno)));
+      return absl::InternalError(
+          absl::StrCat("cannot create folder '", part, "': ", std::strerror(errno)));
     }
   }
   return absl::OkStatus();
@@ -88,8 +88,8 @@ absl::Status RunInteger(const std::string& model, const std::string& data,
     Tensor sample(x.dtype(), in_dims, std::string(x.raw() + i * per * esize, per * esize));
     auto y = ref.Run(sample);
     if (!y.ok()) {
-      return absl::Status(y.status().code(), absl::StrCat(data, " (sample ", i, "): ",
-                                                          y.status().message()));
+      return absl::Status(y.status().code(),
+                          absl::StrCat(data, " (sample ", i, "): ", y.status().message()));
     }
     all.insert(all.end(), y->begin(), y->end());
   }

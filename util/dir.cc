@@ -51,13 +51,14 @@ absl::Status WriteAll(const std::string& dir,
 
 }  // namespace
 
-absl::Status WriteDirectoryAtomically(const std::string& dir_in,
-                                      const std::vector<std::pair<std::string, std::string>>& files) {
+absl::Status WriteDirectoryAtomically(
+    const std::string& dir_in, const std::vector<std::pair<std::string, std::string>>& files) {
   std::string dir = dir_in;
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   std::set<std::string> names;
   for (const auto& f : files) {
-    if (f.first.empty() || f.first.find('/') != std::string::npos || !names.insert(f.first).second) {
+    if (f.first.empty() || f.first.find('/') != std::string::npos ||
+        !names.insert(f.first).second) {
       return absl::InternalError(absl::StrCat("bad generated file name '", f.first, "'"));
     }
   }
@@ -69,14 +70,16 @@ absl::Status WriteDirectoryAtomically(const std::string& dir_in,
     }
     for (const std::string& n : ListDir(dir)) {
       if (!names.count(n)) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            dir, ": holds '", n, "', which this command does not write; the folder is replaced "
-            "whole, so give a new or empty folder"));
+        return absl::FailedPreconditionError(
+            absl::StrCat(dir, ": holds '", n,
+                         "', which this command does not write; the folder is replaced "
+                         "whole, so give a new or empty folder"));
       }
     }
   }
   const size_t slash = dir.rfind('/');
-  const std::string parent = slash == std::string::npos ? "." : (slash == 0 ? "/" : dir.substr(0, slash));
+  const std::string parent =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : dir.substr(0, slash));
   const std::string base = slash == std::string::npos ? dir : dir.substr(slash + 1);
   std::string tmp = absl::StrCat(parent, "/.", base, ".tmp-XXXXXX");
   if (mkdtemp(tmp.data()) == nullptr) {

@@ -17,8 +17,8 @@ namespace quantc {
 /// `dir` exists). An existing `dir` may only hold names from `files` (it is
 /// replaced whole, so nothing else may be lost); anything else is
 /// FailedPrecondition. Errors name `dir`; the temporary folder is removed.
-absl::Status WriteDirectoryAtomically(const std::string& dir,
-                                      const std::vector<std::pair<std::string, std::string>>& files);
+absl::Status WriteDirectoryAtomically(
+    const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files);
 
 }  // namespace quantc
 

@@ -9,7 +9,9 @@
 namespace quantc::cbackend {
 namespace {
 
-std::string JsonDims(const std::vector<int64_t>& d) { return absl::StrCat("[", absl::StrJoin(d, ","), "]"); }
+std::string JsonDims(const std::vector<int64_t>& d) {
+  return absl::StrCat("[", absl::StrJoin(d, ","), "]");
+}
 
 const char* HomeName(Home h) {
   switch (h) {
@@ -38,14 +40,14 @@ absl::StatusOr<CompileResult> Compile(const Graph& g, const CompileOptions& opti
 std::string CompileReportJson(const CompileResult& r, const CompileOptions& o) {
   const IntProgram& p = r.program;
   const MemoryPlan& m = r.plan;
-  std::string s = absl::StrCat(
-      "{\n  \"model\": ", JsonString(o.emit.source), ",\n  \"format\": \"",
-      p.format == SourceFormat::kTinpu ? "tinpu" : "qdq", "\",\n  \"name\": ",
-      JsonString(o.emit.prefix), ",\n  \"io\": \"", o.emit.float_io ? "float" : "int8", "\",\n");
+  std::string s = absl::StrCat("{\n  \"model\": ", JsonString(o.emit.source), ",\n  \"format\": \"",
+                               p.format == SourceFormat::kTinpu ? "tinpu" : "qdq",
+                               "\",\n  \"name\": ", JsonString(o.emit.prefix), ",\n  \"io\": \"",
+                               o.emit.float_io ? "float" : "int8", "\",\n");
   auto io = [&](const char* key, const std::string& name, int t, double scale, int32_t zp) {
-    absl::StrAppend(&s, "  \"", key, "\": {\"name\": ", JsonString(name), ", \"dims\": ",
-                    JsonDims(p.tensors[t].dims), ", \"zero_point\": ", zp, ", \"scale\": ", scale,
-                    "},\n");
+    absl::StrAppend(&s, "  \"", key, "\": {\"name\": ", JsonString(name),
+                    ", \"dims\": ", JsonDims(p.tensors[t].dims), ", \"zero_point\": ", zp,
+                    ", \"scale\": ", scale, "},\n");
   };
   const bool affine = p.input_quantizer.kind == InputQuantizer::Kind::kAffine;
   io("input", p.input_name, p.input, affine ? p.input_quantizer.scale[0] : 1.0,
@@ -56,10 +58,10 @@ std::string CompileReportJson(const CompileResult& r, const CompileOptions& o) {
   for (const std::string& k : r.emitted.kernels) kernels.push_back(JsonString(k));
   absl::StrAppend(&s, "  \"ops\": ", p.ops.size(), ",\n  \"kernels\": [",
                   absl::StrJoin(kernels, ", "), "],\n  \"weight_bytes\": ", r.emitted.weight_bytes,
-                  ",\n  \"arena_bytes\": ", m.arena_bytes, ",\n  \"lower_bound_bytes\": ",
-                  m.lower_bound_bytes, ",\n  \"arena_align\": ", m.align,
-                  ",\n  \"in_place_ops\": ", m.in_place_ops, ",\n  \"placement_order\": \"",
-                  m.placement_order, "\",\n  \"files\": [");
+                  ",\n  \"arena_bytes\": ", m.arena_bytes,
+                  ",\n  \"lower_bound_bytes\": ", m.lower_bound_bytes,
+                  ",\n  \"arena_align\": ", m.align, ",\n  \"in_place_ops\": ", m.in_place_ops,
+                  ",\n  \"placement_order\": \"", m.placement_order, "\",\n  \"files\": [");
   for (size_t i = 0; i < r.emitted.files.size(); ++i) {
     absl::StrAppend(&s, i ? ", " : "", "{\"name\": ", JsonString(r.emitted.files[i].name),
                     ", \"bytes\": ", r.emitted.files[i].text.size(), "}");

@@ -22,8 +22,8 @@
 namespace quantc::cbackend {
 
 struct EmitOptions {
-  std::string prefix = "model";  ///< a C identifier
-  bool float_io = false;         ///< also emit PREFIX_run_float and helpers
+  std::string prefix = "model";       ///< a C identifier
+  bool float_io = false;              ///< also emit PREFIX_run_float and helpers
   std::string source = "model.onnx";  ///< named in the banners
 };
 

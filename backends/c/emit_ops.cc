@@ -106,7 +106,8 @@ std::string OpEmitter::Ptr(int t) {
       return "out";
     case Home::kConstant: {
       std::string& sym = constants_[b.tensor];
-      if (sym.empty()) sym = data_.Int8(absl::StrCat("const", b.tensor), p_.tensors[b.tensor].constant);
+      if (sym.empty())
+        sym = data_.Int8(absl::StrCat("const", b.tensor), p_.tensors[b.tensor].constant);
       return sym;
     }
     case Home::kArena:
@@ -121,8 +122,8 @@ std::string OpEmitter::RequantInit(const Requant& r, const std::string& id) {
   const std::string mult = data_.Int32(id + "_mult", r.multiplier);
   const std::string shift = data_.Int32(id + "_shift", r.shift);
   const std::string offset = oss ? data_.Int32(id + "_offset", r.offset) : "NULL";
-  return absl::StrCat("{", oss ? "QC_RQ_OSS" : "QC_RQ_FIXED", ", ", mult, ", ", shift, ", ",
-                      offset, ", ", Ints({r.out_zero_point, r.lo, r.hi}), "}");
+  return absl::StrCat("{", oss ? "QC_RQ_OSS" : "QC_RQ_FIXED", ", ", mult, ", ", shift, ", ", offset,
+                      ", ", Ints({r.out_zero_point, r.lo, r.hi}), "}");
 }
 
 absl::StatusOr<OpCode> OpEmitter::Emit(int index) {
@@ -193,9 +194,9 @@ OpCode OpEmitter::FullyConnected(const IntOp& op, const std::string& id) {
   }
   OpCode c;
   c.descriptor = absl::StrCat(
-      "static const qc_fc_t ", id, " = {", Ints({rows, op.in_features, op.out_features}),
-      ",\n    ", data_.Int8(id + "_weights", op.weights), ", ", data_.Int32(id + "_bias", bias),
-      ",\n    ", RequantInit(op.requant, id), "};\n");
+      "static const qc_fc_t ", id, " = {", Ints({rows, op.in_features, op.out_features}), ",\n    ",
+      data_.Int8(id + "_weights", op.weights), ", ", data_.Int32(id + "_bias", bias), ",\n    ",
+      RequantInit(op.requant, id), "};\n");
   c.call = absl::StrCat("qc_fc(", Ptr(op.inputs[0]), ", ", Ptr(op.output), ", &", id, ");");
   return c;
 }
@@ -209,14 +210,14 @@ OpCode OpEmitter::Binary(const IntOp& op, const std::string& id) {
   const InputScale sa = op.input_scales.empty() ? InputScale{} : op.input_scales[0];
   const InputScale sb = op.input_scales.empty() ? InputScale{} : op.input_scales[1];
   OpCode c;
-  c.descriptor = absl::StrCat(
-      "static const qc_binary_t ", id, " = {{", Dims4(p_.tensors[op.output].dims), "}, {",
-      strides(op.inputs[0]), "}, {", strides(op.inputs[1]), "},\n    ",
-      Ints({p_.tensors[op.inputs[0]].zero_point, p_.tensors[op.inputs[1]].zero_point, op.pre_shift,
-            sa.multiplier, sa.shift, sb.multiplier, sb.shift}),
-      ",\n    ", RequantInit(op.requant, id), "};\n");
-  c.call = absl::StrCat(fn, "(", Ptr(op.inputs[0]), ", ", Ptr(op.inputs[1]), ", ",
-                        Ptr(op.output), ", &", id, ");");
+  c.descriptor =
+      absl::StrCat("static const qc_binary_t ", id, " = {{", Dims4(p_.tensors[op.output].dims),
+                   "}, {", strides(op.inputs[0]), "}, {", strides(op.inputs[1]), "},\n    ",
+                   Ints({p_.tensors[op.inputs[0]].zero_point, p_.tensors[op.inputs[1]].zero_point,
+                         op.pre_shift, sa.multiplier, sa.shift, sb.multiplier, sb.shift}),
+                   ",\n    ", RequantInit(op.requant, id), "};\n");
+  c.call = absl::StrCat(fn, "(", Ptr(op.inputs[0]), ", ", Ptr(op.inputs[1]), ", ", Ptr(op.output),
+                        ", &", id, ");");
   return c;
 }
 
@@ -229,9 +230,8 @@ OpCode OpEmitter::Pool(const IntOp& op, const std::string& id) {
   c.descriptor = absl::StrCat(
       "static const qc_pool_t ", id, " = {",
       Ints({in.n * in.c, w.in[0], w.in[1], w.out[0], w.out[1], w.kernel[0], w.kernel[1],
-            w.stride[0], w.stride[1], w.dilation[0], w.dilation[1], w.pad_begin[0],
-            w.pad_begin[1], p_.tensors[op.inputs[0]].zero_point, op.pre_shift,
-            op.requant_per_count ? 1 : 0}),
+            w.stride[0], w.stride[1], w.dilation[0], w.dilation[1], w.pad_begin[0], w.pad_begin[1],
+            p_.tensors[op.inputs[0]].zero_point, op.pre_shift, op.requant_per_count ? 1 : 0}),
       ",\n    ", max ? "{0, NULL, NULL, NULL, 0, 0, 0}" : RequantInit(op.requant, id), "};\n");
   c.call = absl::StrCat(max ? "qc_max_pool(" : "qc_avg_pool(", Ptr(op.inputs[0]), ", ",
                         Ptr(op.output), ", &", id, ");");
@@ -252,8 +252,8 @@ OpCode OpEmitter::Concat(const IntOp& op, const std::string& id) {
     const bool copy = op.input_copies[i];
     absl::StrAppend(
         &c.descriptor, "static const qc_concat_part_t ", part, " = {",
-        Ints({outer, slice, od[op.axis] * inner, copy ? 1 : 0,
-              p_.tensors[op.inputs[i]].zero_point, op.pre_shift}),
+        Ints({outer, slice, od[op.axis] * inner, copy ? 1 : 0, p_.tensors[op.inputs[i]].zero_point,
+              op.pre_shift}),
         ",\n    ",
         copy ? "{0, NULL, NULL, NULL, 0, 0, 0}" : RequantInit(op.input_requants[i], part), "};\n");
     absl::StrAppend(&c.call, i ? "\n  " : "", "qc_concat_part(", Ptr(op.inputs[i]), ", ",
@@ -266,11 +266,10 @@ OpCode OpEmitter::Concat(const IntOp& op, const std::string& id) {
 OpCode OpEmitter::Requantize(const IntOp& op, const std::string& id) {
   kernels_.insert("requant.c");
   OpCode c;
-  c.descriptor = absl::StrCat(
-      "static const qc_requant_op_t ", id, " = {",
-      Ints({p_.tensors[op.output].num_elements(), p_.tensors[op.inputs[0]].zero_point,
-            op.pre_shift}),
-      ",\n    ", RequantInit(op.requant, id), "};\n");
+  c.descriptor = absl::StrCat("static const qc_requant_op_t ", id, " = {",
+                              Ints({p_.tensors[op.output].num_elements(),
+                                    p_.tensors[op.inputs[0]].zero_point, op.pre_shift}),
+                              ",\n    ", RequantInit(op.requant, id), "};\n");
   c.call = absl::StrCat("qc_requantize(", Ptr(op.inputs[0]), ", ", Ptr(op.output), ", &", id, ");");
   return c;
 }

@@ -1,5 +1,4 @@
 #include "backends/c/kernel_sources.h"
-
 #include "util/check.h"
 
 namespace quantc::cbackend {

@@ -2,11 +2,13 @@
 // input, walks the QuantizeLinear anchors in graph order (each becomes one
 // integer op, see lower_qdq.h), maps the output, and then insists that every
 // node took part in some pattern, listing the ones that did not.
+#include "backends/c/lower_qdq.h"
+
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "backends/c/lower.h"
-#include "backends/c/lower_qdq.h"
+#include "quant/numeric.h"
 #include "util/status_macros.h"
 
 namespace quantc::cbackend {
@@ -14,7 +16,8 @@ namespace {
 
 // Producers whose output range a following Relu/Clip narrows in place.
 bool FusesActivation(const Node& n) {
-  return IsOp(n, "Conv") || IsOp(n, "Gemm") || IsOp(n, "MatMul") || IsOp(n, "Add") || IsOp(n, "Mul");
+  return IsOp(n, "Conv") || IsOp(n, "Gemm") || IsOp(n, "MatMul") || IsOp(n, "Add") ||
+         IsOp(n, "Mul");
 }
 
 bool IsView(const Node& n) {
@@ -25,10 +28,9 @@ bool IsView(const Node& n) {
 // Elementwise functions of one input that a 256-entry table realizes
 // exactly (whatever the function, an int8 input has 256 values).
 bool IsTableOp(const Node& n) {
-  static const char* const kOps[] = {"Sigmoid", "Tanh",     "HardSigmoid", "HardSwish",
-                                     "LeakyRelu", "Elu",    "Selu",        "Softplus",
-                                     "Softsign",  "Neg",    "Abs",         "Exp",
-                                     "Erf",       "Sqrt",   "Log",         "Reciprocal"};
+  static const char* const kOps[] = {
+      "Sigmoid",  "Tanh", "HardSigmoid", "HardSwish", "LeakyRelu", "Elu",  "Selu", "Softplus",
+      "Softsign", "Neg",  "Abs",         "Exp",       "Erf",       "Sqrt", "Log",  "Reciprocal"};
   for (const char* op : kOps) {
     if (IsOp(n, op)) return true;
   }
@@ -48,9 +50,9 @@ absl::StatusOr<IntProgram> LowerQdq(const Graph& g) { return QdqLowering(g).Run(
 absl::StatusOr<IntProgram> QdqLowering::Run() {
   p_.format = SourceFormat::kQdq;
   if (g_.inputs().size() != 1 || g_.outputs().size() != 1) {
-    return absl::UnimplementedError(absl::StrCat(
-        "the C backend compiles models with one input and one output; this one has ",
-        g_.inputs().size(), " input(s) and ", g_.outputs().size(), " output(s)"));
+    return absl::UnimplementedError(
+        absl::StrCat("the C backend compiles models with one input and one output; this one has ",
+                     g_.inputs().size(), " input(s) and ", g_.outputs().size(), " output(s)"));
   }
   QC_RETURN_IF_ERROR(LowerInput());
   for (const Node* n : g_.nodes()) {
@@ -95,7 +97,8 @@ absl::Status QdqLowering::LowerInput() {
   }
   if (dt != DType::kFloat32) {
     return absl::UnimplementedError(absl::StrCat("graph input '", in->name(), "' has type ",
-                                                 DTypeName(dt), " (float32, int8, uint8 are supported)"));
+                                                 DTypeName(dt),
+                                                 " (float32, int8, uint8 are supported)"));
   }
   std::optional<AffineParams> a;
   std::vector<const Node*> quantizers;
@@ -107,15 +110,15 @@ absl::Status QdqLowering::LowerInput() {
     }
     QC_ASSIGN_OR_RETURN(AffineParams b, ReadParams(*u.user));
     if (a && !(*a == b)) {
-      return absl::UnimplementedError(absl::StrCat(
-          "graph input '", in->name(), "' is quantized with two different parameters"));
+      return absl::UnimplementedError(absl::StrCat("graph input '", in->name(),
+                                                   "' is quantized with two different parameters"));
     }
     a = b;
     quantizers.push_back(u.user);
   }
   if (!a) {
-    return absl::UnimplementedError(
-        absl::StrCat("graph input '", in->name(), "' is not quantized (no QuantizeLinear reads it)"));
+    return absl::UnimplementedError(absl::StrCat(
+        "graph input '", in->name(), "' is not quantized (no QuantizeLinear reads it)"));
   }
   p_.input = AddTensor(quantizers[0]->output(0)->name(), dims, *a);
   for (const Node* q : quantizers) {
@@ -247,8 +250,8 @@ absl::StatusOr<AffineParams> QdqLowering::ReadParams(const Node& qdq) const {
     std::optional<Tensor> z = ConstantOf(zv);
     if (!z || z->num_elements() != 1 ||
         (z->dtype() != DType::kInt8 && z->dtype() != DType::kUInt8)) {
-      return absl::UnimplementedError(absl::StrCat(
-          qdq.Describe(), ": the zero point must be one constant int8 or uint8"));
+      return absl::UnimplementedError(
+          absl::StrCat(qdq.Describe(), ": the zero point must be one constant int8 or uint8"));
     }
     a.storage = z->dtype();
     a.zero_point = static_cast<int32_t>(z->GetAsDouble(0));
@@ -263,15 +266,16 @@ absl::StatusOr<AffineParams> QdqLowering::ReadParams(const Node& qdq) const {
 absl::StatusOr<int> QdqLowering::ActivationIn(const Value* v) {
   const Node* dq = v ? v->producer() : nullptr;
   if (dq == nullptr || !IsOp(*dq, "DequantizeLinear")) {
-    return absl::UnimplementedError(absl::StrCat(
-        "input '", v ? v->name() : "", "' is not a DequantizeLinear output (a float tensor "
-        "reaches an op; the C backend runs integer ops only)"));
+    return absl::UnimplementedError(
+        absl::StrCat("input '", v ? v->name() : "",
+                     "' is not a DequantizeLinear output (a float tensor "
+                     "reaches an op; the C backend runs integer ops only)"));
   }
   auto it = int_of_.find(dq->input(0));
   if (it == int_of_.end()) {
-    return absl::UnimplementedError(absl::StrCat(
-        "input '", v->name(), "' dequantizes '", dq->input(0)->name(),
-        "', which is not an activation quantized earlier in the graph"));
+    return absl::UnimplementedError(
+        absl::StrCat("input '", v->name(), "' dequantizes '", dq->input(0)->name(),
+                     "', which is not an activation quantized earlier in the graph"));
   }
   QC_ASSIGN_OR_RETURN(AffineParams a, ReadParams(*dq));
   if (!(a == params_[it->second])) {
@@ -283,8 +287,8 @@ absl::StatusOr<int> QdqLowering::ActivationIn(const Value* v) {
 
 absl::StatusOr<QuantConstant> QdqLowering::ConstantIn(const Value* v) const {
   const Node* dq = v ? v->producer() : nullptr;
-  std::optional<Tensor> q = dq && IsOp(*dq, "DequantizeLinear") ? ConstantOf(dq->input(0))
-                                                                : std::nullopt;
+  std::optional<Tensor> q =
+      dq && IsOp(*dq, "DequantizeLinear") ? ConstantOf(dq->input(0)) : std::nullopt;
   if (!q) {
     return absl::UnimplementedError(absl::StrCat("input '", v ? v->name() : "",
                                                  "' is not a quantized constant (DequantizeLinear "
@@ -320,8 +324,8 @@ absl::StatusOr<int> QdqLowering::OperandIn(const Value* v) {
   absl::StatusOr<QuantConstant> c = ConstantIn(v);
   if (!c.ok()) return act.status();
   if (c->axis >= 0 || (c->q.dtype() != DType::kInt8 && c->q.dtype() != DType::kUInt8)) {
-    return absl::UnimplementedError(absl::StrCat(
-        "constant operand '", v->name(), "' must be int8/uint8 with one scale"));
+    return absl::UnimplementedError(
+        absl::StrCat("constant operand '", v->name(), "' must be int8/uint8 with one scale"));
   }
   AffineParams a;
   a.scale = c->scale[0];
@@ -354,7 +358,8 @@ absl::Status QdqLowering::ActivationBounds(const Node* act, const AffineParams& 
   ModelRange(out.storage, &qmin, &qmax);
   // QuantizeLinear of a float bound, in the int8 storage domain.
   auto quantize = [&](float v) {
-    const float r = std::nearbyint(v / out.scale) + static_cast<float>(out.zero_point);
+    const float r =
+        static_cast<float>(RoundHalfEven(v / out.scale)) + static_cast<float>(out.zero_point);
     const float c = std::min(std::max(r, static_cast<float>(qmin)), static_cast<float>(qmax));
     return static_cast<int32_t>(c) + out.storage_offset();
   };

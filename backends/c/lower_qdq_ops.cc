@@ -9,6 +9,7 @@
 #include "backends/c/lower_qdq.h"
 #include "ir/interpreter.h"
 #include "quant/fixed_point.h"
+#include "quant/numeric.h"
 #include "quant/qparams.h"
 #include "util/status_macros.h"
 
@@ -21,8 +22,8 @@ constexpr int kElementwisePreShift = 20;
 absl::Status CheckDims(const std::vector<int64_t>& got, const std::vector<int64_t>& want,
                        const char* what) {
   if (got == want) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(what, " has shape ", DimsStr(got),
-                                                 " but the op computes ", DimsStr(want)));
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " has shape ", DimsStr(got), " but the op computes ", DimsStr(want)));
 }
 
 // Weights must be int8 with zero point 0, per tensor or per channel along
@@ -37,9 +38,8 @@ absl::StatusOr<std::vector<float>> WeightScales(const QuantConstant& w, int64_t 
     if (z != 0) return absl::UnimplementedError("weights with a non-zero zero point");
   }
   if (w.axis >= 0 && w.axis != channel_axis) {
-    return absl::UnimplementedError(
-        absl::StrCat("weights quantized per channel along axis ", w.axis, " instead of ",
-                     channel_axis));
+    return absl::UnimplementedError(absl::StrCat("weights quantized per channel along axis ",
+                                                 w.axis, " instead of ", channel_axis));
   }
   if (w.axis < 0) return std::vector<float>(channels, w.scale[0]);
   return w.scale;
@@ -141,8 +141,8 @@ absl::Status QdqLowering::Gemm(const Node& n, int out, const AffineParams& oq, i
   const int64_t k = trans_b ? wd[1] : wd[0];
   const int64_t nout = trans_b ? wd[0] : wd[1];
   if (xd.back() != k) {
-    return absl::InvalidArgumentError(absl::StrCat("input ", DimsStr(xd), " does not match weights ",
-                                                   DimsStr(wd)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("input ", DimsStr(xd), " does not match weights ", DimsStr(wd)));
   }
   std::vector<int64_t> od = xd;
   od.back() = nout;
@@ -288,9 +288,9 @@ absl::Status QdqLowering::Concat(const Node& n, int out, const AffineParams& oq)
     op.input_copies.push_back(copy);
     Requant rq;
     if (!copy) {
-      QC_ASSIGN_OR_RETURN(rq, FixedRequant({params_[t].scale / (std::ldexp(1.0, kElementwisePreShift) *
-                                                                oq.scale)},
-                                           oq.stored_zero_point(), -128, 127));
+      QC_ASSIGN_OR_RETURN(
+          rq, FixedRequant({params_[t].scale / (std::ldexp(1.0, kElementwisePreShift) * oq.scale)},
+                           oq.stored_zero_point(), -128, 127));
     }
     op.input_requants.push_back(std::move(rq));
   }
@@ -365,15 +365,15 @@ absl::Status QdqLowering::Softmax(const Node& n, int out, const AffineParams& oq
     f *= d[i];
   }
   if (op.n > 4095) {
-    return absl::UnimplementedError(absl::StrCat("softmax over ", op.n,
-                                                 " elements (the int8 kernel sums at most 4095)"));
+    return absl::UnimplementedError(
+        absl::StrCat("softmax over ", op.n, " elements (the int8 kernel sums at most 4095)"));
   }
   for (int i = 0; i < 256; ++i) {
     op.exp_table[i] = static_cast<uint32_t>(
-        std::llround(std::ldexp(std::exp(-static_cast<double>(params_[x].scale) * i), 20)));
+        RoundHalfEven(std::ldexp(std::exp(-static_cast<double>(params_[x].scale) * i), 20)));
   }
-  QC_ASSIGN_OR_RETURN(op.requant,
-                      FixedRequant({std::ldexp(1.0, -30) / oq.scale}, oq.stored_zero_point(), -128, 127));
+  QC_ASSIGN_OR_RETURN(op.requant, FixedRequant({std::ldexp(1.0, -30) / oq.scale},
+                                               oq.stored_zero_point(), -128, 127));
   p_.ops.push_back(std::move(op));
   return absl::OkStatus();
 }
@@ -410,19 +410,21 @@ absl::Status QdqLowering::FloatConstant(const Node& n, int x_index, const Tensor
     shift = PreShiftFor(static_cast<uint64_t>(std::ceil(255 + max_abs / sx)));
     for (int64_t i = 0; i < c.num_elements(); ++i) {
       op.affine_scale.push_back(1 << shift);
-      op.bias.push_back(static_cast<int32_t>(std::llround(std::ldexp(c.data<float>()[i] / sx, shift))));
+      op.bias.push_back(
+          static_cast<int32_t>(RoundHalfEven(std::ldexp(c.data<float>()[i] / sx, shift))));
     }
   } else {
     int e = 0;
     std::frexp(max_abs, &e);  // max_abs < 2^e
     shift = max_abs > 0 ? std::min(22 - e, 60) : 0;
     for (int64_t i = 0; i < c.num_elements(); ++i) {
-      op.affine_scale.push_back(static_cast<int32_t>(std::llround(std::ldexp(c.data<float>()[i], shift))));
+      op.affine_scale.push_back(
+          static_cast<int32_t>(RoundHalfEven(std::ldexp(c.data<float>()[i], shift))));
       op.bias.push_back(0);
     }
   }
-  QC_ASSIGN_OR_RETURN(op.requant,
-                      FixedRequant({sx / (std::ldexp(1.0, shift) * oq.scale)}, oq.stored_zero_point(), lo, hi));
+  QC_ASSIGN_OR_RETURN(op.requant, FixedRequant({sx / (std::ldexp(1.0, shift) * oq.scale)},
+                                               oq.stored_zero_point(), lo, hi));
   p_.ops.push_back(std::move(op));
   return absl::OkStatus();
 }

@@ -3,11 +3,12 @@
 // its accumulator and forward through its Clip and any Relu/Clip that
 // follow), which becomes one op; MaxPool, views, Relu/Clip and Concat of
 // integer tensors lower on their own. Every node must be covered.
+#include "backends/c/lower_tinpu.h"
+
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "backends/c/lower.h"
-#include "backends/c/lower_tinpu.h"
 #include "util/status_macros.h"
 
 namespace quantc::cbackend {
@@ -62,9 +63,9 @@ absl::StatusOr<IntProgram> LowerTinpu(const Graph& g) { return TinpuLowering(g).
 absl::StatusOr<IntProgram> TinpuLowering::Run() {
   p_.format = SourceFormat::kTinpu;
   if (g_.inputs().size() != 1 || g_.outputs().size() != 1) {
-    return absl::UnimplementedError(absl::StrCat(
-        "the C backend compiles models with one input and one output; this one has ",
-        g_.inputs().size(), " input(s) and ", g_.outputs().size(), " output(s)"));
+    return absl::UnimplementedError(
+        absl::StrCat("the C backend compiles models with one input and one output; this one has ",
+                     g_.inputs().size(), " input(s) and ", g_.outputs().size(), " output(s)"));
   }
   p_.input_name = g_.inputs()[0]->name();
   for (const Node* n : g_.nodes()) {
@@ -152,10 +153,11 @@ absl::StatusOr<int64_t> Entries(const Tensor& t, const std::vector<int64_t>& acc
     ok = t.dims()[i] == (lead + i == axis ? acc[axis] : 1);
   }
   if (!ok) {
-    return absl::UnimplementedError(absl::StrCat(
-        "requantization constants of shape ", DimsStr(t.dims()), " for a result of shape ",
-        DimsStr(acc), axis >= 0 ? absl::StrCat(" (one value, or one per index of axis ", axis, ")")
-                                : std::string(" (this op takes one value)")));
+    return absl::UnimplementedError(
+        absl::StrCat("requantization constants of shape ", DimsStr(t.dims()),
+                     " for a result of shape ", DimsStr(acc),
+                     axis >= 0 ? absl::StrCat(" (one value, or one per index of axis ", axis, ")")
+                               : std::string(" (this op takes one value)")));
   }
   return acc[axis];
 }
@@ -208,8 +210,8 @@ void TinpuLowering::LowerBlock(const Node& floor) {
 absl::Status TinpuLowering::LowerInputBlock(const OssBlock& b, int out) {
   const Value* x = b.acc;
   if (x->uses().size() != 1) {
-    return absl::UnimplementedError(absl::StrCat(
-        "graph input '", x->name(), "' is read outside its input-quantize block"));
+    return absl::UnimplementedError(
+        absl::StrCat("graph input '", x->name(), "' is read outside its input-quantize block"));
   }
   QC_ASSIGN_OR_RETURN(std::vector<int64_t> in, StaticDims(*x));
   if (p_.tensors[out].num_elements() != NumElements(in)) {
@@ -224,7 +226,9 @@ absl::Status TinpuLowering::LowerInputBlock(const OssBlock& b, int out) {
     n = std::max(n, e);
   }
   for (int64_t c = 0; c < n; ++c) {
-    auto pick = [&](const std::vector<double>& v) { return static_cast<float>(v[v.size() == 1 ? 0 : c]); };
+    auto pick = [&](const std::vector<double>& v) {
+      return static_cast<float>(v[v.size() == 1 ? 0 : c]);
+    };
     q.offset.push_back(pick(b.offset));
     q.mult.push_back(pick(b.mult));
     q.shift_mult.push_back(pick(b.shift_mult));
@@ -241,8 +245,8 @@ absl::StatusOr<int> TinpuLowering::AddBlockTensor(const Value& v, double lo, dou
   QC_ASSIGN_OR_RETURN(std::vector<int64_t> dims, StaticDims(v));
   int32_t zp = 0;
   if (!IsInt(lo, 31) || !IsInt(hi, 31) || lo > hi) {
-    return absl::UnimplementedError(
-        absl::StrCat("clip range [", lo, ", ", hi, "] of '", v.name(), "' is not a range of integers"));
+    return absl::UnimplementedError(absl::StrCat("clip range [", lo, ", ", hi, "] of '", v.name(),
+                                                 "' is not a range of integers"));
   }
   if (lo >= -128 && hi <= 127) {
     zp = 0;
@@ -296,9 +300,9 @@ absl::StatusOr<Requant> TinpuLowering::BlockRequant(const OssBlock& b,
 absl::StatusOr<int> TinpuLowering::IntIn(const Value* v) const {
   auto it = v ? int_of_.find(v) : int_of_.end();
   if (it == int_of_.end()) {
-    return absl::UnimplementedError(absl::StrCat(
-        "input '", v ? v->name() : "", "' is not an integer tensor (the result of a "
-        "requantization block, a pool or a view)"));
+    return absl::UnimplementedError(absl::StrCat("input '", v ? v->name() : "",
+                                                 "' is not an integer tensor (the result of a "
+                                                 "requantization block, a pool or a view)"));
   }
   return it->second;
 }

@@ -27,7 +27,7 @@ namespace quantc::cbackend {
 
 /// One matched requantization block.
 struct OssBlock {
-  const Value* acc = nullptr;  ///< what the block requantizes
+  const Value* acc = nullptr;      ///< what the block requantizes
   std::vector<const Node*> nodes;  ///< Add?, Mul, Mul, Floor, Clip, trailing Relu/Clip
   const Value* out = nullptr;      ///< the last node's output
   // Per entry (1 or the accumulator's channel count after Expand).
@@ -66,8 +66,7 @@ class TinpuLowering {
   absl::Status Mul(const Node& n, const OssBlock& b, int out);
   /// `op`: an Add with one input and the scales of both addends; the other
   /// addend is the integer constant `c`.
-  absl::Status AddConstant(IntOp& op, const Tensor& c, int const_index, const OssBlock& b,
-                           int out);
+  absl::Status AddConstant(IntOp& op, const Tensor& c, int const_index, const OssBlock& b, int out);
   absl::Status ReduceSum(const Node& n, const OssBlock& b, int out);
   absl::Status AvgPool(const Node& round, const OssBlock& b, int out);
   absl::Status Requantize(const std::string& name, int in, const OssBlock& b, int out);

@@ -57,8 +57,8 @@ absl::Status TinpuLowering::Conv(const Node& n, const OssBlock& b, int out) {
   const int64_t group = n.GetInt("group", 1);
   if (wd.size() != xd.size() || (xd.size() != 3 && xd.size() != 4) || group < 1 ||
       xd[1] != wd[1] * group || wd[0] % group != 0) {
-    return absl::UnimplementedError(absl::StrCat("input ", DimsStr(xd), ", weights ", DimsStr(wd),
-                                                 ", group ", group));
+    return absl::UnimplementedError(
+        absl::StrCat("input ", DimsStr(xd), ", weights ", DimsStr(wd), ", group ", group));
   }
   IntOp op = NewOp(OpKind::kConv, n.name(), {x}, out);
   op.group = group;
@@ -72,7 +72,8 @@ absl::Status TinpuLowering::Conv(const Node& n, const OssBlock& b, int out) {
   for (int64_t c = 0; c < wd[0]; ++c) {
     int64_t sum = 0;
     for (int64_t i = 0; i < per; ++i) sum += std::abs(op.weights[c * per + i]);
-    if (256 * sum > INT32_MAX) return absl::UnimplementedError("the accumulator can overflow int32");
+    if (256 * sum > INT32_MAX)
+      return absl::UnimplementedError("the accumulator can overflow int32");
   }
   QC_ASSIGN_OR_RETURN(op.requant, BlockRequant(b, od, 1, out));
   acc_nodes_.push_back(&n);
@@ -92,7 +93,8 @@ absl::Status TinpuLowering::MatMul(const Node& n, const OssBlock& b, int out) {
   const std::vector<int64_t> wd = ConstantOf(n.input(1))->dims();
   const bool trans_b = gemm && n.GetInt("transB", 0) != 0;
   if (wd.size() != 2 || xd.empty() || xd.back() != wd[trans_b ? 1 : 0]) {
-    return absl::UnimplementedError(absl::StrCat("input ", DimsStr(xd), " and weights ", DimsStr(wd)));
+    return absl::UnimplementedError(
+        absl::StrCat("input ", DimsStr(xd), " and weights ", DimsStr(wd)));
   }
   IntOp op = NewOp(OpKind::kFullyConnected, n.name(), {x}, out);
   op.in_features = xd.back();
@@ -105,7 +107,8 @@ absl::Status TinpuLowering::MatMul(const Node& n, const OssBlock& b, int out) {
       op.weights[o * k + i] = w[trans_b ? o * k + i : i * m + o];
       sum += std::abs(op.weights[o * k + i]);
     }
-    if (256 * sum > INT32_MAX) return absl::UnimplementedError("the accumulator can overflow int32");
+    if (256 * sum > INT32_MAX)
+      return absl::UnimplementedError("the accumulator can overflow int32");
   }
   op.bias.assign(m, 0);
   std::vector<int64_t> od = xd;
@@ -131,8 +134,8 @@ absl::Status TinpuLowering::Add(const Node& n, const OssBlock& b, int out) {
       const double k = ConstantOf(m->input(1))->GetAsDouble(0);
       int e = 0;
       if (std::frexp(k, &e) != 0.5 || e < 1 || e > 23) {
-        return absl::UnimplementedError(absl::StrCat("input alignment factor ", k,
-                                                     " is not 2^k with 0 <= k <= 22"));
+        return absl::UnimplementedError(
+            absl::StrCat("input alignment factor ", k, " is not 2^k with 0 <= k <= 22"));
       }
       scale = static_cast<int32_t>(k);
       v = m->input(0);
@@ -171,7 +174,8 @@ absl::Status TinpuLowering::AddConstant(IntOp& op, const Tensor& c, int const_in
   const int x = op.inputs[0];
   const std::vector<int64_t>& xd = p_.tensors[x].dims;
   if (Broadcast(xd, c.dims()) != xd) {
-    return absl::UnimplementedError("a constant addend that does not broadcast into the activation");
+    return absl::UnimplementedError(
+        "a constant addend that does not broadcast into the activation");
   }
   // input_scales follow the node's input order.
   const int32_t sx = op.input_scales[1 - const_index].multiplier;
@@ -216,12 +220,14 @@ absl::Status TinpuLowering::ReduceSum(const Node& n, const OssBlock& b, int out)
   std::vector<int64_t> axes = n.GetInts("axes");
   if (std::optional<Tensor> a = ConstantOf(n.input(1))) {
     axes.clear();
-    for (int64_t i = 0; i < a->num_elements(); ++i) axes.push_back(static_cast<int64_t>(a->GetAsDouble(i)));
+    for (int64_t i = 0; i < a->num_elements(); ++i)
+      axes.push_back(static_cast<int64_t>(a->GetAsDouble(i)));
   }
   const int64_t rank = static_cast<int64_t>(xd.size());
   for (int64_t& a : axes) a = a < 0 ? a + rank : a;
   std::sort(axes.begin(), axes.end());
-  const std::vector<int64_t> spatial = rank == 4 ? std::vector<int64_t>{2, 3} : std::vector<int64_t>{2};
+  const std::vector<int64_t> spatial =
+      rank == 4 ? std::vector<int64_t>{2, 3} : std::vector<int64_t>{2};
   if ((rank != 3 && rank != 4) || axes != spatial) {
     return absl::UnimplementedError("ReduceSum other than over the spatial axes (global pooling)");
   }
@@ -238,7 +244,8 @@ absl::Status TinpuLowering::ReduceSum(const Node& n, const OssBlock& b, int out)
 
 absl::Status TinpuLowering::AvgPool(const Node& round, const OssBlock& b, int out) {
   const Node* mul = round.input(0) ? round.input(0)->producer() : nullptr;
-  const Node* pool = mul && IsOp(*mul, "Mul") && mul->input(0) ? mul->input(0)->producer() : nullptr;
+  const Node* pool =
+      mul && IsOp(*mul, "Mul") && mul->input(0) ? mul->input(0)->producer() : nullptr;
   std::optional<Tensor> area = mul ? ConstantOf(mul->input(1)) : std::nullopt;
   if (!pool || !IsOp(*pool, "AveragePool") || !area || area->num_elements() != 1 ||
       !SingleUse(g_, *round.input(0)) || !SingleUse(g_, *mul->input(0))) {
@@ -278,7 +285,8 @@ absl::Status TinpuLowering::Requantize(const std::string& name, int in, const Os
 void TinpuLowering::LowerStandalone(const Node& n) {
   const bool view = IsOp(n, "Reshape") || IsOp(n, "Flatten") || IsOp(n, "Squeeze") ||
                     IsOp(n, "Unsqueeze") || IsOp(n, "Identity");
-  if (!view && !IsOp(n, "MaxPool") && !IsOp(n, "Relu") && !IsOp(n, "Clip") && !IsOp(n, "Concat")) return;
+  if (!view && !IsOp(n, "MaxPool") && !IsOp(n, "Relu") && !IsOp(n, "Clip") && !IsOp(n, "Concat"))
+    return;
   const int inputs = view || IsOp(n, "Clip") ? 1 : n.num_inputs();
   for (int i = 0; i < inputs; ++i) {
     if (!int_of_.contains(n.input(i))) return;  // not an integer op; the final check reports it
@@ -315,7 +323,7 @@ void TinpuLowering::LowerStandalone(const Node& n) {
     } else if (IsOp(n, "Concat")) {
       op.kind = OpKind::kConcat;
       op.axis = n.GetInt("axis", 1) < 0 ? n.GetInt("axis", 1) + static_cast<int64_t>(od.size())
-                                         : n.GetInt("axis", 1);
+                                        : n.GetInt("axis", 1);
       op.inputs.clear();
       for (int i = 0; i < n.num_inputs(); ++i) {
         const int t2 = int_of_[n.input(i)];

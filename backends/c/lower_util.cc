@@ -24,9 +24,10 @@ std::optional<Tensor> ConstantOf(const Value* v) {
 absl::StatusOr<std::vector<int64_t>> StaticDims(const Value& v) {
   std::optional<std::vector<int64_t>> d = v.type().StaticDims();
   if (!d) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "tensor '", v.name(), "' has no fully known shape; the C backend plans memory at "
-        "compile time (export the model with fixed input dims)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("tensor '", v.name(),
+                     "' has no fully known shape; the C backend plans memory at "
+                     "compile time (export the model with fixed input dims)"));
   }
   return *d;
 }
@@ -49,8 +50,8 @@ bool SingleUse(const Graph& g, const Value& v) {
 absl::StatusOr<Window2> MakeWindow2(const Node& n, const std::vector<int64_t>& in_dims,
                                     const std::vector<int64_t>& kernel, bool ceil_mode) {
   if (in_dims.size() != 3 && in_dims.size() != 4) {
-    return absl::UnimplementedError(absl::StrCat("input of rank ", in_dims.size(),
-                                                 "; the C backend has 1-D and 2-D windows"));
+    return absl::UnimplementedError(
+        absl::StrCat("input of rank ", in_dims.size(), "; the C backend has 1-D and 2-D windows"));
   }
   const std::vector<int64_t> spatial(in_dims.begin() + 2, in_dims.end());
   QC_ASSIGN_OR_RETURN(kernels::Window w, kernels::MakeWindow(n, spatial, kernel, ceil_mode));
@@ -108,9 +109,8 @@ void Coverage::FailUnconsumed(const Graph& g, const std::string& reason) {
 
 absl::Status Coverage::ToStatus() const {
   if (failures_.empty()) return absl::OkStatus();
-  return absl::UnimplementedError(
-      absl::StrCat("the C backend cannot implement ", failures_.size(), " node(s): ",
-                   absl::StrJoin(failures_, "; ")));
+  return absl::UnimplementedError(absl::StrCat("the C backend cannot implement ", failures_.size(),
+                                               " node(s): ", absl::StrJoin(failures_, "; ")));
 }
 
 }  // namespace quantc::cbackend

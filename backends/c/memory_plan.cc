@@ -103,8 +103,8 @@ absl::StatusOr<MemoryPlan> PlanMemory(const IntProgram& p, int64_t align) {
     if (buffer_of_root[r] < 0) {
       Buffer b;
       b.tensor = r;
-      b.home = r == in_storage    ? Home::kInput
-               : r == out_storage ? Home::kOutput
+      b.home = r == in_storage              ? Home::kInput
+               : r == out_storage           ? Home::kOutput
                : p.tensors[r].is_constant() ? Home::kConstant
                                             : Home::kArena;
       b.size = (p.tensors[r].num_elements() + align - 1) / align * align;

@@ -35,8 +35,8 @@ enum class Home { kArena, kInput, kOutput, kConstant };
 struct Buffer {
   int tensor = -1;  ///< the storage tensor that names it
   Home home = Home::kArena;
-  int64_t size = 0;    ///< bytes, a multiple of the alignment
-  int64_t offset = 0;  ///< in the arena (kArena only)
+  int64_t size = 0;         ///< bytes, a multiple of the alignment
+  int64_t offset = 0;       ///< in the arena (kArena only)
   int first = 0, last = 0;  ///< ops that write it first and read it last
 };
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "quant/numeric.h"
 
 namespace quantc::cbackend {
 std::vector<int8_t> QuantizeInput(const InputQuantizer& q, absl::Span<const float> x) {
@@ -13,8 +14,9 @@ std::vector<int8_t> QuantizeInput(const InputQuantizer& q, absl::Span<const floa
     float v = 0;  // a NaN input means real 0
     if (q.kind == InputQuantizer::Kind::kAffine) {
       // QuantizeLinear: float32 division, ties to even, then + zero point.
-      const float r = std::nearbyint(x[i] / q.scale[c]);
-      v = std::isnan(r) ? static_cast<float>(q.zero_point[c]) : r + static_cast<float>(q.zero_point[c]);
+      const float r = static_cast<float>(RoundHalfEven(x[i] / q.scale[c]));
+      v = std::isnan(r) ? static_cast<float>(q.zero_point[c])
+                        : r + static_cast<float>(q.zero_point[c]);
     } else {
       // TINPU's block, each ONNX op rounded to float32 on its own.
       const float t1 = x[i] + q.offset[c];
@@ -51,8 +53,8 @@ Reference::Reference(const IntProgram& program) : program_(program) {
 absl::StatusOr<std::vector<int8_t>> Reference::Run(const Tensor& input) {
   const IntTensor& in = program_.tensors[program_.input];
   if (input.num_elements() != in.num_elements()) {
-    return absl::InvalidArgumentError(absl::StrCat("input has ", input.num_elements(),
-                                                   " elements, the model takes ", in.num_elements()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "input has ", input.num_elements(), " elements, the model takes ", in.num_elements()));
   }
   std::vector<int8_t>& dst = values_[program_.StorageOf(program_.input)];
   if (input.dtype() == DType::kInt8) {
@@ -60,8 +62,8 @@ absl::StatusOr<std::vector<int8_t>> Reference::Run(const Tensor& input) {
   } else if (input.dtype() == DType::kFloat32) {
     dst = QuantizeInput(program_.input_quantizer, input.data<float>());
   } else {
-    return absl::InvalidArgumentError(absl::StrCat("input of type ", DTypeName(input.dtype()),
-                                                   " (float32 or int8 expected)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("input of type ", DTypeName(input.dtype()), " (float32 or int8 expected)"));
   }
   for (size_t i = 0; i < program_.ops.size(); ++i) RunOp(static_cast<int>(i));
   return Values(program_.output);

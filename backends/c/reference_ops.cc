@@ -120,8 +120,8 @@ void Binary(const IntProgram& p, const IntOp& op, Values& v) {
     const int8_t xb = b[BroadcastIndex(bt.dims, od, idx)];
     int64_t acc = 0;
     if (op.kind == OpKind::kMul) {
-      acc = (static_cast<int64_t>(xa) - at.zero_point) * (static_cast<int64_t>(xb) - bt.zero_point) *
-            (int64_t{1} << op.pre_shift);
+      acc = (static_cast<int64_t>(xa) - at.zero_point) *
+            (static_cast<int64_t>(xb) - bt.zero_point) * (int64_t{1} << op.pre_shift);
     } else if (fixed) {
       auto scaled = [&](int8_t x, int32_t zp, const InputScale& s) {
         return MultiplyByQuantizedMultiplier(static_cast<int32_t>(Centered(x, zp, op.pre_shift)),
@@ -150,7 +150,8 @@ void Affine(const IntProgram& p, const IntOp& op, Values& v) {
       rest /= od[d];
     }
     const int64_t j = BroadcastIndex(op.affine_dims, od, idx);
-    const int64_t acc = (static_cast<int64_t>(x[i]) - xt.zero_point) * op.affine_scale[j] + op.bias[j];
+    const int64_t acc =
+        (static_cast<int64_t>(x[i]) - xt.zero_point) * op.affine_scale[j] + op.bias[j];
     y[i] = Requantize(op.requant, acc, 0);
   }
 }
@@ -207,9 +208,9 @@ void Concat(const IntProgram& p, const IntOp& op, Values& v) {
       for (int64_t j = 0; j < slice; ++j) {
         const int8_t e = x[o * slice + j];
         y[o * od[op.axis] * inner + offset + j] =
-            op.input_copies[i] ? e
-                               : Requantize(op.input_requants[i],
-                                            Centered(e, xt.zero_point, op.pre_shift), 0);
+            op.input_copies[i]
+                ? e
+                : Requantize(op.input_requants[i], Centered(e, xt.zero_point, op.pre_shift), 0);
       }
     }
     offset += slice;

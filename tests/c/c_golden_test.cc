@@ -25,9 +25,11 @@ namespace fs = std::filesystem;
 
 fs::path GoldenRoot(bool update) {
   if (update) {
-    if (const char* ws = std::getenv("BUILD_WORKSPACE_DIRECTORY")) return fs::path(ws) / "tests/c/golden";
+    if (const char* ws = std::getenv("BUILD_WORKSPACE_DIRECTORY"))
+      return fs::path(ws) / "tests/c/golden";
   }
-  if (const char* srcdir = std::getenv("TEST_SRCDIR")) return fs::path(srcdir) / "quantc/tests/c/golden";
+  if (const char* srcdir = std::getenv("TEST_SRCDIR"))
+    return fs::path(srcdir) / "quantc/tests/c/golden";
   return "tests/c/golden";
 }
 
@@ -50,7 +52,8 @@ std::string ReadText(const fs::path& p) {
 std::string Render(const fs::path& input) {
   auto g = ImportModelText(ReadText(input));
   if (!g.ok()) return "import error: " + std::string(g.status().message()) + "\n";
-  if (auto st = InferTypes(**g); !st.ok()) return "shape inference: " + std::string(st.status().message()) + "\n";
+  if (auto st = InferTypes(**g); !st.ok())
+    return "shape inference: " + std::string(st.status().message()) + "\n";
   const std::string name = input.stem().string();
   CompileOptions o;
   o.emit.prefix = name;

@@ -74,7 +74,8 @@ absl::Status Compare(const std::string& ref_path, const std::string& out_path, i
     if (static_cast<int8_t>(out[i]) != ref.data<int8_t>()[i]) {
       return absl::DataLossError(absl::StrCat("sample ", i / per, " element ", i % per, ": ",
                                               out_path, " has ", static_cast<int>(out[i]), ", ",
-                                              ref_path, " has ", static_cast<int>(ref.data<int8_t>()[i])));
+                                              ref_path, " has ",
+                                              static_cast<int>(ref.data<int8_t>()[i])));
     }
   }
   std::printf("%lld samples x %lld codes equal\n", static_cast<long long>(n),

@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
     return fail("NULL arguments not rejected");
   }
 #if NET_ARENA_ALIGN > 1
-  if (net_run(codes, y, (char*)farena + 1) != NET_ERROR_ALIGNMENT) return fail("misaligned arena accepted");
+  if (net_run(codes, y, (char*)farena + 1) != NET_ERROR_ALIGNMENT)
+    return fail("misaligned arena accepted");
 #endif
   for (i = 0; i < n; ++i) {
     if (fread(x, sizeof(float), NET_INPUT_SIZE, in) != NET_INPUT_SIZE) return fail("short input");

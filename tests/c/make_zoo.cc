@@ -8,11 +8,12 @@
 //
 // Each model is ONNX text (the structure below) plus initializers filled
 // from a fixed-seed generator, so a run is reproducible.
+#include <sys/stat.h>
+
 #include <cmath>
 #include <cstdio>
 #include <random>
 #include <string>
-#include <sys/stat.h>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -44,11 +45,16 @@ const std::vector<ZooModel>& Models() {
       {"conv2d_variants",
        "(float[1,4,12,12] x) => (float[1,6] y)",
        {1, 4, 12, 12},
-       {{"wd", {4, 1, 3, 3}, 9, {}}, {"bd", {4}, 9, {}},
-        {"wg", {8, 2, 3, 3}, 18, {}}, {"bg", {8}, 18, {}},
-        {"wp", {4, 8, 1, 1}, 8, {}}, {"bp", {4}, 8, {}},
-        {"wf", {6, 36}, 36, {}}, {"bf", {6}, 36, {}},
-        {"lo", {}, 0, {0.0f}}, {"hi", {}, 0, {6.0f}}},
+       {{"wd", {4, 1, 3, 3}, 9, {}},
+        {"bd", {4}, 9, {}},
+        {"wg", {8, 2, 3, 3}, 18, {}},
+        {"bg", {8}, 18, {}},
+        {"wp", {4, 8, 1, 1}, 8, {}},
+        {"bp", {4}, 8, {}},
+        {"wf", {6, 36}, 36, {}},
+        {"bf", {6}, 36, {}},
+        {"lo", {}, 0, {0.0f}},
+        {"hi", {}, 0, {6.0f}}},
        R"(
   d = Conv <group = 4, kernel_shape = [3, 3], strides = [2, 2], pads = [1, 1, 1, 1]> (x, wd, bd)
   r = Relu (d)
@@ -63,10 +69,14 @@ const std::vector<ZooModel>& Models() {
       {"conv1d_concat_mul",
        "(float[1,3,20] x) => (float[1,5] y)",
        {1, 3, 20},
-       {{"w1", {6, 3, 5}, 15, {}}, {"b1", {6}, 15, {}},
-        {"w2", {6, 3, 3}, 9, {}}, {"b2", {6}, 9, {}},
-        {"w3", {12, 12, 1}, 12, {}}, {"b3", {12}, 12, {}},
-        {"w4", {12, 12, 3}, 36, {}}, {"b4", {12}, 36, {}},
+       {{"w1", {6, 3, 5}, 15, {}},
+        {"b1", {6}, 15, {}},
+        {"w2", {6, 3, 3}, 9, {}},
+        {"b2", {6}, 9, {}},
+        {"w3", {12, 12, 1}, 12, {}},
+        {"b3", {12}, 12, {}},
+        {"w4", {12, 12, 3}, 36, {}},
+        {"b4", {12}, 36, {}},
         {"wf", {12, 5}, 12, {}}},
        R"(
   a = Conv <kernel_shape = [5], strides = [2], pads = [2, 2]> (x, w1, b1)
@@ -86,10 +96,13 @@ const std::vector<ZooModel>& Models() {
       {"heads_tables_softmax",
        "(float[1,16] x) => (float[1,10] y)",
        {1, 16},
-       {{"w1", {24, 16}, 16, {}}, {"b1", {24}, 16, {}},
+       {{"w1", {24, 16}, 16, {}},
+        {"b1", {24}, 16, {}},
         {"shape", {3}, 0, {1, 6, 8}},
-        {"w2", {8, 5}, 8, {}}, {"cb", {5}, 8, {}},
-        {"w3", {10, 30}, 30, {}}, {"b3", {10}, 30, {}}},
+        {"w2", {8, 5}, 8, {}},
+        {"cb", {5}, 8, {}},
+        {"w3", {10, 30}, 30, {}},
+        {"b3", {10}, 30, {}}},
        R"(
   h = Gemm <transB = 1> (x, w1, b1)
   s = Sigmoid (h)
@@ -128,7 +141,8 @@ std::string ModelText(const ZooModel& m, std::mt19937& rng) {
     }
     const bool shape = p.name == "shape";
     // A scalar is written without brackets.
-    const std::string dims = p.dims.empty() ? "" : absl::StrCat("[", absl::StrJoin(p.dims, ","), "]");
+    const std::string dims =
+        p.dims.empty() ? "" : absl::StrCat("[", absl::StrJoin(p.dims, ","), "]");
     inits.push_back(absl::StrCat(shape ? "int64" : "float", dims, " ", shape ? "shape64" : p.name,
                                  " = {", absl::StrJoin(v, ", "), "}"));
   }

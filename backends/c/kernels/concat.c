@@ -6,7 +6,8 @@ void qc_concat_part(const int8_t* in, int8_t* out, const qc_concat_part_t* p) {
     if (p->copy) {
       for (j = 0; j < p->slice; ++j) y[j] = in[j];
     } else {
-      for (j = 0; j < p->slice; ++j) y[j] = qc_requant(&p->rq, ((int32_t)in[j] - p->in_zp) * pre, 0);
+      for (j = 0; j < p->slice; ++j)
+        y[j] = qc_requant(&p->rq, ((int32_t)in[j] - p->in_zp) * pre, 0);
     }
     in += p->slice;
   }

@@ -6,8 +6,8 @@
 #define QC_CONV_BLOCK 32
 
 /* [*lo, *hi): outputs o in [o0, o1) with 0 <= o * s + off < size. */
-static void qc_valid_run(int32_t o0, int32_t o1, int32_t s, int32_t off, int32_t size,
-                         int32_t* lo, int32_t* hi) {
+static void qc_valid_run(int32_t o0, int32_t o1, int32_t s, int32_t off, int32_t size, int32_t* lo,
+                         int32_t* hi) {
   int32_t a = o0, b = o1;
   while (a < b && a * s + off < 0) ++a;
   while (b > a && (b - 1) * s + off >= size) --b;

@@ -2,13 +2,13 @@
  * per channel (channel = (i / inner) % channels). */
 typedef struct {
   int32_t size, channels, inner;
-  const float* scale;      /* QuantizeLinear (NULL for the TINPU block) */
-  const int32_t* zp;       /* the model's zero points */
-  const float* offset;     /* TINPU block: floor(((x + offset) * mult) * shift_mult) */
+  const float* scale;  /* QuantizeLinear (NULL for the TINPU block) */
+  const int32_t* zp;   /* the model's zero points */
+  const float* offset; /* TINPU block: floor(((x + offset) * mult) * shift_mult) */
   const float* mult;
   const float* shift_mult;
-  int32_t lo, hi;          /* the model's integer range */
-  int32_t storage_offset;  /* -128 for uint8 / unsigned models, else 0 */
+  int32_t lo, hi;         /* the model's integer range */
+  int32_t storage_offset; /* -128 for uint8 / unsigned models, else 0 */
 } qc_input_quant_t;
 
 void qc_quantize_input(const float* x, int8_t* q, const qc_input_quant_t* p);

@@ -5,13 +5,13 @@
 
 #include <stdint.h>
 
-int sh_open(const char* name, int write);      /* handle, or -1 */
-int sh_read(int handle, void* buf, int len);   /* bytes read */
+int sh_open(const char* name, int write);    /* handle, or -1 */
+int sh_read(int handle, void* buf, int len); /* bytes read */
 int sh_write(int handle, const void* buf, int len);
 void sh_close(int handle);
-void sh_puts(const char* s);                    /* to the console */
+void sh_puts(const char* s); /* to the console */
 void sh_put_uint(uint32_t v);
-int sh_cmdline(char* buf, int len);             /* 0 on success */
+int sh_cmdline(char* buf, int len); /* 0 on success */
 void sh_exit(int ok) __attribute__((noreturn));
 
 #endif

@@ -21,8 +21,20 @@ void qc_fault(void) {
   sh_exit(0);
 }
 
-__attribute__((section(".vectors"), used)) const void* const qc_vectors[16] = {
-    &_estack, (const void*)qc_reset, (const void*)qc_fault, (const void*)qc_fault,
-    (const void*)qc_fault, (const void*)qc_fault, (const void*)qc_fault, 0, 0, 0, 0,
-    (const void*)qc_fault, (const void*)qc_fault, 0, (const void*)qc_fault,
-    (const void*)qc_fault};
+__attribute__((section(".vectors"), used))
+const void* const qc_vectors[16] = {&_estack,
+                                    (const void*)qc_reset,
+                                    (const void*)qc_fault,
+                                    (const void*)qc_fault,
+                                    (const void*)qc_fault,
+                                    (const void*)qc_fault,
+                                    (const void*)qc_fault,
+                                    0,
+                                    0,
+                                    0,
+                                    0,
+                                    (const void*)qc_fault,
+                                    (const void*)qc_fault,
+                                    0,
+                                    (const void*)qc_fault,
+                                    (const void*)qc_fault};

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "ir/contrib_ops.h"
 #include "ir/onnx_export.h"
 #include "ir/onnx_proto_util.h"
 #include "onnx/checker.h"
@@ -48,7 +49,7 @@ absl::Status CheckOpsets(const onnx::ModelProto& m) {
                                                      kMinOpset, " to ", kMaxOpset, ")"));
       }
     } else if (op.domain() != "ai.onnx.ml" && op.domain() != "ai.onnx.preview.training" &&
-               op.domain() != kQuantcDomain) {
+               op.domain() != kQuantcDomain && op.domain() != kMicrosoftDomain) {
       return absl::UnimplementedError(
           absl::StrCat("operator domain '", op.domain(), "' is not supported"));
     }
@@ -60,7 +61,14 @@ absl::Status CheckOpsets(const onnx::ModelProto& m) {
 absl::Status CheckNodesSupported(const onnx::GraphProto& g) {
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& n = g.node(i);
-    if (!IsDefaultDomain(n.domain()) && n.domain() != kQuantcDomain) {
+    if (n.domain() == kMicrosoftDomain && !IsContribQuantizedOp(n.op_type())) {
+      return absl::UnimplementedError(absl::StrCat(
+          NodeLabel(n, i), ": ONNX Runtime contrib operator '", n.op_type(),
+          "' is not supported (of domain com.microsoft quantc imports only the quantized "
+          "QOperator ops it rewrites to QuantizeLinear/DequantizeLinear form)"));
+    }
+    if (!IsDefaultDomain(n.domain()) && n.domain() != kQuantcDomain &&
+        n.domain() != kMicrosoftDomain) {
       return absl::UnimplementedError(absl::StrCat(NodeLabel(n, i), ": operator domain '",
                                                    n.domain(), "' is not supported"));
     }
@@ -225,6 +233,55 @@ absl::Status CheckAndSortNodes(onnx::GraphProto& g) {
   return absl::OkStatus();
 }
 
+// ONNX data types quantc has no Tensor for, named for messages.
+std::string DataTypeName(int32_t t) {
+  switch (t) {
+    case 17: return "FLOAT8E4M3FN (17)";
+    case 18: return "FLOAT8E4M3FNUZ (18)";
+    case 19: return "FLOAT8E5M2 (19)";
+    case 20: return "FLOAT8E5M2FNUZ (20)";
+    case 21: return "UINT4 (21)";
+    case 22: return "INT4 (22)";
+    case 14: return "COMPLEX64 (14)";
+    case 15: return "COMPLEX128 (15)";
+    default: return absl::StrCat(t);
+  }
+}
+
+// A tensor of a type quantc cannot hold (float8, int4, complex, ...): an
+// Unimplemented error naming the first node that reads it, so a quantized
+// model with, say, a float8 zero point says which QuantizeLinear is at
+// fault. Runs before the ONNX checker, whose message names only the tensor.
+absl::Status CheckDataTypes(const onnx::GraphProto& g) {
+  absl::flat_hash_map<std::string, int32_t> unknown;  // value -> data type
+  auto note = [&](const std::string& name, int32_t t) {
+    if (t != onnx::TensorProto::UNDEFINED && !IsSupportedDataType(t)) unknown.emplace(name, t);
+  };
+  for (const auto& t : g.initializer()) note(t.name(), t.data_type());
+  for (const auto& vi : g.input()) note(vi.name(), vi.type().tensor_type().elem_type());
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    for (const auto& a : n.attribute()) {
+      if (a.has_t() && !IsSupportedDataType(a.t().data_type())) {
+        return absl::UnimplementedError(absl::StrCat(NodeLabel(n, i), ": attribute '", a.name(),
+                                                     "' has data type ", DataTypeName(a.t().data_type()),
+                                                     ", which quantc does not support"));
+      }
+    }
+    for (int k = 0; k < n.input_size(); ++k) {
+      auto it = unknown.find(n.input(k));
+      if (it == unknown.end()) continue;
+      const bool qdq = n.op_type() == "QuantizeLinear" || n.op_type() == "DequantizeLinear";
+      const char* role = !qdq ? "input" : k == 1 ? "scale" : k == 2 ? "zero point" : "input";
+      return absl::UnimplementedError(absl::StrCat(
+          NodeLabel(n, i), ": ", role, " '", n.input(k), "' has data type ",
+          DataTypeName(it->second), ", which quantc does not support",
+          qdq ? " (quantized types: int8, uint8, int16, uint16, int32)" : ""));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RunOnnxChecks(onnx::ModelProto& m) {
   try {
     onnx::checker::check_model(m);
@@ -341,8 +398,19 @@ absl::StatusOr<std::unique_ptr<Graph>> BuildGraph(const onnx::ModelProto& m) {
 }
 
 // ONNX shape inference stops at quantc's own (identity) nodes; give their
-// outputs their input's type and let inference continue downstream.
+// outputs their input's type and let inference continue downstream. The
+// contrib quantized ops get their element type (shapes follow once
+// normalize_qoperator has rewritten them into standard ops).
 absl::Status TypeQuantcNodes(Graph& g) {
+  for (Node* n : g.nodes()) {
+    if (n->domain() != kMicrosoftDomain) continue;
+    for (Value* out : n->outputs()) {
+      if (out->type().dtype != DType::kUndefined) continue;
+      TensorType t = out->type();
+      t.dtype = ContribOutputType(*n);
+      out->set_type(t);
+    }
+  }
   for (int round = 0; round < 16; ++round) {
     bool changed = false;
     for (Node* n : g.nodes()) {
@@ -369,6 +437,7 @@ absl::StatusOr<std::unique_ptr<Graph>> ImportProto(onnx::ModelProto& m,
   QC_RETURN_IF_ERROR(CheckNodesSupported(m.graph()));
   QC_RETURN_IF_ERROR(LoadAllExternal(*m.mutable_graph(), base_dir));
   QC_RETURN_IF_ERROR(CheckAndSortNodes(*m.mutable_graph()));
+  QC_RETURN_IF_ERROR(CheckDataTypes(m.graph()));
   QC_RETURN_IF_ERROR(RunOnnxChecks(m));
   QC_ASSIGN_OR_RETURN(std::unique_ptr<Graph> g, BuildGraph(m));
   QC_RETURN_IF_ERROR(TypeQuantcNodes(*g));

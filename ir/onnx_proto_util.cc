@@ -7,9 +7,8 @@
 #include "absl/strings/str_join.h"
 
 namespace quantc {
-namespace {
 
-bool KnownDType(int32_t t) {
+bool IsSupportedDataType(int32_t t) {
   switch (static_cast<DType>(t)) {
     case DType::kFloat32: case DType::kUInt8: case DType::kInt8: case DType::kUInt16:
     case DType::kInt16: case DType::kInt32: case DType::kInt64: case DType::kString:
@@ -20,6 +19,8 @@ bool KnownDType(int32_t t) {
       return false;
   }
 }
+
+namespace {
 
 // Copies typed-field values into a tensor, narrowing as the dtype demands.
 template <typename Src, typename Field>
@@ -44,7 +45,7 @@ absl::Status FillFrom(const Field& field, Tensor& t) {
 }  // namespace
 
 absl::StatusOr<Tensor> TensorFromProto(const onnx::TensorProto& p) {
-  if (!KnownDType(p.data_type())) {
+  if (!IsSupportedDataType(p.data_type())) {
     return absl::UnimplementedError(absl::StrCat("unsupported tensor data type ", p.data_type()));
   }
   if (p.has_segment()) return absl::UnimplementedError("segmented tensors are not supported");

@@ -12,6 +12,10 @@
 
 namespace quantc {
 
+/// Whether an ONNX TensorProto data type has a quantc DType (float8, int4,
+/// complex and undefined do not).
+bool IsSupportedDataType(int32_t data_type);
+
 /// Converts a TensorProto whose data is inline (raw_data or typed fields).
 absl::StatusOr<Tensor> TensorFromProto(const onnx::TensorProto& p);
 /// Always writes raw_data (little-endian) except for strings.

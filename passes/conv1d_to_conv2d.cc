@@ -19,9 +19,16 @@
 // input to (N, C, L, 1) and ends with a Reshape back wherever a consumer
 // outside it needs the rank-3 tensor, so every graph output keeps its shape. The old 1-D
 // nodes become dead for remove_dead_nodes. Numerically an identity.
+// QDQ models (imported quantized ones) convert the same way: a weight
+// behind a DequantizeLinear gets a (k, 1) copy of its integers with the same
+// scales, per-tensor QuantizeLinear/DequantizeLinear run on twins like any
+// element-wise op, and a Reshape of a quantized (dequantized) tensor is
+// quantized again with the same scale and zero point, as quantc's QDQ form
+// quantizes every value-moving op.
 #include "passes/conv1d_to_conv2d.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "passes/quant_roles.h"
 
 namespace quantc {
 namespace {
@@ -30,9 +37,34 @@ bool IsRank3Float(const Value* v) {
   return v && v->type().dtype == DType::kFloat32 && v->type().shape && v->type().shape->size() == 3;
 }
 
+// A rank-3 activation: float, or the integers of a QuantizeLinear.
+bool IsRank3Activation(const Value* v) {
+  return v && !v->is_initializer() && v->type().shape && v->type().shape->size() == 3 &&
+         (v->type().dtype == DType::kFloat32 || v->type().dtype == DType::kInt8 ||
+          v->type().dtype == DType::kUInt8);
+}
+
+// A conv's weight constant: the initializer itself, or the quantized one
+// behind its DequantizeLinear.
+const Value* WeightConstant(const Node& n) {
+  const Value* w = n.input(1);
+  if (w && w->is_initializer()) return w;
+  return DequantizedConstant(w);
+}
+
 bool IsConv1d(const Node& n) {
-  return n.op_type() == "Conv" && n.domain().empty() && IsRank3Float(n.input(0)) &&
-         n.input(1) && n.input(1)->is_initializer() && n.input(1)->initializer().rank() == 3;
+  const Value* w = WeightConstant(n);
+  return n.op_type() == "Conv" && n.domain().empty() && IsRank3Float(n.input(0)) && w &&
+         w->initializer().rank() == 3;
+}
+
+// Per-tensor Q/DQ: element-wise on activations.
+bool IsPerTensorQdq(const Node& n) {
+  if (!n.domain().empty() || (n.op_type() != "QuantizeLinear" && n.op_type() != "DequantizeLinear")) {
+    return false;
+  }
+  const Value* s = n.input(1);
+  return s && s->is_initializer() && s->initializer().num_elements() == 1;
 }
 
 bool IsPool1d(const Node& n) {
@@ -48,7 +80,7 @@ bool IsAxisAgnostic(const Node& n) {
   for (const char* op : kOps) {
     if (n.op_type() == op && n.domain().empty()) return true;
   }
-  return false;
+  return IsPerTensorQdq(n);
 }
 
 std::vector<int64_t> Extend(std::vector<int64_t> v, int64_t neutral) {
@@ -136,7 +168,19 @@ class Rewriter {
       }
     }
     n->output(0)->set_type(to);
-    return n->output(0);
+    const Node* dq = DequantizeOf(x);
+    if (!dq || !dq->input(0)->quant()) return n->output(0);
+    // A view of a quantized tensor is quantized with its parameters.
+    Node* q = g_.AddNode("QuantizeLinear", {n->output(0), dq->input(1), dq->input(2)},
+                         {name + "_quantized"}, before);
+    TensorType qt = to;
+    qt.dtype = dq->input(0)->type().dtype;
+    q->output(0)->set_type(qt);
+    q->output(0)->set_quant(dq->input(0)->quant());
+    Node* d = g_.AddNode("DequantizeLinear", {q->output(0), dq->input(1), dq->input(2)},
+                         {name + "_dequantized"}, before);
+    d->output(0)->set_type(to);
+    return d->output(0);
   }
 
   // The rank-4 twin of `v`, made by a reshape when `v` has none yet.
@@ -168,17 +212,13 @@ class Rewriter {
 
   void ConvertWindowed(Node* n) {
     std::vector<Value*> ins = {Twin(n->input(0), n)};
-    if (n->op_type() == "Conv") {
-      const Tensor& w = n->input(1)->initializer();
-      std::vector<int64_t> dims = Extend(w.dims(), 1);
-      ins.push_back(g_.AddInitializer(n->input(1)->name() + "_2d", w.Reshaped(dims)));
-    }
+    if (n->op_type() == "Conv") ins.push_back(TwinWeight(n));
     Node* c = Clone(n, ins);
     for (const char* a : {"kernel_shape", "strides", "dilations"}) {
       if (n->FindAttr(a)) c->SetAttr(Attribute::Ints(a, Extend(n->GetInts(a), 1)));
     }
     if (n->op_type() == "Conv" && !n->FindAttr("kernel_shape")) {
-      c->SetAttr(Attribute::Ints("kernel_shape", {n->input(1)->initializer().dims()[2], 1}));
+      c->SetAttr(Attribute::Ints("kernel_shape", {WeightConstant(*n)->initializer().dims()[2], 1}));
     }
     std::vector<int64_t> pads = n->GetInts("pads");
     if (pads.size() == 2) c->SetAttr(Attribute::Ints("pads", {pads[0], 0, pads[1], 0}));
@@ -186,11 +226,27 @@ class Rewriter {
     twins_[n->output(0)] = c->output(0);
   }
 
+  // The (C, Cin, k, 1) weight: a reshaped constant, or for a quantized
+  // weight its integers reshaped (same scales, same axis 0) and dequantized.
+  Value* TwinWeight(Node* conv) {
+    const Value* w = WeightConstant(*conv);
+    std::vector<int64_t> dims = Extend(w->initializer().dims(), 1);
+    Value* w4 = g_.AddInitializer(w->name() + "_2d", w->initializer().Reshaped(dims));
+    if (w == conv->input(1)) return w4;
+    w4->set_quant(w->quant());
+    const Node* dq = DequantizeOf(conv->input(1));
+    Node* d = g_.AddNode("DequantizeLinear", {w4, dq->input(1), dq->input(2)},
+                         {conv->input(1)->name() + "_2d"}, conv);
+    for (const Attribute& a : dq->attributes()) d->SetAttr(a);
+    d->output(0)->set_type(TensorType::Static(DType::kFloat32, dims));
+    return d->output(0);
+  }
+
   // Inputs of an axis-agnostic op that are neither twins nor constants
   // would broadcast differently against rank 4: leave such nodes alone.
   bool CanConvertAgnostic(const Node& n) const {
     for (const Value* in : n.inputs()) {
-      if (in && !twins_.contains(in) && !in->is_initializer() && !IsRank3Float(in)) return false;
+      if (in && !twins_.contains(in) && !in->is_initializer() && !IsRank3Activation(in)) return false;
     }
     return true;
   }
@@ -211,7 +267,8 @@ class Rewriter {
     Node* c = Clone(n, ins);
     for (int i = 0; i < n->num_outputs(); ++i) {
       c->output(i)->set_type(Rank4(n->output(i)->type()));
-      if (IsRank3Float(n->output(i))) twins_[n->output(i)] = c->output(i);
+      c->output(i)->set_quant(n->output(i)->quant());
+      if (IsRank3Activation(n->output(i))) twins_[n->output(i)] = c->output(i);
     }
   }
 

@@ -12,7 +12,8 @@
 // input need not be constant). Nodes are visited in topological order, so a
 // whole chain folds in one run. Not folded: non-deterministic ops (Random*),
 // nodes producing graph outputs (the model's public outputs stay computed),
-// ops without a kernel, and results over FoldConstantsOptions's size cap.
+// ops without a kernel, results over FoldConstantsOptions's size cap, and
+// DequantizeLinear (a quantized weight of a QDQ model stays quantized).
 // The cap is checked before evaluating whenever the result's size is known
 // beforehand (static output types, or ConstantOfShape's shape input), so a
 // ConstantOfShape of 2^31 doubles is refused without allocating 16 GiB.
@@ -99,6 +100,9 @@ std::optional<int64_t> ResultBytesBeforehand(const Node& n) {
 
 bool IsFoldable(const Graph& graph, const Node& n) {
   if (!n.domain().empty() || absl::StartsWith(n.op_type(), "Random")) return false;
+  // A DequantizeLinear of a constant is how a QDQ model stores a quantized
+  // weight: folding it would turn the integers back into floats.
+  if (n.op_type() == "DequantizeLinear") return false;
   if (n.op_type() == "Multinomial" || ProducesGraphOutput(graph, n) || AllOutputsUnused(n)) {
     return false;
   }

@@ -115,21 +115,23 @@ TinpuMatch MatchTinpu(const Graph& g, Node* q) {
   if (c.activation) {
     return {op == "Add" ? add(c.op) : TinpuPattern::kWeighted, q, c.op, c.activation};
   }
-  TinpuPattern pattern = TinpuPattern::kUnsupported;
-  if (RoleOf(*p) == QuantRole::kWeighted) {
-    pattern = TinpuPattern::kWeighted;
-  } else if (op == "Concat") {
-    pattern = TinpuPattern::kConcat;
-  } else if (op == "Mul") {
-    pattern = TinpuPattern::kMul;
-  } else if (op == "Add") {
-    pattern = add(p);
-  } else if (op == "GlobalAveragePool" || op == "AveragePool") {
-    pattern = TinpuPattern::kPool;
-  } else if (RoleOf(*p) == QuantRole::kValuePreserving || RoleOf(*p) == QuantRole::kActivation) {
-    pattern = TinpuPattern::kElementwise;
-  }
+  TinpuPattern pattern = OpPattern(*p);
+  if (pattern == TinpuPattern::kAdd) pattern = add(p);
   return {pattern, q, p, nullptr};
+}
+
+TinpuPattern OpPattern(const Node& p) {
+  const std::string& op = p.op_type();
+  if (!p.domain().empty()) return TinpuPattern::kUnsupported;
+  if (RoleOf(p) == QuantRole::kWeighted) return TinpuPattern::kWeighted;
+  if (op == "Concat") return TinpuPattern::kConcat;
+  if (op == "Mul") return TinpuPattern::kMul;
+  if (op == "Add") return TinpuPattern::kAdd;
+  if (op == "GlobalAveragePool" || op == "AveragePool") return TinpuPattern::kPool;
+  if (RoleOf(p) == QuantRole::kValuePreserving || RoleOf(p) == QuantRole::kActivation) {
+    return TinpuPattern::kElementwise;
+  }
+  return TinpuPattern::kUnsupported;
 }
 
 absl::StatusOr<Accumulator> AccumulatorOf(const Node& m, const tinpu::Legality& model) {

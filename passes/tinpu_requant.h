@@ -39,6 +39,11 @@ struct TinpuMatch {
 /// Classifies QuantizeLinear `q`. Pure.
 TinpuMatch MatchTinpu(const Graph& g, Node* q);
 
+/// The pattern that computes `op`'s output in TINPU integers, judged by its
+/// op alone (kAdd also stands for kConstantAdd): kUnsupported for ops
+/// lower_to_integer has no integer form for, which run as float ops.
+TinpuPattern OpPattern(const Node& op);
+
 /// The requantizations into `m.q`'s output scale, read from the graph's
 /// current (QDQ) scales: one per Concat input, none for an input the
 /// application quantizes, one otherwise. FailedPrecondition or

@@ -35,6 +35,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "backends/tinpu/legality.h"
 #include "ir/printer.h"
@@ -53,8 +54,39 @@ using tinpu::Problem;
 using tinpu::Requant;
 
 std::string Pow2(double s) {
-  return IsPowerOfTwo(s) ? absl::StrCat("2^", FloorLog2(s)) : FormatFloat(s);
+  return IsPowerOfTwo(s) ? absl::StrCat("2^", FloorLog2(s)) : FormatFloat(static_cast<float>(s));
 }
+
+// The power of two a scale that is none moves to. Up (2^ceil) never clips;
+// down (2^floor) keeps more resolution but clips the values in the top
+// (1 - down/s) of the range, so it is taken when that loses at most two of
+// the `codes` integer steps between the zero point and the range's end
+// (e.g. ONNX Runtime's 1/255 input scale for data in [0, 1] -> 2^-8, clipping
+// only 1.0 itself by one step, instead of 2^-7, which halves the resolution).
+float Power2Near(float s, double codes) {
+  const float down = std::ldexp(1.0f, FloorLog2(s));
+  return codes * (1 - down / static_cast<double>(s)) <= 2 ? down : Power2Ceil(s);
+}
+
+// max |q| per channel of a quantized weight (one entry when per tensor).
+std::vector<double> MaxAbsPerChannel(const Value& w) {
+  const QuantParams& p = *w.quant();
+  const Tensor& t = w.initializer();
+  std::vector<double> out(p.scale.size(), 0.0);
+  const int64_t axis = p.axis ? *p.axis : 0;
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; d < t.rank(); ++d) inner *= t.dims()[d];
+  const int64_t channels = static_cast<int64_t>(out.size());
+  for (int64_t i = 0; i < t.num_elements(); ++i) {
+    const size_t c = channels == 1 ? 0 : static_cast<size_t>((i / inner) % channels);
+    out[c] = std::max(out[c], std::abs(t.GetAsDouble(i)));
+  }
+  return out;
+}
+
+// The loss of a tensor's SQNR when its scale grows from `from` to `to`
+// (uniform quantization noise: 20 log10 of the step ratio).
+double ScaleLossDb(double from, double to) { return 20 * std::log10(to / from); }
 
 // The tensor a QuantizeLinear quantizes, named as users know it: a graph
 // output keeps its public name on the DequantizeLinear output.
@@ -87,24 +119,42 @@ class Legalizer {
     if (o_.log) o_.log->push_back({sev, std::move(subject), std::move(message), std::nullopt});
   }
   // A move that may cost accuracy: logged, and its graph kept for pricing.
-  void Repair(std::string subject, std::string message) {
+  // Without a reference (an imported model quantized without calibration
+  // data) nothing can be measured: `estimate_db`, the loss of the moved
+  // tensor's own SQNR under a uniform quantization-noise model, is said
+  // instead, and decides the severity; no estimate means a warning.
+  void Repair(std::string subject, std::string message,
+              std::optional<double> estimate_db = std::nullopt) {
     changed_ = true;
     if (!o_.log) return;
-    // Unmeasured (no reference): a warning, since the cost is unknown.
-    Note(Diagnostic::Severity::kWarning, std::move(subject), std::move(message));
-    if (before_) repairs_.push_back({o_.log->size() - 1, g_.Clone()});
+    if (before_) {
+      Note(Diagnostic::Severity::kWarning, std::move(subject), std::move(message));
+      repairs_.push_back({o_.log->size() - 1, g_.Clone()});
+      return;
+    }
+    if (estimate_db) estimate_db = std::max(0.0, *estimate_db);  // a finer step costs nothing
+    const bool minor = estimate_db && *estimate_db <= o_.warn_db;
+    absl::StrAppend(&message, estimate_db ? absl::StrFormat("; about %.1f dB of this tensor's "
+                                                            "SQNR", *estimate_db)
+                                          : std::string(),
+                    " (not measured on the model's output: no calibration data)");
+    Note(minor ? Diagnostic::Severity::kNote : Diagnostic::Severity::kWarning, std::move(subject),
+         std::move(message));
   }
 
   void SetParams(Node* q, float scale, int64_t zp);
   QuantParams SyncParams(Node* q);
   void Legalize(Node* q);
   bool MakeZeroPointFree(Node* q, const QuantParams& p, float& s, int64_t& zp);
+  bool ShiftZeroPoint(Node* q, const QuantParams& p, float& s, int64_t& zp);
+  void FitWeightRange(Node* m);
   bool FitRequantizations(Node* q, const TinpuMatch& m, float& s, int64_t zp);
   void FixLayer(Node* m);
   void ScaleWeightChannels(Node* m, const std::vector<double>& factor, const std::string& why);
   void RequantizeBias(Node* m);
   void CheckAccumulator(const Node& m, const Requant& r);
   absl::Status MeasureCosts();
+  absl::Status MeasurePerturbations();
 
   Graph& g_;
   const LegalizeTinpuOptions& o_;
@@ -148,6 +198,7 @@ QuantParams Legalizer::SyncParams(Node* q) {
 // when no TINPU domain covers it (lowering reports the tensor).
 bool Legalizer::MakeZeroPointFree(Node* q, const QuantParams& p, float& s, int64_t& zp) {
   const std::string subject = Subject(g_, *q);
+  if (!model_.UnsignedDomain(p.storage, zp) && ShiftZeroPoint(q, p, s, zp)) return true;
   if (!model_.UnsignedDomain(p.storage, zp)) {
     IntRange r = RangeFor(p.storage, model_.bits().activation, false);
     auto w = ActivationQParams(static_cast<float>((r.qmin - zp) * static_cast<double>(s)),
@@ -155,18 +206,55 @@ bool Legalizer::MakeZeroPointFree(Node* q, const QuantParams& p, float& s, int64
                                model_.ActivationSchemeFor(p.storage));
     if (!w.ok()) return false;
     SetParams(q, w->scale, w->zero_point);
-    Repair(subject, absl::StrCat("zero point ", zp, " -> ", w->zero_point, ", scale ",
-                                 FormatFloat(s), " -> ", Pow2(w->scale),
-                                 ": TINPU activations carry no zero point"));
+    Repair(subject,
+           absl::StrCat("zero point ", zp, " -> ", w->zero_point, ", scale ", FormatFloat(s), " -> ",
+                        Pow2(w->scale), ": TINPU activations carry no zero point"),
+           ScaleLossDb(s, w->scale));
     s = w->scale;
     zp = w->zero_point;
   } else if (!IsPowerOfTwo(s)) {
-    SetParams(q, Power2Ceil(s), zp);
-    Repair(subject, absl::StrCat("scale ", FormatFloat(s), " -> ", Pow2(Power2Ceil(s)),
-                                 ": TINPU activation scales are powers of two"));
-    s = Power2Ceil(s);
+    const IntRange r = RangeFor(p.storage, model_.bits().activation, false);
+    const double codes = static_cast<double>(std::max(r.qmax - zp, zp - r.qmin));
+    const float ns = Power2Near(s, codes);
+    SetParams(q, ns, zp);
+    Repair(subject,
+           absl::StrCat("scale ", FormatFloat(s), " -> ", Pow2(ns),
+                        ": TINPU activation scales are powers of two",
+                        ns < s ? absl::StrFormat(" (rounded down: the top %.1f of %g codes clip)",
+                                                 codes * (1 - ns / s), codes)
+                               : ""),
+           ScaleLossDb(s, ns));
+    s = ns;
   }
   return true;
+}
+
+// A zero point one code away from a TINPU domain's (PyTorch's quint8
+// symmetric zero point 127, where TINPU's signed domain has 128): the
+// integers keep their scale and take that domain, losing the one code at
+// the range's far end, which is what TI does with such tensors (format doc
+// §1.2). Widening the range instead would double the step.
+bool Legalizer::ShiftZeroPoint(Node* q, const QuantParams& p, float& s, int64_t& zp) {
+  for (int64_t d : {-1, 1}) {
+    if (!model_.UnsignedDomain(p.storage, zp + d)) continue;
+    const IntRange r = RangeFor(p.storage, model_.bits().activation, false);
+    const float ns = IsPowerOfTwo(s) ? s
+                                     : Power2Near(s, static_cast<double>(std::max(
+                                                         r.qmax - (zp + d), (zp + d) - r.qmin)));
+    const double lost = d > 0 ? (r.qmax - zp) * static_cast<double>(s)
+                              : (r.qmin - zp) * static_cast<double>(s);
+    SetParams(q, ns, zp + d);
+    Repair(Subject(g_, *q),
+           absl::StrCat("zero point ", zp, " -> ", zp + d,
+                        ns != s ? absl::StrCat(", scale ", FormatFloat(s), " -> ", Pow2(ns)) : "",
+                        ": TINPU activations carry no zero point; the value ", FormatFloat(static_cast<float>(lost)),
+                        " at the range's end now clips to its neighbour (as TI does)"),
+           ScaleLossDb(s, ns));
+    s = ns;
+    zp += d;
+    return true;
+  }
+  return false;
 }
 
 // Repairs until every requantization into q's scale is realizable: the
@@ -195,7 +283,8 @@ bool Legalizer::FitRequantizations(Node* q, const TinpuMatch& m, float& s, int64
                                "block (--input-mode=prequantized)"
                              : "";
       Repair(Subject(g_, *q),
-             absl::StrCat("scale ", Pow2(s), " -> ", Pow2(legal), ": ", problem->why, hint));
+             absl::StrCat("scale ", Pow2(s), " -> ", Pow2(legal), ": ", problem->why, hint),
+             ScaleLossDb(s, legal));
       s = static_cast<float>(legal);
       continue;
     }
@@ -238,9 +327,10 @@ void Legalizer::FixLayer(Node* m) {
     const std::vector<float>& scales = w->quant()->scale;
     std::vector<double> factor(scales.size(), 1.0);
     bool any = false;
+    const std::vector<double> max_abs = MaxAbsPerChannel(*w);
     for (size_t c = 0; c < scales.size(); ++c) {
       if (IsPowerOfTwo(scales[c])) continue;
-      factor[c] = Power2Ceil(scales[c]) / static_cast<double>(scales[c]);
+      factor[c] = Power2Near(scales[c], max_abs[c]) / static_cast<double>(scales[c]);
       any = true;
     }
     if (any) {
@@ -248,7 +338,35 @@ void Legalizer::FixLayer(Node* m) {
                                      "powers of two");
     }
   }
+  FitWeightRange(m);
   RequantizeBias(m);
+}
+
+// TINPU weights are narrow-range (+-127 at 8 bits); an imported int8
+// weight may use -128 (PyTorch's qint8 range): those few integers clip to
+// -127, one step each, rather than coarsening whole channels.
+void Legalizer::FitWeightRange(Node* m) {
+  Value* w = DequantizedConstant(m->input(WeightInputsOf(*m).weight));
+  if (!w || w->initializer().dtype() != DType::kInt8) return;
+  const Tensor& t = w->initializer();
+  const int64_t lim = model_.WeightLimit();
+  int64_t clipped = 0;
+  Tensor nt(DType::kInt8, t.dims());
+  for (int64_t i = 0; i < t.num_elements(); ++i) {
+    const int64_t v = t.data<int8_t>()[i];
+    const int64_t c = std::clamp(v, -lim, lim);
+    clipped += c != v;
+    nt.mutable_data<int8_t>()[i] = static_cast<int8_t>(c);
+  }
+  if (clipped == 0) return;
+  g_.SetInitializer(w, nt);
+  // Noise model: rounding leaves each weight RoundingNoisePower() step^2 of
+  // error on average, a clip about one step^2 more.
+  const double n = static_cast<double>(t.num_elements());
+  Repair(absl::StrCat("weights of ", m->Describe()),
+         absl::StrCat(clipped, " of ", t.num_elements(), " integer weights outside +-", lim,
+                      " clipped to it (TINPU weights are narrow-range), one step each"),
+         10 * std::log10(1 + static_cast<double>(clipped) / (n * RoundingNoisePower())));
 }
 
 void Legalizer::ScaleWeightChannels(Node* m, const std::vector<double>& factor,
@@ -275,10 +393,23 @@ void Legalizer::ScaleWeightChannels(Node* m, const std::vector<double>& factor,
                                  " -> ", Pow2(wp.scale[c])));
   }
   Tensor nq(q.dtype(), q.dims());
+  // Noise model: each weight's rounding error grows with its step squared.
+  double noise_before = 0, noise_after = 0;
   for (int64_t i = 0; i < q.num_elements(); ++i) {
     const int64_t c = per_tensor ? 0 : (i / inner) % channels;
     const double f = static_cast<double>(wp.scale[c]) / w->quant()->scale[c];
-    nq.mutable_data<int8_t>()[i] = static_cast<int8_t>(RoundHalfEven(q.GetAsDouble(i) / f));
+    // f < 1 (a scale rounded down) may push the largest integers past the
+    // narrow range: they clip (Power2Near bounds that to two steps).
+    const double lim = static_cast<double>(model_.WeightLimit());
+    nq.mutable_data<int8_t>()[i] =
+        static_cast<int8_t>(std::clamp(RoundHalfEven(q.GetAsDouble(i) / f), -lim, lim));
+    noise_before += std::pow(static_cast<double>(w->quant()->scale[c]), 2);
+    noise_after += std::pow(static_cast<double>(wp.scale[c]), 2);
+  }
+  if (moved.size() > 4) {
+    const size_t n = moved.size();
+    moved.resize(2);
+    moved.push_back(absl::StrCat("... (", n, " of ", channels, " channels)"));
   }
   g_.SetInitializer(w, nq);
   w->set_quant(wp);
@@ -286,7 +417,9 @@ void Legalizer::ScaleWeightChannels(Node* m, const std::vector<double>& factor,
                                              : Tensor::FromVector<float>({channels}, wp.scale));
   RequantizeBias(m);
   Repair(absl::StrCat("weights of ", m->Describe()),
-         absl::StrCat("scale ", absl::StrJoin(moved, ", "), ": ", why));
+         absl::StrCat("scale ", absl::StrJoin(moved, ", "), ": ", why,
+                      "; the integers are requantized from their dequantized values"),
+         10 * std::log10(noise_after / noise_before));
 }
 
 void Legalizer::RequantizeBias(Node* m) {
@@ -335,6 +468,7 @@ void Legalizer::CheckAccumulator(const Node& m, const Requant& r) {
 // Output SQNR before and after each repair, in order: a repair's cost is
 // the drop it causes (the worst over the model's outputs).
 absl::Status Legalizer::MeasureCosts() {
+  if (o_.reference_is_quantized) return MeasurePerturbations();
   auto ref = o_.reference->Outputs();
   if (!ref.ok()) return ref.status();
   const CalibrationData& data = *o_.reference->data;
@@ -356,6 +490,41 @@ absl::Status Legalizer::MeasureCosts() {
     Diagnostic& d = (*o_.log)[r.diagnostic];
     d.cost_db = cost;
     d.severity = cost > o_.warn_db ? Diagnostic::Severity::kWarning : Diagnostic::Severity::kNote;
+    prev = std::move(cur);
+  }
+  return absl::OkStatus();
+}
+
+// For an imported model (reference_is_quantized): each repair's change of
+// the model output, as the SQNR of the output after it against before it
+// (the worst over the outputs); it has no "cost in dB" because the imported
+// output is exact by definition before the first repair.
+absl::Status Legalizer::MeasurePerturbations() {
+  const CalibrationData& data = *o_.reference->data;
+  auto run = [&](const Graph& g) {
+    return RunOnData(*CloneWithoutObservers(g), data, o_.reference->max_samples);
+  };
+  auto prev = run(*before_);
+  if (!prev.ok()) return prev.status();
+  for (Priced& r : repairs_) {
+    auto cur = run(*r.after);
+    if (!cur.ok()) return cur.status();
+    double db = INFINITY;
+    for (size_t k = 0; k < (*cur)[0].size(); ++k) {
+      SqnrAccumulator a;
+      for (size_t i = 0; i < cur->size(); ++i) {
+        if ((*cur)[i][k].dtype() != DType::kFloat32) continue;
+        a.Add((*prev)[i][k].data<float>(), (*cur)[i][k].data<float>());
+      }
+      db = std::min(db, a.Db());
+    }
+    Diagnostic& d = (*o_.log)[r.diagnostic];
+    absl::StrAppend(&d.message, std::isinf(db) ? "; leaves the model output unchanged on the calibration data"
+                                               : absl::StrFormat("; moves the model output by a change %.1f dB "
+                                                                 "below its signal",
+                                                                 db));
+    d.severity = db < o_.warn_perturbation_db ? Diagnostic::Severity::kWarning
+                                              : Diagnostic::Severity::kNote;
     prev = std::move(cur);
   }
   return absl::OkStatus();

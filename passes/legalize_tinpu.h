@@ -20,6 +20,12 @@ struct LegalizeTinpuOptions {
   std::shared_ptr<FloatReference> reference;
   /// A repair whose measured cost exceeds this many dB is a warning.
   double warn_db = 1.0;
+  /// The reference is the imported quantized model itself, not a float
+  /// model: its output is the target, so a repair is priced by how far it
+  /// moves the output (the SQNR of the output after it against before it),
+  /// a warning below `warn_perturbation_db`.
+  bool reference_is_quantized = false;
+  double warn_perturbation_db = 30.0;
   /// Receives one diagnostic per repair or notice; the driver prints them
   /// (passes never print). May be null.
   std::vector<Diagnostic>* log = nullptr;

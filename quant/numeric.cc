@@ -42,4 +42,6 @@ float Power2Ceil(float s) {
   return std::ldexp(1.0f, CeilLog2(s));
 }
 
+double RoundingNoisePower() { return 1.0 / 12.0; }
+
 }  // namespace quantc

@@ -30,6 +30,10 @@ int FloorLog2(double x);
 /// finite (QC_CHECKed).
 int CeilLog2(double x);
 
+/// Mean squared error of rounding uniformly spread values to a unit grid
+/// (1/12 of a step squared): the noise model of quantization costs.
+double RoundingNoisePower();
+
 /// 2^CeilLog2(s): the smallest power of two >= s. Precondition: s > 0 and
 /// finite. May return +Inf when s exceeds 2^127.
 float Power2Ceil(float s);

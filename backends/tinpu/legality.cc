@@ -69,6 +69,8 @@ ActivationScheme Legality::ActivationSchemeFor(DType storage) const {
 
 bool Legality::WeightsPowerOfTwo() const { return limits_.multiplier_bits == 1; }
 
+int64_t Legality::WeightLimit() const { return WeightMax(bits_.weight); }
+
 std::optional<bool> Legality::UnsignedDomain(DType storage, int64_t zero_point) const {
   if (storage != DType::kInt8 && storage != DType::kUInt8) return std::nullopt;
   const IntRange r = RangeFor(storage, bits_.activation, /*narrow=*/false);

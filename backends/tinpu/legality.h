@@ -113,6 +113,9 @@ class Legality {
   ActivationScheme ActivationSchemeFor(DType storage) const;
   /// Whether weight scales must be powers of two (8-bit weights: B = 1).
   bool WeightsPowerOfTwo() const;
+  /// Largest integer weight magnitude: weights are narrow-range symmetric,
+  /// +-(2^(bw-1) - 1).
+  int64_t WeightLimit() const;
   /// Whether (storage, zero point) is a TINPU activation domain, and then
   /// whether it is the unsigned one: int8 zp 0 (signed) or -128 (unsigned);
   /// uint8 zp 128 (signed) or 0 (unsigned). nullopt otherwise.

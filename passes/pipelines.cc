@@ -11,7 +11,19 @@
 #include "passes/fold_batch_norm.h"
 #include "passes/fold_constants.h"
 #include "passes/infer_shapes.h"
+#include "passes/import/complete_quantization.h"
+#include "passes/import/fold_qat_batch_norm.h"
+#include "passes/import/fold_qdq_casts.h"
+#include "passes/import/fuse_dequantized_relu.h"
+#include "passes/import/import_quantization.h"
+#include "passes/import/mark_imported_float_ops.h"
+#include "passes/import/normalize_biases.h"
+#include "passes/import/normalize_integer_ops.h"
+#include "passes/import/normalize_qdq.h"
+#include "passes/import/normalize_qlinear_ops.h"
+#include "passes/import/normalize_weights.h"
 #include "passes/insert_observers.h"
+#include "passes/quant_roles.h"
 #include "passes/legalize_tinpu.h"
 #include "passes/lower_to_integer.h"
 #include "passes/mark_float_ops.h"
@@ -26,6 +38,10 @@ namespace quantc {
 namespace {
 
 using PassList = std::vector<std::unique_ptr<Pass>>;
+
+PassList TinpuLegalizeAndLower(const TinpuQuantizeOptions& o,
+                               std::shared_ptr<FloatReference> reference,
+                               std::vector<LayerTap>* taps, bool reference_is_quantized = false);
 
 void Append(PassList& to, PassList more) {
   for (auto& p : more) to.push_back(std::move(p));
@@ -147,12 +163,26 @@ PassList TinpuLowerPipeline(const TinpuQuantizeOptions& options,
   qdq.log = g.log;
   p.push_back(std::make_unique<InsertQdqPass>(qdq));
   p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  Append(p, TinpuLegalizeAndLower(o, std::move(reference), taps));
+  return p;
+}
+
+namespace {
+
+// Legalization and lowering of a TINPU QDQ model (o already has TINPU's
+// schemes): shared by quantc's own and imported models.
+PassList TinpuLegalizeAndLower(const TinpuQuantizeOptions& o,
+                               std::shared_ptr<FloatReference> reference,
+                               std::vector<LayerTap>* taps, bool reference_is_quantized) {
+  const GenericQuantizeOptions& g = o.generic;
+  PassList p;
   // Adjust scales TINPU cannot realize instead of rejecting the model, and
   // price each repair against the float model.
   LegalizeTinpuOptions legalize;
   legalize.weight_bits = g.qdq.weight_bits;
   legalize.input_prequantized = o.input_prequantized;
   legalize.reference = std::move(reference);
+  legalize.reference_is_quantized = reference_is_quantized;
   legalize.log = g.log;
   p.push_back(std::make_unique<LegalizeTinpuPass>(legalize));
   // QDQ -> integer weights and offset-scale-shift blocks.
@@ -166,6 +196,8 @@ PassList TinpuLowerPipeline(const TinpuQuantizeOptions& options,
   p.push_back(std::make_unique<RemoveDeadNodesPass>());
   return p;
 }
+
+}  // namespace
 
 PassList TinpuQuantizePipeline(const TinpuQuantizeOptions& options) {
   QC_CHECK(ValidateTinpuOptions(options).ok());
@@ -191,6 +223,111 @@ PassList TinpuQuantizePipeline(const TinpuQuantizeOptions& options) {
   }
   // Q/DQ, legalization, integer lowering.
   Append(p, TinpuLowerPipeline(options, reference));
+  return p;
+}
+
+PassList ImportQuantizedPipeline(const ImportOptions& o) {
+  PassList p;
+  // Zero points PyTorch casts in the graph are checked before folding
+  // could wrap an out-of-range one.
+  p.push_back(std::make_unique<FoldQdqCastsPass>());
+  // Identity/constant cleanup; folds the QuantizeLinear of float weights
+  // (keeping every DequantizeLinear) so weights become integer constants.
+  p.push_back(CanonicalizePass());
+  // QOperator and integer ops become the QDQ form everything below reads.
+  // The replaced nodes go before shapes are inferred through the new float
+  // ops (ONNX knows no com.microsoft shapes) and before Q/DQ are validated.
+  p.push_back(std::make_unique<NormalizeQLinearOpsPass>());
+  p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  p.push_back(std::make_unique<InferShapesPass>());
+  p.push_back(std::make_unique<NormalizeIntegerOpsPass>());
+  p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  p.push_back(std::make_unique<InferShapesPass>());
+  // Validate every Q/DQ and record the quantization as IR data.
+  p.push_back(std::make_unique<ImportQuantizationPass>());
+  // PyTorch's QAT Conv+BN exports the BN unfolded after the quantized conv.
+  p.push_back(std::make_unique<FoldQatBatchNormPass>());
+  // Shared scalar Q/DQ parameters, no redundant pairs, plain constants.
+  p.push_back(std::make_unique<NormalizeQdqPass>(NormalizeQdqOptions{o.log}));
+  // Relu after a layer's DequantizeLinear fuses into its quantization.
+  p.push_back(std::make_unique<FuseDequantizedReluPass>(FuseDequantizedReluOptions{o.log}));
+  // int8 per-channel symmetric weights, the source's integers kept.
+  p.push_back(std::make_unique<NormalizeWeightsPass>(NormalizeWeightsOptions{o.log}));
+  p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  if (o.target == ImportTarget::kTinpu) {
+    // TI's NPU compiler has no Conv1d (as for quantc's own models).
+    p.push_back(std::make_unique<Conv1dToConv2dPass>());
+    p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  }
+  // The user's extra float ops, then the ones the model and target imply.
+  p.push_back(std::make_unique<MarkFloatOpsPass>(MarkFloatOpsOptions{o.float_ops}));
+  p.push_back(std::make_unique<MarkImportedFloatOpsPass>(MarkImportedFloatOpsOptions{o.target, o.log}));
+  return p;
+}
+
+tinpu::BitWidths ImportedBitWidths(const Graph& g) {
+  double max_abs = 0;
+  for (const Value* v : g.initializers()) {
+    if (!v->quant() || v->quant()->kind != QuantTensorKind::kWeight) continue;
+    for (int64_t i = 0; i < v->initializer().num_elements(); ++i) {
+      max_abs = std::max(max_abs, std::abs(v->initializer().GetAsDouble(i)));
+    }
+  }
+  tinpu::BitWidths bits;
+  // A width holds +-(2^(b-1) - 1); one more (PyTorch's -2^(b-1)) clips.
+  for (int b : {2, 4}) {
+    if (max_abs > 0 && max_abs <= std::ldexp(1.0, b - 1)) {
+      bits.weight = b;
+      break;
+    }
+  }
+  return bits;
+}
+
+namespace {
+
+// Stage 2's common start: the ranges the model lacks, from the model or
+// from calibration (--calib), with the target's activation scheme.
+void AppendCompletion(PassList& p, const ImportedQuantizeOptions& o, ImportTarget target,
+                      const GenericQuantizeOptions& g) {
+  CompleteQuantizationOptions complete;
+  complete.target = target;
+  complete.can_calibrate = g.calibrate.data != nullptr;
+  complete.missing = o.missing;
+  complete.log = o.import.log;
+  p.push_back(std::make_unique<CompleteQuantizationPass>(complete));
+  if (complete.can_calibrate) p.push_back(std::make_unique<CalibratePass>(g.calibrate));
+  // Observers become Q/DQ pairs; float weights of quantized layers (an
+  // exporter that left them float) are quantized as quantc's own are.
+  InsertQdqOptions qdq = g.qdq;
+  qdq.log = o.import.log;
+  p.push_back(std::make_unique<InsertQdqPass>(qdq));
+  // Integer kernels add an int32 bias at s_x * s_w.
+  p.push_back(std::make_unique<NormalizeBiasesPass>(NormalizeBiasesOptions{o.import.log}));
+  p.push_back(std::make_unique<RemoveDeadNodesPass>());
+}
+
+}  // namespace
+
+PassList ImportedGenericPipeline(const ImportedQuantizeOptions& o) {
+  PassList p;
+  AppendCompletion(p, o, ImportTarget::kGeneric, o.target.generic);
+  return p;
+}
+
+PassList ImportedTinpuPipeline(const ImportedQuantizeOptions& options) {
+  const TinpuQuantizeOptions t = WithTinpuSchemes(options.target);
+  PassList p;
+  AppendCompletion(p, options, ImportTarget::kTinpu, t.generic);
+  // The imported model (as quantc's QDQ form) is what repairs are priced
+  // against, on the calibration data when there is some.
+  std::shared_ptr<FloatReference> reference;
+  if (t.generic.calibrate.data) {
+    reference = std::make_shared<FloatReference>();
+    reference->data = t.generic.calibrate.data;
+    p.push_back(std::make_unique<CaptureFloatReferencePass>(reference));
+  }
+  Append(p, TinpuLegalizeAndLower(t, reference, nullptr, /*reference_is_quantized=*/true));
   return p;
 }
 

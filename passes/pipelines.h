@@ -7,9 +7,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "backends/tinpu/target.h"
 #include "passes/calibrate.h"
 #include "passes/diagnostic.h"
 #include "passes/float_reference.h"
+#include "passes/import/import_target.h"
 #include "passes/insert_qdq.h"
 #include "passes/layer_tap.h"
 #include "passes/pass.h"
@@ -64,6 +66,45 @@ std::vector<std::unique_ptr<Pass>> TinpuLowerPipeline(
 /// TinpuLowerPipeline with default options as one pass named "tinpu_lower",
 /// for golden tests that start from calibrated observers.
 std::unique_ptr<Pass> TinpuLowerPass();
+
+/// What `quantc quantize` does with a model quantized elsewhere (QDQ,
+/// QOperator or integer ops; see passes/import/).
+struct ImportOptions {
+  ImportTarget target = ImportTarget::kGeneric;
+  /// TINPU: node names or op types also kept in float (--float-ops).
+  std::vector<std::string> float_ops;
+  /// Repairs and notices of every pass. May be null.
+  std::vector<Diagnostic>* log = nullptr;
+};
+
+/// Stage 1 for an imported quantized model: its Q/DQ, QOperator and integer
+/// ops in quantc's QDQ form (validated, QuantParams recorded, weights int8
+/// per channel), with its float ops marked.
+std::vector<std::unique_ptr<Pass>> ImportQuantizedPipeline(const ImportOptions& o);
+
+/// The TINPU bit widths an imported model's integers need: 8-bit
+/// activations, and the narrowest weight width (2, 4, 8) holding every
+/// imported integer weight (after ImportQuantizedPipeline).
+tinpu::BitWidths ImportedBitWidths(const Graph& g);
+
+/// Stage 2 options. `target.generic.calibrate.data` is null unless the user
+/// gave --calib (then it only measures the ranges the model lacks);
+/// `target.generic.qdq.weight_bits` is ImportedBitWidths' weight width.
+struct ImportedQuantizeOptions {
+  ImportOptions import;
+  TinpuQuantizeOptions target;
+  /// When set, tensors lacking a range are listed here instead of failing
+  /// (quantc inspect).
+  std::vector<std::string>* missing = nullptr;
+};
+
+/// Stage 2, generic: the missing ranges, int32 biases; a clean QDQ model.
+std::vector<std::unique_ptr<Pass>> ImportedGenericPipeline(const ImportedQuantizeOptions& o);
+
+/// Stage 2, TINPU: the missing ranges, then the TINPU back half
+/// (legalization priced against the imported model when calibration data is
+/// given, lowering).
+std::vector<std::unique_ptr<Pass>> ImportedTinpuPipeline(const ImportedQuantizeOptions& o);
 
 /// CanonicalPipeline wrapped as one fixed-point pass named "canonicalize".
 std::unique_ptr<Pass> CanonicalizePass();

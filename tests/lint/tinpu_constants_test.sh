@@ -8,7 +8,8 @@
 # uses of the target table's rule helpers, which passes must reach through
 # the legality model (tinpu::Legality) instead.
 #
-#   tinpu_constants_test.sh [DIR]    (default: passes/ of this workspace)
+#   tinpu_constants_test.sh [DIR]    (default: passes/ of this workspace,
+#                                     with its subfolders such as passes/import)
 #
 # First proves it can fail: a planted file with such constants must be
 # flagged. Exits 1 when the real sources contain any.
@@ -46,7 +47,8 @@ if [[ $planted -ne 3 ]]; then
   exit 1
 fi
 
-mapfile -t files < <(find "$DIR" -maxdepth 1 \( -name '*.cc' -o -name '*.h' \) ! -name '*_test.cc' | sort)
+# passes/ and its subpackages (passes/import).
+mapfile -t files < <(find "$DIR" -maxdepth 2 \( -name '*.cc' -o -name '*.h' \) ! -name '*_test.cc' | sort)
 if [[ ${#files[@]} -eq 0 ]]; then
   echo "FAIL no sources found in $DIR"
   exit 1

@@ -10,8 +10,10 @@
 #include "ir/printer.h"
 #include "ir/stats.h"
 #include "ir/verifier.h"
+#include "passes/import/import_quantization.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
+#include "tools/quantize_imported.h"
 #include "util/json.h"
 
 namespace quantc {
@@ -28,6 +30,13 @@ their producer to their last consumer, nodes run in order).
   --format=json   summary as one JSON object (no IR)
   --target=tinpu  also list, per layer, whether it fits TI's NPU layer
                   constraints or falls back to the CPU (and why)
+
+A model that is already quantized (QuantizeLinear/DequantizeLinear,
+QLinearConv, MatMulInteger, ...) also gets its quantization per tensor
+(type, integer range, symmetric/asymmetric/unsigned, per-tensor or
+per-channel, scales, zero points) and, with --target=tinpu, what TINPU
+cannot realize exactly and why (each repair quantize would make, tensors
+lacking a range, float ops).
 )";
 
 std::string LayerName(const Node* n) { return n->name().empty() ? n->output(0)->name() : n->name(); }
@@ -102,6 +111,21 @@ int InspectCommand(const std::vector<std::string>& argv) {
   GraphStats stats = ComputeStats(**graph);
   std::string out = format == "json" ? SummaryJson(**graph, path, stats)
                                      : PrintGraph(**graph) + SummaryText(stats);
+  if (IsQuantizedModel(**graph)) {
+    // A model quantized elsewhere: its quantization, and for TINPU what
+    // cannot be realized exactly.
+    auto imported = InspectImported(**graph, target == "tinpu", format == "json");
+    if (!imported.ok()) {
+      return cli::ReportError(absl::Status(imported.status().code(),
+                                           absl::StrCat(path, ": ", imported.status().message())));
+    }
+    if (format == "json") {
+      out.resize(out.size() - 2);  // "}\n"
+      absl::StrAppend(&out, ",\"imported\":", *imported, "}\n");
+    } else {
+      absl::StrAppend(&out, "\n", *imported);
+    }
+  }
   if (target == "tinpu") {
     tinpu::BitWidths bits;
     auto layers = tinpu::NpuEligibility(**graph, bits);

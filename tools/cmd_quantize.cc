@@ -13,6 +13,7 @@
 #include "ir/onnx_import.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
+#include "passes/import/import_quantization.h"
 #include "passes/insert_observers.h"
 #include "passes/mark_float_ops.h"
 #include "passes/pass_manager.h"
@@ -22,6 +23,7 @@
 #include "tools/cli.h"
 #include "tools/commands.h"
 #include "tools/print_ir.h"
+#include "tools/quantize_imported.h"
 #include "tools/quantize_report.h"
 #include "util/file.h"
 #include "util/status_macros.h"
@@ -166,7 +168,6 @@ absl::StatusOr<Parsed> ToOptions(const cli::Args& a) {
   if (a.positional.size() != 1) return absl::InvalidArgumentError("expected one MODEL.onnx");
   p.model = a.positional[0];
   if (!a.Has("output")) return absl::InvalidArgumentError("missing -o OUT.onnx");
-  if (!a.Has("calib")) return absl::InvalidArgumentError("missing --calib=DATA");
   p.output = a.Get("output");
   p.calib = a.Get("calib");
   std::string target = a.Get("target", "generic");
@@ -313,6 +314,32 @@ void StampProvenance(const Parsed& p, Graph& g) {
   }
 }
 
+// A model quantized elsewhere keeps its quantization (tools/quantize_imported.h);
+// --calib, when given, only measures the ranges it lacks.
+int QuantizeQuantized(const cli::Args& args, Parsed& parsed, std::unique_ptr<Graph> graph) {
+  if (auto st = RejectForImported(args, parsed.tinpu, !parsed.calib.empty()); !st.ok()) {
+    return cli::UsageError("quantize", std::string(st.message()));
+  }
+  std::optional<CalibrationData> data;
+  if (!parsed.calib.empty()) {
+    auto loaded = CalibrationData::Load(*graph, parsed.calib, parsed.calib_limit);
+    if (!loaded.ok()) return cli::ReportError(loaded.status());
+    data = *std::move(loaded);
+  }
+  ImportedQuantizeRun run;
+  run.model = parsed.model;
+  run.output = parsed.output;
+  run.tinpu = parsed.tinpu;
+  run.options = parsed.t;
+  run.options.generic.calibrate.data = data ? &*data : nullptr;
+  run.float_ops = parsed.t.generic.float_ops;
+  run.pass_manager.check_changed = args.Has("verify-each");
+  run.pass_manager.after_pass = IrPrinter(args);
+  run.report_path = args.Get("report");
+  run.verbose = args.Has("verbose");
+  return QuantizeImported(std::move(graph), run);
+}
+
 }  // namespace
 
 int QuantizeCommand(const std::vector<std::string>& argv) {
@@ -338,6 +365,8 @@ int QuantizeCommand(const std::vector<std::string>& argv) {
   if (!parsed.ok()) return cli::UsageError("quantize", std::string(parsed.status().message()));
   auto graph = LoadModel(*parsed);
   if (!graph.ok()) return cli::ReportError(graph.status());
+  if (IsQuantizedModel(**graph)) return QuantizeQuantized(*args, *parsed, *std::move(graph));
+  if (parsed->calib.empty()) return cli::UsageError("quantize", "missing --calib=DATA");
   auto in_model = [&](const absl::Status& st) {
     return absl::Status(st.code(), absl::StrCat(parsed->model, ": ", st.message()));
   };

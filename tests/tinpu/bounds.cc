@@ -169,6 +169,19 @@ class Analysis {
       *peak = r.Max();
       return r;
     }
+    if (op == "Concat") {
+      double m = 0;
+      bool fd = false;
+      for (const Value* in : n.inputs()) {
+        Bound b = Of(in);
+        m = std::max(m, b.Max());
+        fd = fd || b.float_domain;
+      }
+      *peak = m;
+      return Uniform(m, fd);
+    }
+    // Float ops (CPU fallbacks): real values, bounded by the function.
+    if (op == "Sigmoid" || op == "Softmax" || op == "Tanh") return Uniform(1.0, true);
     return absl::UnimplementedError(absl::StrCat("no bound rule for ", op));
   }
 

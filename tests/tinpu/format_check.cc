@@ -15,7 +15,8 @@ namespace {
 const std::set<std::string>& Vocabulary() {
   static const auto* ops = new std::set<std::string>{
       "Conv", "MatMul", "Gemm",        "Add",     "Mul",     "Floor",     "Clip",   "Relu",
-      "Round", "ReduceSum", "AveragePool", "MaxPool", "Flatten", "Transpose", "Reshape"};
+      "Round", "ReduceSum", "AveragePool", "MaxPool", "Flatten", "Transpose", "Reshape",
+      "Concat"};
   return *ops;
 }
 
@@ -107,6 +108,7 @@ class Checker {
     for (const Value* v : g_.initializers()) CheckType(v, "initializer");
     for (const Node* n : g_.nodes()) {
       ++r_.op_counts[n->op_type()];
+      if (o_.float_ops.count(n->op_type()) != 0) continue;  // declared CPU fallback
       if (!n->domain().empty() || Vocabulary().count(n->op_type()) == 0) {
         Violation(n->Describe(), " is outside the TINPU op vocabulary",
                   (n->op_type() == "QuantizeLinear" || n->op_type() == "DequantizeLinear")
@@ -168,7 +170,16 @@ class Checker {
     if (op == "Gemm") return "gemm";
     if (op == "ReduceSum" || op == "Round") return "pool";
     int other;
-    if (op == "Add" && ConstOperand(p, &other) == nullptr) return "add";
+    if (op == "Add") {
+      const Value* c = ConstOperand(p, &other);
+      if (c == nullptr) return "add";
+      for (float v : Floats(c)) {
+        if (!IsInteger(v)) return "";
+      }
+      return "addconst";
+    }
+    if (op == "Clip" || op == "Relu" || op == "MaxPool" || op == "Concat") return "move";
+    if (o_.float_ops.count(op) != 0) return "floatop";
     return "";
   }
 
@@ -224,7 +235,7 @@ class Checker {
   }
 
   void CheckMultipliers(const std::string& where, const OssBlock& b) {
-    const bool pow2_mode = o_.weight_bits == 8 && b.kind != "input";
+    const bool pow2_mode = o_.weight_bits == 8 && b.kind != "input" && b.kind != "floatop";
     for (float m : b.mult) {
       if (!IsInteger(m) || m < 1 || m > (pow2_mode ? 1 : 255)) {
         Violation(where, ": multiplier ", m, " outside ",
@@ -248,7 +259,7 @@ class Checker {
         Violation(where, ": offset ", off, " is not finite");
         return;
       }
-      if (b.kind == "input") continue;  // fractional by design (§4.14)
+      if (b.kind == "input" || b.kind == "floatop") continue;  // fractional by design (§4.14)
       r_.max_abs_offset = std::max(r_.max_abs_offset, std::fabs(double{off}));
       if (!IsInteger(off) || off < -bound || off > bound - 1) {
         const auto b = static_cast<int64_t>(bound);
@@ -296,7 +307,9 @@ class Checker {
     const std::string& op = n->op_type();
     int other;
     if (op == "Add") {
-      if (ConstOperand(n, &other) != nullptr) {
+      // An integer constant may join in front of an OSS block ("addconst").
+      const Node* user = OnlyUser(n->output(0), g_);
+      if (ConstOperand(n, &other) != nullptr && !(user && oss_.count(user) != 0)) {
         Violation(n->Describe(), " adds a constant outside an OSS block");
       }
     } else if (op == "Mul") {
@@ -321,7 +334,7 @@ class Checker {
           Violation(n->Describe(), " aligns a residual add by ", Join(cv),
                     ", not a power of two >= 1");
         }
-      } else if (!g_.IsGraphOutput(n->output(0))) {
+      } else if (!g_.IsGraphOutput(n->output(0)) && !FeedsOnlyFloatOps(n->output(0))) {
         Violation(n->Describe(), " (by ", Join(cv),
                   ") is not part of an OSS block, pooling or residual alignment");
       }
@@ -332,6 +345,15 @@ class Checker {
                          src->input(0)->producer()->op_type() == "AveragePool"));
       if (!ok) Violation(n->Describe(), " is not a pooling Round");
     }
+  }
+
+  // A dequantizing Mul in front of declared float ops.
+  bool FeedsOnlyFloatOps(const Value* v) const {
+    if (v->uses().empty()) return false;
+    for (const Use& u : v->uses()) {
+      if (o_.float_ops.count(u.user->op_type()) == 0) return false;
+    }
+    return true;
   }
 
   const Graph& g_;

@@ -32,10 +32,13 @@ bool ExactTensor::AllIntegers() const {
 
 const std::vector<std::string>& EvaluatorOps() {
   static const auto* ops = new std::vector<std::string>{
-      "Add",   "AveragePool", "Clip", "Conv", "Flatten",   "Floor",   "Gemm",      "MatMul",
-      "MaxPool", "Mul",       "ReduceSum", "Relu", "Reshape", "Round", "Transpose"};
+      "Add",   "AveragePool", "Clip",      "Concat", "Conv",    "Flatten", "Floor",
+      "Gemm",  "MatMul",      "MaxPool",   "Mul",    "ReduceSum", "Relu", "Reshape",
+      "Round", "Transpose",   "Sigmoid (float)", "Softmax (float)", "Tanh (float)"};
   return *ops;
 }
+
+bool IsFloatFallbackOp(const std::string& op_type) { return FindFloatKernel(op_type) != nullptr; }
 
 IntEvaluator::IntEvaluator(const Graph& g) : g_(g) {
   for (const Node* n : g.nodes()) {

@@ -111,6 +111,10 @@ class IntEvaluator {
 /// float32, e.g. a non-integer left in the integer domain).
 absl::StatusOr<Tensor> ToFloatTensor(const ExactTensor& t);
 
+/// Whether `op_type` is a float op (a CPU fallback such as Sigmoid or
+/// Softmax) the evaluator computes in float rather than exactly.
+bool IsFloatFallbackOp(const std::string& op_type);
+
 }  // namespace quantc::tinpu
 
 #endif  // QUANTC_TESTS_TINPU_INT_EVALUATOR_H_

@@ -5,6 +5,7 @@
 // pads, auto_pad, 1-D/3-D, ceil_mode, padded average pools, layout ops,
 // batched MatMul, Gemm), plus the evaluator's own rules: exact rational
 // input quantization, shift-based Floor, and loud failures.
+#include <cmath>
 #include <random>
 #include <string>
 #include <vector>
@@ -149,6 +150,46 @@ TEST(IntEvaluator, ReduceSumAndLayoutOps) {
       {F32({2, 3, 4, 2}, x)});
 }
 
+// Concat moves integers (quantc's TINPU lowering requantizes its inputs to
+// one scale first), along a middle axis and the first one.
+TEST(IntEvaluator, Concat) {
+  auto a = RandomInts(2 * 3 * 2, -128, 127, 31), b = RandomInts(2 * 1 * 2, -128, 127, 32);
+  ExpectSameAsInterpreter(
+      "<ir_version: 8, opset_import: [\"\" : 13]>\n"
+      "m (float[2,3,2] a, float[2,1,2] b) => (float[2,4,2] c, float[4,3,2] d) {\n"
+      "  c = Concat<axis = 1>(a, b)\n"
+      "  d = Concat<axis = 0>(a, a)\n}",
+      {F32({2, 3, 2}, a), F32({2, 1, 2}, b)});
+}
+
+// Float ops (CPU fallbacks) on dequantized integers: the exact float32
+// results of the ONNX definitions, which quantc's interpreter computes too.
+TEST(IntEvaluator, FloatFallbackOps) {
+  auto x = RandomInts(2 * 5, -128, 127, 33);
+  auto g = ImportModelText(
+      "<ir_version: 8, opset_import: [\"\" : 13]>\n"
+      "m (float[2,5] x) => (float[2,5] s, float[2,5] m) <float q = {0.0625}> {\n"
+      "  r = Mul(x, q)\n"
+      "  s = Sigmoid(r)\n"
+      "  m = Softmax<axis = 1>(r)\n}");
+  ASSERT_TRUE(g.ok()) << g.status();
+  auto ev = IntEvaluator::Create(**g);
+  ASSERT_TRUE(ev.ok()) << ev.status();
+  auto got = (*ev)->Run({F32({2, 5}, x)});
+  ASSERT_TRUE(got.ok()) << got.status();
+  for (int64_t i = 0; i < 10; ++i) {
+    const double r = x[i] * 0.0625;
+    EXPECT_EQ(*ToFloat((*got)[0].v[i]), static_cast<float>(1 / (1 + std::exp(-r))));
+  }
+  for (int64_t row = 0; row < 2; ++row) {
+    double sum = 0;
+    for (int64_t k = 0; k < 5; ++k) sum += *ToFloat((*got)[1].v[row * 5 + k]);
+    EXPECT_NEAR(sum, 1.0, 1e-6);
+  }
+  EXPECT_TRUE(IsFloatFallbackOp("Softmax"));
+  EXPECT_FALSE(IsFloatFallbackOp("Conv"));
+}
+
 TEST(IntEvaluator, MatMulAndGemm) {
   auto w = RandomInts(5 * 4, -127, 127, 13);
   auto c = RandomInts(4, -1000, 1000, 14);
@@ -219,12 +260,12 @@ TEST(IntEvaluator, InputBlockIsExactRationalArithmetic) {
 TEST(IntEvaluator, FailsLoudly) {
   auto sig = ImportModelText(
       "<ir_version: 8, opset_import: [\"\" : 13]>\n"
-      "m (float[1,2] x) => (float[1,2] y) { s = Sigmoid(x)\n y = Relu(s) }");
+      "m (float[1,2] x) => (float[1,2] y) { s = Exp(x)\n y = Relu(s) }");
   ASSERT_TRUE(sig.ok());
   auto ev = IntEvaluator::Create(**sig);
   ASSERT_FALSE(ev.ok());
   EXPECT_EQ(ev.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(ev.status().message(), HasSubstr("'s' (Sigmoid)"));
+  EXPECT_THAT(ev.status().message(), HasSubstr("'s' (Exp)"));
 
   auto run = [](const std::string& body, float x) {
     auto g = ImportModelText(absl::StrCat(

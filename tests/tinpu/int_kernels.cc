@@ -1,6 +1,7 @@
 // Exact kernels: elementwise (Add, Mul, Floor, Round, Clip, Relu), window
 // ops (Conv, MaxPool, AveragePool), MatMul/Gemm, ReduceSum and the layout
-// ops. Each follows the ONNX operator specification for opsets 7..17 in
+// ops (Flatten, Reshape, Transpose, Concat); float fallback ops are in
+// float_kernels.cc. Each follows the ONNX operator specification for opsets 7..17 in
 // the forms quantc emits, and rejects (with an error, never a guess) the
 // attribute values it does not implement.
 #include "tests/tinpu/int_kernels.h"
@@ -638,6 +639,35 @@ absl::StatusOr<ExactTensor> TransposeKernel(const Node& n, Span in, KernelContex
   return r;
 }
 
+// Concat of integer tensors along one axis: a layout op (quantc requantizes
+// every input to the output scale first).
+absl::StatusOr<ExactTensor> ConcatKernel(const Node& n, Span in, KernelContext&) {
+  if (in.empty()) return Invalid("Concat without inputs");
+  QC_ASSIGN_OR_RETURN(const ExactTensor* first, Required(in, 0));
+  const int64_t rank = static_cast<int64_t>(first->dims.size());
+  int64_t axis = n.GetInt("axis", 0);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank) return Invalid("Concat axis out of range");
+  ExactTensor r;
+  r.dims = first->dims;
+  r.dims[axis] = 0;
+  int64_t outer = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= first->dims[d];
+  for (size_t i = 0; i < in.size(); ++i) {
+    QC_ASSIGN_OR_RETURN(const ExactTensor* x, Required(in, i));
+    if (static_cast<int64_t>(x->dims.size()) != rank) return Invalid("Concat ranks differ");
+    r.dims[axis] += x->dims[axis];
+    r.float_domain = r.float_domain || x->float_domain;
+  }
+  for (int64_t o = 0; o < outer; ++o) {
+    for (size_t i = 0; i < in.size(); ++i) {
+      const int64_t chunk = in[i]->size() / std::max<int64_t>(outer, 1);
+      r.v.insert(r.v.end(), in[i]->v.begin() + o * chunk, in[i]->v.begin() + (o + 1) * chunk);
+    }
+  }
+  return r;
+}
+
 }  // namespace
 
 KernelFn FindKernel(const std::string& op_type) {
@@ -645,6 +675,7 @@ KernelFn FindKernel(const std::string& op_type) {
       {"Add", AddKernel},
       {"AveragePool", AveragePoolKernel},
       {"Clip", ClipKernel},
+      {"Concat", ConcatKernel},
       {"Conv", ConvKernel},
       {"Flatten", FlattenKernel},
       {"Floor", RoundingKernel<Floor>},
@@ -659,7 +690,7 @@ KernelFn FindKernel(const std::string& op_type) {
       {"Transpose", TransposeKernel},
   };
   auto it = table->find(op_type);
-  return it == table->end() ? nullptr : it->second;
+  return it == table->end() ? FindFloatKernel(op_type) : it->second;
 }
 
 }  // namespace quantc::tinpu

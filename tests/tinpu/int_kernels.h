@@ -30,6 +30,11 @@ using KernelFn = absl::StatusOr<ExactTensor> (*)(const Node& node,
 /// The kernel for `op_type`, or nullptr.
 KernelFn FindKernel(const std::string& op_type);
 
+/// The kernels of the float ops a TINPU model may keep as CPU fallbacks
+/// (Sigmoid, Softmax, Tanh), computed in float (float_kernels.cc); nullptr
+/// for others.
+KernelFn FindFloatKernel(const std::string& op_type);
+
 }  // namespace quantc::tinpu
 
 #endif  // QUANTC_TESTS_TINPU_INT_KERNELS_H_

@@ -1,8 +1,9 @@
 // tinpu_tool: the helper program of //tests/tinpu:tinpu_test.
 //
-//   tinpu_tool check MODEL --weight-bits=B
-//       Static format checks (format_check.h). Prints "violation: ..." lines
-//       and one "format:" summary line. Exit 1 on any violation.
+//   tinpu_tool check MODEL --weight-bits=B [--float-ops=OP,...]
+//       Static format checks (format_check.h); --float-ops declares the op
+//       types the model keeps in float on the CPU. Prints "violation: ..."
+//       lines and one "format:" summary line. Exit 1 on any violation.
 //   tinpu_tool eval MODEL --input=X.npy --output=OUT.npy [--expect=LABEL=F.npy]...
 //       Exact integer evaluation (int_evaluator.h) of every sample of X
 //       (N, ...); writes the stacked first output as float32 (N, ...).
@@ -21,6 +22,10 @@
 //       The model with every node output added as a graph output (after the
 //       original outputs, in node order), to read intermediates from ORT or
 //       `quantc run`.
+//   tinpu_tool integer-outputs MODEL OUT.onnx
+//       The model with each output computed by a float op (a CPU fallback
+//       such as a final Softmax) replaced by the integers that op
+//       dequantizes, so the integer network compares bit for bit.
 //   tinpu_tool trace MODEL SAMPLE.npy (--ort-dir=DIR | --run-dir=DIR)
 //       Evaluates SAMPLE exactly and compares every node output with the
 //       tapped model's outputs in DIR (ort_run.js names: <i>_<name>.npy;
@@ -37,6 +42,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "ir/npy.h"
@@ -65,12 +71,13 @@ int Fail(const absl::Status& st) {
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: tinpu_tool check MODEL --weight-bits=B\n"
+               "usage: tinpu_tool check MODEL --weight-bits=B [--float-ops=OP,...]\n"
                "       tinpu_tool eval MODEL --input=X.npy --output=OUT.npy "
                "[--expect=LABEL=F.npy]...\n"
                "       tinpu_tool diff A.npy B.npy\n"
                "       tinpu_tool slice MODEL X.npy I OUT.npy\n"
                "       tinpu_tool tap MODEL OUT.onnx\n"
+               "       tinpu_tool integer-outputs MODEL OUT.onnx\n"
                "       tinpu_tool trace MODEL SAMPLE.npy (--ort-dir=DIR | --run-dir=DIR)\n");
   return 2;
 }
@@ -165,6 +172,11 @@ int Check(int argc, char** argv) {
   FormatOptions o;
   for (int i = 3; i < argc; ++i) {
     std::string v = Flag(argv[i], "weight-bits");
+    std::string f = Flag(argv[i], "float-ops");
+    if (!f.empty()) {
+      for (absl::string_view op : absl::StrSplit(f, ',', absl::SkipEmpty())) o.float_ops.insert(std::string(op));
+      continue;
+    }
     if (v.empty()) return Usage();
     o.weight_bits = std::stoi(v);
   }
@@ -341,6 +353,28 @@ int Tap(int argc, char** argv) {
   return st.ok() ? 0 : Fail(st);
 }
 
+// The model with every output a float op computes (a CPU fallback at the
+// end, e.g. Softmax) replaced by the integers that op dequantizes: the
+// integer network, whose outputs can be compared bit for bit.
+int IntegerOutputs(int argc, char** argv) {
+  if (argc != 4) return Usage();
+  auto g = ImportModelFile(argv[2]);
+  if (!g.ok()) return Fail(g.status());
+  Graph& graph = **g;
+  for (int i = 0; i < static_cast<int>(graph.outputs().size()); ++i) {
+    const Node* p = graph.outputs()[i]->producer();
+    if (!p || !IsFloatFallbackOp(p->op_type())) continue;
+    Value* x = p->input(0);
+    const Node* mul = x->producer();
+    if (mul && mul->op_type() == "Mul") {
+      x = mul->input(0)->is_initializer() ? mul->input(1) : mul->input(0);
+    }
+    graph.SetOutput(i, x);
+  }
+  absl::Status st = ExportModelFile(graph, argv[3]);
+  return st.ok() ? 0 : Fail(st);
+}
+
 std::string Sanitize(const std::string& name) {
   std::string s = name;
   for (char& c : s) {
@@ -436,6 +470,7 @@ int main(int argc, char** argv) {
   if (cmd == "diff") return Diff(argc, argv);
   if (cmd == "slice") return Slice(argc, argv);
   if (cmd == "tap") return Tap(argc, argv);
+  if (cmd == "integer-outputs") return IntegerOutputs(argc, argv);
   if (cmd == "trace") return Trace(argc, argv);
   return Usage();
 }

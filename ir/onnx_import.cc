@@ -276,7 +276,7 @@ absl::Status CheckDataTypes(const onnx::GraphProto& g) {
       return absl::UnimplementedError(absl::StrCat(
           NodeLabel(n, i), ": ", role, " '", n.input(k), "' has data type ",
           DataTypeName(it->second), ", which quantc does not support",
-          qdq ? " (quantized types: int8, uint8, int16, uint16, int32)" : ""));
+          qdq ? " (quantized types: int8, uint8; int32 for a bias)" : ""));
     }
   }
   return absl::OkStatus();

@@ -52,6 +52,41 @@ bad_convert opset_too_new.onnx 4 "opset 18 is not supported"
 bad_convert initializer_size_mismatch.onnx 3 "initializer 'w'"
 bad_convert missing_external_data.onnx 3 "missing_weights.bin"
 
+# Models quantized elsewhere with bad Q/DQ: quantize (both targets) and
+# inspect name the node, exit 3 (invalid) or 4 (unsupported), write nothing.
+bad_quantized() {  # bad_quantized FILE EXPECTED_CODE MESSAGE_FRAGMENT
+  local file="$BAD/$1" target
+  for target in generic tinpu; do
+    check "quantize --target=$target $1" "$2" "$3" "$QUANTC" quantize "$file" -o "$TMP/q_$1" --target="$target"
+    grep -qF "quantc: error: $file" "$TMP/err" || {
+      echo "FAIL quantize $1: no 'quantc: error: $file' line"; failed=$((failed + 1)); }
+    if [[ -e "$TMP/q_$1" ]]; then
+      echo "FAIL quantize $1: left an output file behind"; failed=$((failed + 1))
+    fi
+  done
+  check "inspect $1" "$2" "$3" "$QUANTC" inspect "$file"
+}
+bad_quantized qdq_scale_zero.onnx 3 "node 'q_x' (QuantizeLinear): scale 0 is not a positive finite number"
+bad_quantized qdq_scale_negative.onnx 3 "node 'q_x' (QuantizeLinear): scale -0.05 is not a positive"
+bad_quantized qdq_scale_nan.onnx 3 "node 'q_x' (QuantizeLinear): scale nan is not a positive"
+bad_quantized qdq_scale_inf.onnx 3 "node 'q_x' (QuantizeLinear): scale inf is not a positive"
+bad_quantized qdq_inconsistent_pair.onnx 3 "node 'dq_x' (DequantizeLinear): dequantizes with u8 scale 0.1"
+bad_quantized qdq_zero_point_range.onnx 3 "node 'q_x' (QuantizeLinear): zero point 300"
+bad_quantized qdq_float8.onnx 4 "node 'q_x' (QuantizeLinear): zero point 'x_zp' has data type FLOAT8E4M3FN"
+bad_quantized qdq_dq_without_q.onnx 3 "node 'dq_x' (DequantizeLinear): its input 'x' (graph input) is a quantized activation"
+# The good one passes; a quantized model needs no --calib, and flags its own
+# quantization decides are usage errors.
+check "quantize quantized model" 0 "" "$QUANTC" quantize "$BAD/qdq_good.onnx" -o "$TMP/qg.onnx" -q
+check "quantize quantized model --weight-bits" 2 "does not apply to a model that is already quantized" \
+  "$QUANTC" quantize "$BAD/qdq_good.onnx" -o "$TMP/qg2.onnx" --weight-bits=4
+check "quantize quantized model --observer without --calib" 2 "needs --calib" \
+  "$QUANTC" quantize "$BAD/qdq_good.onnx" -o "$TMP/qg3.onnx" --observer=mse
+check "quantize float model without --calib" 2 "missing --calib" \
+  "$QUANTC" quantize "$BAD/good.onnx" -o "$TMP/qg4.onnx"
+check "inspect quantized model --target=tinpu" 0 "" "$QUANTC" inspect "$BAD/qdq_good.onnx" --target=tinpu
+grep -q "^# TINPU realization" "$TMP/out" && grep -q "scale 0.05 -> 2^-4" "$TMP/out" || {
+  echo "FAIL inspect --target=tinpu lists no TINPU repair: $(head -c 300 "$TMP/out")"; failed=$((failed + 1)); }
+
 # Usage errors.
 check "no command" 2 "" "$QUANTC"
 check "unknown command" 2 "unknown command" "$QUANTC" frobnicate

@@ -80,6 +80,69 @@ def main():
     save(m, "missing_external_data.onnx")
 
     calibration_files()
+    quantized_models()
+
+
+def qdq_model(scale=0.05, zp=128, dq_scale=None, zp_node=None):
+    """x -> QuantizeLinear 'q_x' -> DequantizeLinear 'dq_x' -> Conv (int8
+    weight, int32 bias through DequantizeLinear) -> QuantizeLinear 'q_y' ->
+    DequantizeLinear 'dq_y' -> y: a small model quantized elsewhere."""
+    inits = [
+        helper.make_tensor("x_scale", TensorProto.FLOAT, [], [scale]),
+        helper.make_tensor("x_zp", TensorProto.UINT8, [], [zp]),
+        helper.make_tensor("x_dq_scale", TensorProto.FLOAT, [], [dq_scale or scale]),
+        helper.make_tensor("w_q", TensorProto.INT8, [3, 2, 1, 1], [1, -2, 3, -4, 5, -6]),
+        helper.make_tensor("w_scale", TensorProto.FLOAT, [3], [0.1, 0.2, 0.3]),
+        helper.make_tensor("w_zp", TensorProto.INT8, [3], [0, 0, 0]),
+        helper.make_tensor("y_scale", TensorProto.FLOAT, [], [0.1]),
+        helper.make_tensor("y_zp", TensorProto.UINT8, [], [0]),
+    ]
+    nodes = ([zp_node] if zp_node else []) + [
+        helper.make_node("QuantizeLinear", ["x", "x_scale", "x_zp"], ["xq"], name="q_x"),
+        helper.make_node("DequantizeLinear", ["xq", "x_dq_scale", "x_zp"], ["xd"], name="dq_x"),
+        helper.make_node("DequantizeLinear", ["w_q", "w_scale", "w_zp"], ["wd"], name="dq_w", axis=0),
+        helper.make_node("Conv", ["xd", "wd"], ["c"], name="conv1", kernel_shape=[1, 1]),
+        helper.make_node("QuantizeLinear", ["c", "y_scale", "y_zp"], ["yq"], name="q_y"),
+        helper.make_node("DequantizeLinear", ["yq", "y_scale", "y_zp"], ["y"], name="dq_y"),
+    ]
+    graph = helper.make_graph(
+        nodes, "qdq",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model
+
+
+def quantized_models():
+    """Bad models quantized elsewhere (quantc quantize/inspect import them)."""
+    save(qdq_model(), "qdq_good.onnx")
+    save(qdq_model(scale=0.0), "qdq_scale_zero.onnx")
+    save(qdq_model(scale=-0.05), "qdq_scale_negative.onnx")
+    save(qdq_model(scale=float("nan")), "qdq_scale_nan.onnx")
+    save(qdq_model(scale=float("inf")), "qdq_scale_inf.onnx")
+    save(qdq_model(dq_scale=0.1), "qdq_inconsistent_pair.onnx")
+    # PyTorch's export casts an int32 zero point in the graph; 300 is not a uint8.
+    m = qdq_model(zp_node=helper.make_node("Cast", ["x_zp_i32"], ["x_zp_cast"], name="zp_cast",
+                                           to=TensorProto.UINT8))
+    m.graph.initializer.append(helper.make_tensor("x_zp_i32", TensorProto.INT32, [], [300]))
+    for n in m.graph.node:
+        if n.name in ("q_x", "dq_x"):
+            n.input[2] = "x_zp_cast"
+    save(m, "qdq_zero_point_range.onnx")
+    # A float8 zero point (ONNX 1.14's FLOAT8E4M3FN = 17): not a type quantc knows.
+    m = qdq_model()
+    zp = [t for t in m.graph.initializer if t.name == "x_zp"][0]
+    zp.data_type = 17
+    zp.ClearField("int32_data")
+    zp.raw_data = b"\0"
+    save(m, "qdq_float8.onnx")
+    # A DequantizeLinear of an activation no QuantizeLinear made (a uint8 input).
+    m = qdq_model()
+    del m.graph.node[0]
+    m.graph.node[0].input[0] = "x"
+    m.graph.input[0].type.tensor_type.elem_type = TensorProto.UINT8
+    save(m, "qdq_dq_without_q.onnx")
 
 
 def calibration_files():

@@ -331,6 +331,41 @@ PassList ImportedTinpuPipeline(const ImportedQuantizeOptions& options) {
   return p;
 }
 
+namespace {
+
+// Both stages of an imported model, for one target, as one pass.
+class ImportedPass : public Pass {
+ public:
+  explicit ImportedPass(ImportTarget target) : target_(target) {}
+  absl::string_view name() const override {
+    return target_ == ImportTarget::kTinpu ? "imported_tinpu" : "imported_generic";
+  }
+  absl::StatusOr<bool> Run(Graph& g) override {
+    ImportedQuantizeOptions o;
+    o.import.target = target_;
+    PassManager stage1;
+    stage1.AddAll(ImportQuantizedPipeline(o.import));
+    QC_ASSIGN_OR_RETURN(bool changed, stage1.Run(g));
+    o.target.generic.qdq.weight_bits = ImportedBitWidths(g).weight;
+    PassManager stage2;
+    stage2.AddAll(target_ == ImportTarget::kTinpu ? ImportedTinpuPipeline(o)
+                                                  : ImportedGenericPipeline(o));
+    QC_ASSIGN_OR_RETURN(bool changed2, stage2.Run(g));
+    return changed || changed2;
+  }
+
+ private:
+  ImportTarget target_;
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> ImportedGenericPass() {
+  return std::make_unique<ImportedPass>(ImportTarget::kGeneric);
+}
+
+std::unique_ptr<Pass> ImportedTinpuPass() { return std::make_unique<ImportedPass>(ImportTarget::kTinpu); }
+
 std::unique_ptr<Pass> TinpuLowerPass() {
   return std::make_unique<SequencePass>("tinpu_lower", TinpuLowerPipeline({}));
 }

@@ -106,6 +106,12 @@ std::vector<std::unique_ptr<Pass>> ImportedGenericPipeline(const ImportedQuantiz
 /// given, lowering).
 std::vector<std::unique_ptr<Pass>> ImportedTinpuPipeline(const ImportedQuantizeOptions& o);
 
+/// Stage 1 and 2 for one target without calibration data, as one pass (the
+/// weight widths for TINPU are read from the model between the stages):
+/// "imported_generic" and "imported_tinpu", for golden tests and --passes.
+std::unique_ptr<Pass> ImportedGenericPass();
+std::unique_ptr<Pass> ImportedTinpuPass();
+
 /// CanonicalPipeline wrapped as one fixed-point pass named "canonicalize".
 std::unique_ptr<Pass> CanonicalizePass();
 

@@ -43,6 +43,11 @@ const PassInfo kPasses[] = {
      &CanonicalizePass},
     {"tinpu_lower", "calibrated observers -> TINPU integers (insert_qdq, legalize, lower)",
      &TinpuLowerPass},
+    {"imported_generic",
+     "a model quantized elsewhere -> quantc's QDQ conventions (no calibration data)",
+     &ImportedGenericPass},
+    {"imported_tinpu", "a model quantized elsewhere -> TINPU integers (no calibration data)",
+     &ImportedTinpuPass},
 };
 
 }  // namespace

@@ -143,6 +143,7 @@ class Completer {
     if (it != done_.end()) return it->second;
     Node* p = v->producer();
     Value* result = nullptr;
+    bool input_missing = false;  // then only the input is listed: it is the cause
     if (p && ImpliesInputQuantization(*p) && IsFloatActivation(p->input(0))) {
       Value* in = DequantizeOf(p->input(0)) ? p->input(0) : Quantized(p->input(0));
       if (in && in != p->input(0)) {
@@ -152,9 +153,10 @@ class Completer {
       // An input that will be calibrated passes its parameters on through
       // insert_qdq's inherited observers.
       if (in) result = DequantizeOf(in) ? Inherit(v, DequantizeOf(in)) : Observe(v, /*inherit=*/true);
+      input_missing = !in;
     }
     if (!result && o_.can_calibrate) result = Observe(v, /*inherit=*/false);
-    if (!result && !missing_set_.contains(v)) {
+    if (!result && !input_missing && !missing_set_.contains(v)) {
       missing_set_.insert(v);
       missing_.push_back(v);
     }

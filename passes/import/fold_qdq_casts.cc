@@ -21,6 +21,7 @@
 
 #include <optional>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "quant/qparams.h"
 
@@ -118,6 +119,8 @@ bool TouchesQdq(const Node& cast) {
 
 absl::StatusOr<bool> FoldQdqCastsPass::Run(Graph& graph) {
   bool changed = false;
+  // One folded constant per Cast, so a Q and its DQ keep sharing it.
+  absl::flat_hash_map<const Value*, Value*> folded;
   for (Node* n : graph.nodes().ToVector()) {
     if (IsNoOpCast(*n) && TouchesQdq(*n) && !graph.IsGraphOutput(n->output(0))) {
       graph.ReplaceAllUsesWith(n->output(0), n->input(0));
@@ -130,8 +133,9 @@ absl::StatusOr<bool> FoldQdqCastsPass::Run(Graph& graph) {
       if (!m) continue;
       absl::StatusOr<Tensor> t = input == 2 ? CastZeroPoint(*n, *m) : CastScale(*n, *m);
       if (!t.ok()) return t.status();
-      n->SetInput(input, graph.AddInitializer(
-                             absl::StrCat(m->constant->name(), "_", DTypeName(m->to)), *t));
+      Value*& c = folded[n->input(input)];
+      if (!c) c = graph.AddInitializer(absl::StrCat(m->constant->name(), "_", DTypeName(m->to)), *t);
+      n->SetInput(input, c);
       changed = true;
     }
   }

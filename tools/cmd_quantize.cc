@@ -35,10 +35,22 @@ namespace {
 constexpr int64_t kPerChannelOpset = 13;
 
 constexpr char kHelp[] = R"(usage: quantc quantize MODEL.onnx -o OUT.onnx --calib=DATA [options]
+       quantc quantize QUANTIZED.onnx -o OUT.onnx [--calib=DATA] [--target=...]
 
 Post-training quantization of a float ONNX model to a standard int8 ONNX QDQ
 model (QuantizeLinear/DequantizeLinear around float ops, which ONNX Runtime
 and MCU toolchains run as integer kernels), or to TI's NPU integer format.
+
+A model that is already quantized (QDQ from PyTorch or ONNX Runtime's
+quantizer, QOperator ops such as QLinearConv, MatMulInteger/ConvInteger) keeps
+its own quantization: --target=generic normalizes it to quantc's QDQ
+conventions, --target=tinpu maps its scales to TINPU through the same
+legalization (each change logged with its cost). No calibration data is
+needed; --calib only measures the ranges of float tensors the target needs
+quantized and the model does not imply (without it they are an error listing
+them), and prices TINPU repairs on the model output. Flags the model's own
+quantization decides (--weight-bits, --act-dtype, --bias-correction, ...) are
+rejected.
 
   -o, --output=FILE            output model (required)
   --target=generic             the int8 QDQ target (default)

@@ -17,7 +17,9 @@
 #   4. logits compared: opt=all vs opt=disabled, and quantized vs float
 #      (both opt=disabled),
 #   5. if the driver has `quantc run`: its logits vs ORT opt=disabled.
-# Then bench_quantize.sh (unless --no-bench) and render_results.py.
+# Then tests/imported/import_test.sh (models quantized elsewhere, both
+# targets; IMPORT_TSV), bench_quantize.sh (unless --no-bench) and
+# render_results.py.
 # Builds //tools:quantc first unless --no-build or QUANTC_BIN is set.
 # Takes about 40 seconds on 2 cores (plus the build).
 set -uo pipefail
@@ -116,6 +118,15 @@ for fx in "${FIXTURES[@]}"; do
 done
 cp "$TMP/results.tsv" "$TSV"
 
+# Models quantized elsewhere (tests/imported): their own acceptance test
+# measures them; its numbers go into RESULTS.md.
+IMPORTED_TSV="$HERE/imported.tsv"
+if [[ -z "${QUANTC_BIN:-}" && $build -eq 1 ]]; then
+  (cd "$ROOT" && bazel build //tests/tinpu:tinpu_tool) || exit 1
+fi
+IMPORT_TSV="$IMPORTED_TSV" bash "$ROOT/tests/imported/import_test.sh" >"$TMP/import_test.log" 2>&1 ||
+  echo "tests/imported/import_test.sh failed: $(tail -n 5 "$TMP/import_test.log")" >&2
+
 bench_s="-"
 if [[ $bench -eq 1 ]]; then
   bench_s="$("$HERE/bench_quantize.sh" 2>/dev/null)" || bench_s="ERR"
@@ -128,5 +139,5 @@ if [[ -n "$(cd "$ROOT" && git status --porcelain --untracked-files=no 2>/dev/nul
   commit="$commit + uncommitted changes"
 fi
 /usr/bin/python3 "$HERE/render_results.py" "$TSV" --bench="$bench_s" \
-    --ort="${ort_version:-?}" --commit="$commit" --has-run=1 >"$MD" || exit 1
+    --ort="${ort_version:-?}" --commit="$commit" --has-run=1 --imported="$IMPORTED_TSV" >"$MD" || exit 1
 echo "wrote $TSV and $MD" >&2

@@ -2,7 +2,7 @@
 """Renders tests/accuracy/results.tsv (written by evaluate.sh) as RESULTS.md.
 
     render_results.py RESULTS.tsv [--bench=SECONDS] [--ort=VERSION]
-                      [--commit=TEXT] [--has-run=0|1] > RESULTS.md
+                      [--commit=TEXT] [--has-run=0|1] [--imported=IMPORTED.tsv] > RESULTS.md
 
 Standard library only. Each accuracy cell is "opt=disabled / opt=all"; the
 best observer has the highest opt=disabled accuracy, ties broken by the
@@ -62,6 +62,57 @@ def cell(row):
     return f"**{d}** / {a}" + (" ⚠" if a != d else "")
 
 
+def imported_section(path, w):
+    """Models quantized elsewhere (tests/imported/import_test.sh's numbers)."""
+    try:
+        with open(path) as f:
+            rows = [line.rstrip("\n").split("\t") for line in f if line.strip()]
+    except OSError:
+        w("## Models quantized elsewhere")
+        w("")
+        w(f"not measured (`{path}` missing: tests/imported/import_test.sh did not run)")
+        w("")
+        return
+    imp = [r for r in rows if r[0] == "import"]
+    qat = [r for r in rows if r[0] == "qat"]
+    w("## Models quantized elsewhere")
+    w("")
+    w("`quantc quantize MODEL --target=generic|tinpu` on models quantized by other tools")
+    w("(`tests/imported`, README \"Models quantized elsewhere\"), no calibration data except")
+    w("`mixed` (a float tensor between quantized regions needs `--calib`). Accuracy in %,")
+    w("ORT opt=disabled; *source* is the imported model itself. Generic: argmax equal to the")
+    w("source's on that share of samples. TINPU: the exact integer evaluation equals ORT")
+    w("opt=disabled, opt=all and `quantc run` on that many of 3 (for `mixed`, on the integers")
+    w("its final float Softmax reads). Asserted by `bazel test //tests/imported:import_test`")
+    w("(generic within 0.2 points of the source and >= 99% argmax equal; TINPU within 0.5).")
+    w("")
+    w("| fixture | source | generic | argmax = source | TINPU | TINPU exact | TINPU warnings |")
+    w("|---|---:|---:|---:|---:|---:|---:|")
+    by = {(r[1], r[2]): r for r in imp}
+    for fx in dict.fromkeys(r[1] for r in imp):
+        g, t = by.get((fx, "generic")), by.get((fx, "tinpu"))
+        src = (g or t)[3]
+        w(f"| {fx} | {pct(src)} | {pct(g[4]) if g else '-'} | {pct(g[5]) + '%' if g else '-'} "
+          f"| {pct(t[4]) if t else '-'} | {t[6] if t else '-'} | {t[7] if t else '-'} |")
+    w("")
+    if qat:
+        w("### QAT in PyTorch, imported, against quantc's own PTQ of the same float model")
+        w("")
+        w("`float.onnx` is the float model each QAT run started from (trained on four fifths")
+        w("of the training split; the QAT learning rate and length were chosen on the last")
+        w("fifth, then QAT ran on the whole split, as a user would). quantc PTQ calibrates")
+        w("that float model on `calib.npy`.")
+        w("")
+        w("| fixture | float | quantc PTQ generic | imported QAT generic | quantc PTQ TINPU | imported QAT TINPU |")
+        w("|---|---:|---:|---:|---:|---:|")
+        qb = {(r[1], r[2]): r for r in qat}
+        for fx in dict.fromkeys(r[1] for r in qat):
+            g, t = qb.get((fx, "generic")), qb.get((fx, "tinpu"))
+            w(f"| {fx} | {pct((g or t)[5])} | {pct(g[4]) if g else '-'} | **{pct(g[3]) if g else '-'}** "
+              f"| {pct(t[4]) if t else '-'} | **{pct(t[3]) if t else '-'}** |")
+        w("")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("tsv")
@@ -69,6 +120,7 @@ def main():
     p.add_argument("--ort", default="?")
     p.add_argument("--commit", default="?")
     p.add_argument("--has-run", default="0")
+    p.add_argument("--imported", default="")
     args = p.parse_args()
 
     with open(args.tsv, newline="") as f:
@@ -199,6 +251,9 @@ def main():
     if args.has_run != "1":
         w("`quantc run` was not available in this build, so the interpreter comparison is n/a.")
         w("")
+
+    if args.imported:
+        imported_section(args.imported, w)
 
     w("## Quantize benchmark")
     w("")

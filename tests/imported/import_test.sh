@@ -20,7 +20,9 @@
 # regions) must fail without --calib (exit 3, naming the tensor, no output)
 # and pass with it. QAT fixtures (with float.onnx) also quantize the float
 # model with quantc's own PTQ (calib.npy) and assert the imported QAT model is
-# at least as accurate, per target. Prints a table and "N passed, M failed".
+# at least as accurate, per target. Prints a table and "N passed, M failed";
+# with IMPORT_TSV=FILE also writes the measurements (tests/accuracy/evaluate.sh
+# renders them in RESULTS.md).
 # About 40 s on 2 cores. Runs under `bazel test //tests/imported:import_test`
 # or directly after `bazel build //tools:quantc //tests/tinpu:tinpu_tool`.
 set -uo pipefail
@@ -70,6 +72,7 @@ accuracy() {
   json_field "$j" accuracy
 }
 
+TSV_ROWS=()  # fixture target source acc argmax exact warnings  |  qat fixture target imported ptq
 fmt="%-16s %-8s %-7s %-6s %-8s %-9s %-8s %-8s %-8s %s\n"
 # shellcheck disable=SC2059
 printf "$fmt" fixture target source acc vs_src argmax= exact det format result
@@ -94,7 +97,7 @@ for fx in "${FIXTURES[@]}"; do
 
   for target in tinpu generic; do
     m="$w.$target.onnx"
-    status=ok acc="" delta="-" agree="-" exact="-" det="-" form="-"
+    status=ok acc="" delta="-" agree="-" agree_raw="-" exact="-" det="-" form="-"
     "$QUANTC" quantize "$dir/model.onnx" -o "$m" --target="$target" "${calib[@]}" -q \
         --report="$w.$target.json" 2>"$m.err"
     rc=$?
@@ -162,10 +165,12 @@ for fx in "${FIXTURES[@]}"; do
       check "$fx/generic/argmax" $? "argmax equals the source's on $(pct "$agree")% < 99%"
       "$QUANTC" quantize "$m" -o "$w.requant.onnx" --target=tinpu "${calib[@]}" -q 2>"$w.requant.err"
       check "$fx/generic/re-import" $? "quantc quantize --target=tinpu of the generic output failed: $(head -c 300 "$w.requant.err")"
+      agree_raw="$agree"
       agree="$(pct "$agree")"
     fi
     # shellcheck disable=SC2059
     printf "$fmt" "$fx" "$target" "$(pct "$src_acc")" "$(pct "$acc")" "$delta" "$agree" "$exact" "$det" "$form" "$status"
+    TSV_ROWS+=("import	$fx	$target	$src_acc	$acc	$agree_raw	$exact	$(grep -c '^quantc: warning:' "$m.err")")
   done
 
   if [[ -f $dir/float.onnx ]]; then
@@ -179,6 +184,8 @@ for fx in "${FIXTURES[@]}"; do
       ge "${imp:-0}" "${ptq:-1}"
       check "$fx/qat-vs-ptq-$target" $? "imported QAT $(pct "$imp")% is below quantc PTQ $(pct "$ptq")% ($target)"
       echo "  $fx $target: imported QAT $(pct "$imp")% vs quantc PTQ of float.onnx $(pct "$ptq")%"
+      fa="$(accuracy "$dir/float.onnx" "$data" disabled "$w.float.npy")"
+      TSV_ROWS+=("qat	$fx	$target	$imp	$ptq	$fa")
     done
   fi
 done
@@ -191,6 +198,9 @@ echo "  format check (tinpu) or quantc's QDQ conventions (generic)."
 if [[ ${#failures[@]} -gt 0 ]]; then
   echo "failures:"
   printf '  %s\n' "${failures[@]}"
+fi
+if [[ -n ${IMPORT_TSV:-} ]]; then
+  printf '%s\n' "${TSV_ROWS[@]}" >"$IMPORT_TSV"
 fi
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 && $passed -gt 0 ]]

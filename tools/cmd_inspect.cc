@@ -111,10 +111,11 @@ int InspectCommand(const std::vector<std::string>& argv) {
   GraphStats stats = ComputeStats(**graph);
   std::string out = format == "json" ? SummaryJson(**graph, path, stats)
                                      : PrintGraph(**graph) + SummaryText(stats);
+  tinpu::BitWidths bits;
   if (IsQuantizedModel(**graph)) {
     // A model quantized elsewhere: its quantization, and for TINPU what
-    // cannot be realized exactly.
-    auto imported = InspectImported(**graph, target == "tinpu", format == "json");
+    // cannot be realized exactly (and the weight width its integers need).
+    auto imported = InspectImported(**graph, target == "tinpu", format == "json", &bits);
     if (!imported.ok()) {
       return cli::ReportError(absl::Status(imported.status().code(),
                                            absl::StrCat(path, ": ", imported.status().message())));
@@ -127,7 +128,6 @@ int InspectCommand(const std::vector<std::string>& argv) {
     }
   }
   if (target == "tinpu") {
-    tinpu::BitWidths bits;
     auto layers = tinpu::NpuEligibility(**graph, bits);
     out += format == "json" ? tinpu::EligibilityToJson(layers, bits) + "\n"
                             : "\n" + tinpu::EligibilityToText(layers, bits);

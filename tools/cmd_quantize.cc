@@ -302,28 +302,15 @@ absl::StatusOr<std::unique_ptr<Graph>> LoadModel(const Parsed& p) {
   return graph;
 }
 
-// Who made the model and how, for users reading it in Netron: producer and
-// metadata_props (no timestamps: outputs stay byte-identical).
+// Who made the model and how (tools/quantize_report.h StampProvenance).
 void StampProvenance(const Parsed& p, Graph& g) {
-  ModelInfo& info = g.info();
-  info.producer_name = "quantc";
-  info.producer_version = "0.1";
   const GenericQuantizeOptions& o = p.t.generic;
-  std::vector<std::pair<std::string, std::string>> stamp = {
+  quantc::StampProvenance(g, {
       {"quantc.target", p.tinpu ? "tinpu" : "generic"},
       {"quantc.weight_bits", absl::StrCat(o.qdq.weight_bits)},
       {"quantc.observer", std::string(ObserverKindName(o.calibrate.observer))},
       {"quantc.calibration_samples", absl::StrCat(o.calibrate.data->num_samples())},
-  };
-  for (auto& kv : stamp) {
-    auto it = std::find_if(info.metadata.begin(), info.metadata.end(),
-                           [&](const auto& m) { return m.first == kv.first; });
-    if (it != info.metadata.end()) {
-      it->second = kv.second;
-    } else {
-      info.metadata.push_back(kv);
-    }
-  }
+  });
 }
 
 // A model quantized elsewhere keeps its quantization (tools/quantize_imported.h);

@@ -11,23 +11,13 @@
 #include "passes/quant_roles.h"
 #include "quant/sqnr.h"
 #include "tools/imported_quantization.h"
+#include "tools/quantize_report.h"
 #include "util/file.h"
 #include "util/json.h"
 #include "util/status_macros.h"
 
 namespace quantc {
 namespace {
-
-std::string DiagnosticsJson(const std::vector<Diagnostic>& ds) {
-  std::vector<std::string> rows;
-  for (const Diagnostic& d : ds) {
-    rows.push_back(absl::StrCat(
-        "{\"severity\":", d.severity == Diagnostic::Severity::kWarning ? "\"warning\"" : "\"note\"",
-        ",\"subject\":", JsonString(d.subject), ",\"message\":", JsonString(d.message),
-        ",\"cost_db\":", d.cost_db ? absl::StrCat(*d.cost_db) : "null", "}"));
-  }
-  return absl::StrCat("[", absl::StrJoin(rows, ",\n  "), "]");
-}
 
 ImportedQuantizeOptions StageOptions(const ImportedQuantizeRun& run, std::vector<Diagnostic>* log) {
   ImportedQuantizeOptions o;
@@ -58,26 +48,14 @@ absl::StatusOr<std::string> OutputSqnrJson(const Graph& imported, const Graph& e
   return absl::StrCat("[", absl::StrJoin(rows, ","), "]");
 }
 
-void StampProvenance(const ImportedQuantizeRun& run, int weight_bits, Graph& g) {
-  ModelInfo& info = g.info();
-  info.producer_name = "quantc";
-  info.producer_version = "0.1";
-  std::vector<std::pair<std::string, std::string>> stamp = {
+void StampImported(const ImportedQuantizeRun& run, int weight_bits, Graph& g) {
+  const CalibrationData* data = run.options.generic.calibrate.data;
+  StampProvenance(g, {
       {"quantc.target", run.tinpu ? "tinpu" : "generic"},
       {"quantc.source", "imported quantized model"},
       {"quantc.weight_bits", absl::StrCat(weight_bits)},
-      {"quantc.calibration_samples",
-       absl::StrCat(run.options.generic.calibrate.data ? run.options.generic.calibrate.data->num_samples() : 0)},
-  };
-  for (auto& kv : stamp) {
-    auto it = std::find_if(info.metadata.begin(), info.metadata.end(),
-                           [&](const auto& m) { return m.first == kv.first; });
-    if (it != info.metadata.end()) {
-      it->second = kv.second;
-    } else {
-      info.metadata.push_back(kv);
-    }
-  }
+      {"quantc.calibration_samples", absl::StrCat(data ? data->num_samples() : 0)},
+  });
 }
 
 }  // namespace
@@ -169,7 +147,7 @@ int QuantizeImported(std::unique_ptr<Graph> graph, ImportedQuantizeRun& run) {
     for (const auto& [k, v] : fields) parts.push_back(absl::StrCat(JsonString(k), ":", v));
     report = absl::StrCat("{", absl::StrJoin(parts, ",\n "), "}\n");
   }
-  StampProvenance(run, bits.weight, *graph);
+  StampImported(run, bits.weight, *graph);
   auto bytes = run.tinpu ? tinpu::SerializeTinpu(*graph) : ExportModelBytes(*graph);
   if (!bytes.ok()) return cli::ReportError(in_model(bytes.status()));
   if (auto st = WriteFileAtomically(run.output, *bytes); !st.ok()) return cli::ReportError(st);
@@ -179,7 +157,8 @@ int QuantizeImported(std::unique_ptr<Graph> graph, ImportedQuantizeRun& run) {
   return cli::kOk;
 }
 
-absl::StatusOr<std::string> InspectImported(const Graph& g, bool tinpu, bool json) {
+absl::StatusOr<std::string> InspectImported(const Graph& g, bool tinpu, bool json,
+                                            tinpu::BitWidths* bits) {
   std::unique_ptr<Graph> copy = g.Clone();
   std::vector<Diagnostic> log;
   ImportedQuantizeRun run;
@@ -189,6 +168,7 @@ absl::StatusOr<std::string> InspectImported(const Graph& g, bool tinpu, bool jso
   stage1.AddAll(ImportQuantizedPipeline(o.import));
   QC_RETURN_IF_ERROR(stage1.Run(*copy).status());
   std::vector<TensorQuantization> q = DescribeQuantization(*copy);
+  if (bits) *bits = ImportedBitWidths(*copy);
   std::vector<std::string> missing;
   std::string lowering = "ok";
   if (tinpu) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "backends/tinpu/target.h"
 #include "ir/graph.h"
 #include "passes/pass_manager.h"
 #include "passes/pipelines.h"
@@ -39,7 +40,9 @@ int QuantizeImported(std::unique_ptr<Graph> graph, ImportedQuantizeRun& run);
 /// the quantization table of the imported model and, with `tinpu`, every
 /// diagnostic legalization and lowering raise (which layers TINPU cannot
 /// realize exactly, and why), tensors lacking a range, and a lowering error.
-absl::StatusOr<std::string> InspectImported(const Graph& g, bool tinpu, bool json);
+/// `bits` (may be null) receives the TINPU bit widths the model's integers need.
+absl::StatusOr<std::string> InspectImported(const Graph& g, bool tinpu, bool json,
+                                            tinpu::BitWidths* bits = nullptr);
 
 }  // namespace quantc
 

@@ -1,5 +1,6 @@
 #include "tools/quantize_report.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,8 @@
 namespace quantc {
 namespace {
 
+}  // namespace
+
 std::string DiagnosticsJson(const std::vector<Diagnostic>& ds) {
   std::vector<std::string> rows;
   for (const Diagnostic& d : ds) {
@@ -28,6 +31,23 @@ std::string DiagnosticsJson(const std::vector<Diagnostic>& ds) {
   }
   return absl::StrCat("[", absl::StrJoin(rows, ",\n  "), "]");
 }
+
+void StampProvenance(Graph& g, const std::vector<std::pair<std::string, std::string>>& stamp) {
+  ModelInfo& info = g.info();
+  info.producer_name = "quantc";
+  info.producer_version = "0.1";
+  for (const auto& kv : stamp) {
+    auto it = std::find_if(info.metadata.begin(), info.metadata.end(),
+                           [&](const auto& m) { return m.first == kv.first; });
+    if (it != info.metadata.end()) {
+      it->second = kv.second;
+    } else {
+      info.metadata.push_back(kv);
+    }
+  }
+}
+
+namespace {
 
 // The integer model's outputs against float: output k is the last layer's
 // integers (times its scale from the legalized QDQ model) or, with

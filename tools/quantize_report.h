@@ -28,6 +28,14 @@ struct QuantizeReportInputs {
   const std::vector<Diagnostic>* diagnostics = nullptr;
 };
 
+/// Diagnostics as a JSON array (severity, subject, message, cost_db).
+std::string DiagnosticsJson(const std::vector<Diagnostic>& diagnostics);
+
+/// Marks `g` as quantc's output for users reading it in Netron: producer
+/// "quantc" and the given metadata_props, replacing entries of the same key
+/// (no timestamps: outputs stay byte-identical).
+void StampProvenance(Graph& g, const std::vector<std::pair<std::string, std::string>>& stamp);
+
 /// The --report JSON; with `verbose`, the same as tables on stderr.
 absl::StatusOr<std::string> QuantizeReport(const QuantizeReportInputs& in, bool verbose);
 

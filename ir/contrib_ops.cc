@@ -17,8 +17,8 @@ struct Row {
   int quantized_input;
 };
 constexpr Row kOps[] = {
-    {"QLinearAdd", 7, 0},         {"QLinearMul", 7, 0},         {"QLinearGlobalAveragePool", 4, 0},
-    {"QLinearAveragePool", 4, 0}, {"QLinearSigmoid", 4, 0},     {"QLinearLeakyRelu", 4, 0},
+    {"QLinearAdd", 7, 0},         {"QLinearMul", 7, 0},     {"QLinearGlobalAveragePool", 4, 0},
+    {"QLinearAveragePool", 4, 0}, {"QLinearSigmoid", 4, 0}, {"QLinearLeakyRelu", 4, 0},
     {"QLinearConcat", 1, 2},      {"QGemm", 8, 0},
 };
 
@@ -38,7 +38,8 @@ DType ContribOutputType(const Node& n) {
   if (!r) return DType::kUndefined;
   // QGemm without y_scale dequantizes: a float output.
   if (n.op_type() == "QGemm" && !n.input(7)) return DType::kFloat32;
-  const Value* typed = n.input(r->zero_point) ? n.input(r->zero_point) : n.input(r->quantized_input);
+  const Value* typed =
+      n.input(r->zero_point) ? n.input(r->zero_point) : n.input(r->quantized_input);
   return typed ? typed->type().dtype : DType::kUndefined;
 }
 

@@ -26,7 +26,8 @@ std::unique_ptr<Graph> Model(float y_scale, int y_zp) {
   auto g = ImportModelText(absl::StrCat(R"(<ir_version: 8, opset_import: ["" : 13]>
 m (float[1,2,1,1] x) => (float[1,2,1,1] y)
   <float s = {0.03125}, uint8 zp = {127}, int8[2,2,1,1] w = {-128, 5, 64, 3}, float[2] ws = {0.0078125, 0.0078125},
-   int8[2] wzp = {0, 0}, float ys = {)", y_scale, R"(}, int8 yzp = {)", y_zp, R"(}> {
+   int8[2] wzp = {0, 0}, float ys = {)",
+                                        y_scale, R"(}, int8 yzp = {)", y_zp, R"(}> {
   q = QuantizeLinear(x, s, zp)
   d = DequantizeLinear(q, s, zp)
   wd = DequantizeLinear<axis = 0>(w, ws, wzp)
@@ -75,8 +76,9 @@ TEST(LegalizeTinpuImported, WeightAtMinus128ClipsToTheNarrowRange) {
   EXPECT_EQ(w->initializer().GetAsDouble(1), 5);
   bool reported = false;
   for (const Diagnostic& d : log) {
-    reported = reported || (d.subject.find("weights of") == 0 &&
-                            d.message.find("1 of 4 integer weights outside +-127") != std::string::npos);
+    reported =
+        reported || (d.subject.find("weights of") == 0 &&
+                     d.message.find("1 of 4 integer weights outside +-127") != std::string::npos);
   }
   EXPECT_TRUE(reported);
 }

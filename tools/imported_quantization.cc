@@ -58,7 +58,8 @@ TensorQuantization Describe(const Value& v, const std::string& kind, const Node*
   t.axis = p.axis ? *p.axis : -1;
   t.scale_min = *std::min_element(p.scale.begin(), p.scale.end());
   t.scale_max = *std::max_element(p.scale.begin(), p.scale.end());
-  t.power_of_two = std::all_of(p.scale.begin(), p.scale.end(), [](float s) { return IsPowerOfTwo(s); });
+  t.power_of_two =
+      std::all_of(p.scale.begin(), p.scale.end(), [](float s) { return IsPowerOfTwo(s); });
   t.zero_point_min = *std::min_element(p.zero_point.begin(), p.zero_point.end());
   t.zero_point_max = *std::max_element(p.zero_point.begin(), p.zero_point.end());
   return t;
@@ -66,7 +67,8 @@ TensorQuantization Describe(const Value& v, const std::string& kind, const Node*
 
 std::string Range(double lo, double hi) {
   return lo == hi ? FormatFloat(static_cast<float>(lo))
-                  : absl::StrCat(FormatFloat(static_cast<float>(lo)), "..", FormatFloat(static_cast<float>(hi)));
+                  : absl::StrCat(FormatFloat(static_cast<float>(lo)), "..",
+                                 FormatFloat(static_cast<float>(hi)));
 }
 
 }  // namespace
@@ -81,7 +83,8 @@ std::vector<TensorQuantization> DescribeQuantization(const Graph& g) {
       const Value* dq = DequantizedOutput(*n);
       out.back().name = dq && g.IsGraphOutput(dq) ? dq->name() : n->input(0)->name();
     }
-    if (n->op_type() != "DequantizeLinear" || !n->input(0)->is_initializer() || !n->input(0)->quant()) {
+    if (n->op_type() != "DequantizeLinear" || !n->input(0)->is_initializer() ||
+        !n->input(0)->quant()) {
       continue;
     }
     const Value& c = *n->input(0);
@@ -94,14 +97,17 @@ std::vector<TensorQuantization> DescribeQuantization(const Graph& g) {
 }
 
 std::string QuantizationToText(const std::vector<TensorQuantization>& ts) {
-  std::string out = fmt::format("{:<40} {:<10} {:<4} {:<5} {:<11} {:<16} {:<24} {}\n", "tensor", "kind",
-                                "type", "ints", "scheme", "granularity", "scale", "zero point");
+  std::string out =
+      fmt::format("{:<40} {:<10} {:<4} {:<5} {:<11} {:<16} {:<24} {}\n", "tensor", "kind", "type",
+                  "ints", "scheme", "granularity", "scale", "zero point");
   for (const TensorQuantization& t : ts) {
-    const std::string gran = t.channels == 1 ? "per-tensor"
-                                             : absl::StrCat("per-channel(", t.channels, ", axis ", t.axis, ")");
-    const std::string scale = absl::StrCat(Range(t.scale_min, t.scale_max), t.power_of_two ? " (2^k)" : "");
-    const std::string ints = t.kind == "activation" ? absl::StrCat(t.bits)
-                                                    : absl::StrCat("[", t.qmin, ",", t.qmax, "]");
+    const std::string gran = t.channels == 1
+                                 ? "per-tensor"
+                                 : absl::StrCat("per-channel(", t.channels, ", axis ", t.axis, ")");
+    const std::string scale =
+        absl::StrCat(Range(t.scale_min, t.scale_max), t.power_of_two ? " (2^k)" : "");
+    const std::string ints =
+        t.kind == "activation" ? absl::StrCat(t.bits) : absl::StrCat("[", t.qmin, ",", t.qmax, "]");
     out += fmt::format("{:<40} {:<10} {:<4} {:<5} {:<11} {:<16} {:<24} {}\n", t.name, t.kind,
                        DTypeName(t.storage), ints, t.scheme, gran, scale,
                        t.zero_point_min == t.zero_point_max
@@ -120,9 +126,9 @@ std::string QuantizationToJson(const std::vector<TensorQuantization>& ts) {
         ",\"int_range\":[", t.qmin, ",", t.qmax, "],\"scheme\":", JsonString(t.scheme),
         ",\"per_channel\":", t.channels > 1 ? "true" : "false", ",\"channels\":", t.channels,
         ",\"axis\":", t.axis, ",\"scale_min\":", fmt::format("{:.9g}", t.scale_min),
-        ",\"scale_max\":", fmt::format("{:.9g}", t.scale_max), ",\"power_of_two\":",
-        t.power_of_two ? "true" : "false", ",\"zero_point_min\":", t.zero_point_min,
-        ",\"zero_point_max\":", t.zero_point_max, "}"));
+        ",\"scale_max\":", fmt::format("{:.9g}", t.scale_max),
+        ",\"power_of_two\":", t.power_of_two ? "true" : "false",
+        ",\"zero_point_min\":", t.zero_point_min, ",\"zero_point_max\":", t.zero_point_max, "}"));
   }
   return absl::StrCat("[", absl::StrJoin(rows, ",\n  "), "]");
 }

@@ -12,17 +12,17 @@ namespace quantc {
 
 /// One quantized tensor of an imported model (after import_quantization).
 struct TensorQuantization {
-  std::string name;         ///< the float tensor (activation), or the layer (weight, bias)
-  std::string kind;         ///< "activation", "weight", "bias"
-  std::string layer;        ///< producer (activation) or reading layer (weight, bias)
-  DType storage;            ///< u8, i8, i32
-  int bits;                 ///< width of the storage type
-  int64_t qmin, qmax;       ///< weights: the integer range the values use
-  std::string scheme;       ///< "symmetric", "asymmetric", "unsigned"
-  int64_t channels;         ///< 1: per tensor; else per channel along `axis`
+  std::string name;    ///< the float tensor (activation), or the layer (weight, bias)
+  std::string kind;    ///< "activation", "weight", "bias"
+  std::string layer;   ///< producer (activation) or reading layer (weight, bias)
+  DType storage;       ///< u8, i8, i32
+  int bits;            ///< width of the storage type
+  int64_t qmin, qmax;  ///< weights: the integer range the values use
+  std::string scheme;  ///< "symmetric", "asymmetric", "unsigned"
+  int64_t channels;    ///< 1: per tensor; else per channel along `axis`
   int64_t axis;
   float scale_min, scale_max;
-  bool power_of_two;        ///< every scale is 2^k
+  bool power_of_two;  ///< every scale is 2^k
   int64_t zero_point_min, zero_point_max;
 };
 

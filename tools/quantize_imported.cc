@@ -50,34 +50,37 @@ absl::StatusOr<std::string> OutputSqnrJson(const Graph& imported, const Graph& e
 
 void StampImported(const ImportedQuantizeRun& run, int weight_bits, Graph& g) {
   const CalibrationData* data = run.options.generic.calibrate.data;
-  StampProvenance(g, {
-      {"quantc.target", run.tinpu ? "tinpu" : "generic"},
-      {"quantc.source", "imported quantized model"},
-      {"quantc.weight_bits", absl::StrCat(weight_bits)},
-      {"quantc.calibration_samples", absl::StrCat(data ? data->num_samples() : 0)},
-  });
+  StampProvenance(g,
+                  {
+                      {"quantc.target", run.tinpu ? "tinpu" : "generic"},
+                      {"quantc.source", "imported quantized model"},
+                      {"quantc.weight_bits", absl::StrCat(weight_bits)},
+                      {"quantc.calibration_samples", absl::StrCat(data ? data->num_samples() : 0)},
+                  });
 }
 
 }  // namespace
 
 absl::Status RejectForImported(const cli::Args& a, bool tinpu, bool has_calib) {
-  const std::vector<const char*> decided = {
-      "weight-bits", "weight-observer", "weight-granularity", "act-dtype", "act-symmetric",
-      "power2-scale", "reduce-range", "bias-correction", "bn-update-epochs"};
+  const std::vector<const char*> decided = {"weight-bits",  "weight-observer", "weight-granularity",
+                                            "act-dtype",    "act-symmetric",   "power2-scale",
+                                            "reduce-range", "bias-correction", "bn-update-epochs"};
   for (const char* f : decided) {
     if (a.Has(f)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--", f, " does not apply to a model that is already quantized (its own "
-          "quantization decides it)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", f,
+                       " does not apply to a model that is already quantized (its own "
+                       "quantization decides it)"));
     }
   }
   if (!has_calib) {
-    for (const char* f : {"observer", "percentile", "ema-momentum", "calib-limit", "calib-batch",
-                          "calib-epochs"}) {
+    for (const char* f :
+         {"observer", "percentile", "ema-momentum", "calib-limit", "calib-batch", "calib-epochs"}) {
       if (a.Has(f)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--", f, " needs --calib (a quantized model needs calibration data only for ranges "
-                     "it lacks)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", f,
+                         " needs --calib (a quantized model needs calibration data only for ranges "
+                         "it lacks)"));
       }
     }
   }
@@ -131,8 +134,9 @@ int QuantizeImported(std::unique_ptr<Graph> graph, ImportedQuantizeRun& run) {
         {"quantization", QuantizationToJson(quantization)},
         {"diagnostics", DiagnosticsJson(log)}};
     if (const CalibrationData* data = run.options.generic.calibrate.data) {
-      auto out = OutputSqnrJson(*CloneWithoutObservers(*imported), *graph,
-                                legalized ? *legalized : *graph, *data, run.tinpu && run.options.output_int);
+      auto out =
+          OutputSqnrJson(*CloneWithoutObservers(*imported), *graph, legalized ? *legalized : *graph,
+                         *data, run.tinpu && run.options.output_int);
       if (!out.ok()) return cli::ReportError(in_model(out.status()));
       fields.push_back({"outputs", *out});
     }
@@ -152,7 +156,8 @@ int QuantizeImported(std::unique_ptr<Graph> graph, ImportedQuantizeRun& run) {
   if (!bytes.ok()) return cli::ReportError(in_model(bytes.status()));
   if (auto st = WriteFileAtomically(run.output, *bytes); !st.ok()) return cli::ReportError(st);
   if (!run.report_path.empty()) {
-    if (auto st = WriteFileAtomically(run.report_path, report); !st.ok()) return cli::ReportError(st);
+    if (auto st = WriteFileAtomically(run.report_path, report); !st.ok())
+      return cli::ReportError(st);
   }
   return cli::kOk;
 }
@@ -186,16 +191,19 @@ absl::StatusOr<std::string> InspectImported(const Graph& g, bool tinpu, bool jso
     for (const std::string& s : missing) m.push_back(JsonString(s));
     std::string out = absl::StrCat("{\"quantization\":", QuantizationToJson(q));
     if (tinpu) {
-      absl::StrAppend(&out, ",\"tinpu\":{\"diagnostics\":", DiagnosticsJson(log), ",\"missing_ranges\":[",
-                      absl::StrJoin(m, ","), "],\"lowering\":", JsonString(lowering), "}");
+      absl::StrAppend(&out, ",\"tinpu\":{\"diagnostics\":", DiagnosticsJson(log),
+                      ",\"missing_ranges\":[", absl::StrJoin(m, ","),
+                      "],\"lowering\":", JsonString(lowering), "}");
     }
     return absl::StrCat(out, "}");
   }
   std::string out = absl::StrCat("# quantization\n", QuantizationToText(q));
   if (tinpu) {
-    absl::StrAppend(&out, "\n# TINPU realization (without calibration data): what cannot be "
-                          "kept exactly, and why\n");
-    for (const std::string& s : missing) absl::StrAppend(&out, "needs a range (--calib): ", s, "\n");
+    absl::StrAppend(&out,
+                    "\n# TINPU realization (without calibration data): what cannot be "
+                    "kept exactly, and why\n");
+    for (const std::string& s : missing)
+      absl::StrAppend(&out, "needs a range (--calib): ", s, "\n");
     for (const Diagnostic& d : log) {
       absl::StrAppend(&out, d.severity == Diagnostic::Severity::kWarning ? "warning: " : "note: ",
                       d.ToString(), "\n");

@@ -72,7 +72,8 @@ class Completer {
     for (Node* n : g_.nodes().ToVector()) {
       if (!ComputesOnActivations(*n) || n->float_op()) continue;
       if (o_.target == ImportTarget::kGeneric) {
-        if (RoleOf(*n) == QuantRole::kWeighted && DequantizeOf(n->input(WeightInputsOf(*n).weight))) {
+        if (RoleOf(*n) == QuantRole::kWeighted &&
+            DequantizeOf(n->input(WeightInputsOf(*n).weight))) {
           NeedInput(n, 0);
         }
         continue;
@@ -129,7 +130,8 @@ class Completer {
       Value* d = Quantized(out);
       if (!d) continue;
       // The node that reads `out` to make `d` keeps reading it.
-      Node* reader = IsObserver(*d->producer()) ? d->producer() : d->producer()->input(0)->producer();
+      Node* reader =
+          IsObserver(*d->producer()) ? d->producer() : d->producer()->input(0)->producer();
       g_.ReplaceAllUsesWith(out, d, reader);
       changed_ = true;
     }
@@ -152,7 +154,8 @@ class Completer {
       }
       // An input that will be calibrated passes its parameters on through
       // insert_qdq's inherited observers.
-      if (in) result = DequantizeOf(in) ? Inherit(v, DequantizeOf(in)) : Observe(v, /*inherit=*/true);
+      if (in)
+        result = DequantizeOf(in) ? Inherit(v, DequantizeOf(in)) : Observe(v, /*inherit=*/true);
       input_missing = !in;
     }
     if (!result && o_.can_calibrate) result = Observe(v, /*inherit=*/false);

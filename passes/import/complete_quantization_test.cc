@@ -57,7 +57,8 @@ m (float[4] x) => (float[4] y) <float s = {0.5}, int8 zp = {0}> {
   r = Relu(d)
   q2 = QuantizeLinear(r, s, zp)
   y = DequantizeLinear(q2, s, zp)
-})", ImportTarget::kTinpu);
+})",
+                    ImportTarget::kTinpu);
   CompleteQuantizationPass p({ImportTarget::kTinpu});
   EXPECT_FALSE(RunPass(p, *g));
 }

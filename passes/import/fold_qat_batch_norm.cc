@@ -5,7 +5,8 @@
 //   Before:  %c = Conv(%x_dq, DequantizeLinear(%w_q, s_w[C]) {axis=0}, %zero_bias)
 //            %d = Div(%c, %f[1,C,1,1]);  %a = Add(%d, %b[1,C,1,1])
 //            %n = BatchNormalization(%a, %gamma, %beta, %mean, %var);  %r = Relu(%n)
-//   After:   %c = Conv(%x_dq, DequantizeLinear(%w_q, s_w[C] * k[C]) {axis=0}, %bias[C]);  %r = Relu(%c)
+//   After:   %c = Conv(%x_dq, DequantizeLinear(%w_q, s_w[C] * k[C]) {axis=0}, %bias[C]);  %r =
+//   Relu(%c)
 //
 // Math: each op of the chain is y = m[c] x + t[c] per output channel (Mul,
 // Div, Add, Sub by constants broadcasting along the channel axis; BN in
@@ -86,8 +87,14 @@ bool Step(const Node& n, const Value* x, int64_t rank, int64_t channels, Chain& 
   if (!v) return false;
   for (int64_t i = 0; i < channels; ++i) {
     const double a = (*v)[i];
-    if (op == "Mul") { c.k[i] *= a; c.e[i] *= a; }
-    if (op == "Div") { c.k[i] /= a; c.e[i] /= a; }
+    if (op == "Mul") {
+      c.k[i] *= a;
+      c.e[i] *= a;
+    }
+    if (op == "Div") {
+      c.k[i] /= a;
+      c.e[i] /= a;
+    }
     if (op == "Add") c.e[i] += a;
     if (op == "Sub") c.e[i] -= a;
   }
@@ -98,7 +105,8 @@ std::optional<Chain> Match(const Graph& g, Node* conv) {
   if (conv->op_type() != "Conv" || !conv->domain().empty() || conv->float_op()) return std::nullopt;
   const Value* w = DequantizedConstant(conv->input(1));
   const auto dims = conv->output(0)->type().StaticDims();
-  if (!w || w->quant()->kind != QuantTensorKind::kWeight || !dims || dims->size() < 3) return std::nullopt;
+  if (!w || w->quant()->kind != QuantTensorKind::kWeight || !dims || dims->size() < 3)
+    return std::nullopt;
   // The weight and its DequantizeLinear belong to this conv alone.
   if (w->uses().size() != 1 || conv->input(1)->uses().size() != 1) return std::nullopt;
   const int64_t channels = (*dims)[1];
@@ -131,7 +139,8 @@ void Fold(Graph& g, Chain& c) {
   if (const Value* b = conv->input(2)) {
     const Value* bq = DequantizedConstant(b);
     for (int64_t i = 0; i < channels; ++i) {
-      b0[i] = bq ? bq->initializer().GetAsDouble(i) * bq->quant()->scale[bq->quant()->scale.size() == 1 ? 0 : i]
+      b0[i] = bq ? bq->initializer().GetAsDouble(i) *
+                       bq->quant()->scale[bq->quant()->scale.size() == 1 ? 0 : i]
                  : b->initializer().GetAsDouble(i);
     }
   }
@@ -170,10 +179,11 @@ void Fold(Graph& g, Chain& c) {
   p.zero_point = zps;
   p.axis = 0;
   ints->set_quant(p);
-  Value* s = g.AddInitializer(base + "_weight_scale_folded", Tensor::FromVector<float>({channels}, scales));
+  Value* s = g.AddInitializer(base + "_weight_scale_folded",
+                              Tensor::FromVector<float>({channels}, scales));
   Value* zp = g.AddInitializer(base + "_weight_zero_point_folded", zt);
-  Node* ndq = g.AddNode("DequantizeLinear", {ints, s, zp}, {base + "_weight_folded_dequantized"}, conv,
-                        base + "_weight_folded_dequantize");
+  Node* ndq = g.AddNode("DequantizeLinear", {ints, s, zp}, {base + "_weight_folded_dequantized"},
+                        conv, base + "_weight_folded_dequantize");
   ndq->SetAttr(Attribute::Int("axis", 0));
   ndq->output(0)->set_type(dq->output(0)->type());
   conv->SetInput(1, ndq->output(0));

@@ -21,7 +21,8 @@ std::string Model(const char* div) {
   return absl::StrCat(R"(<ir_version: 8, opset_import: ["" : 13]>
 m (float[1,2,3,3] x) => (float[1,2,3,3] y)
   <float s = {0.05}, uint8 zp = {0}, int8[2,2,1,1] w = {10, -20, 30, -40}, float[2] ws = {0.0078125, 0.015625},
-   int8[2] wzp = {0, 0}, float[2] zero = {0, 0}, float[1,2,1,1] f = {)", div, R"(},
+   int8[2] wzp = {0, 0}, float[2] zero = {0, 0}, float[1,2,1,1] f = {)",
+                      div, R"(},
    float[1,2,1,1] cb = {0.1, -0.2}, float[2] gamma = {2, 0.5}, float[2] beta = {0.3, 0.4},
    float[2] mean = {0.05, -0.1}, float[2] var = {4, 0.25}> {
   q = QuantizeLinear(x, s, zp)

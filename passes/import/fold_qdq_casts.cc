@@ -44,8 +44,8 @@ const Value* ConstantBehind(const Value* v) {
 }
 
 struct CastMatch {
-  int input;               // 1 (scale) or 2 (zero point)
-  const Value* constant;   // what the Cast reads
+  int input;              // 1 (scale) or 2 (zero point)
+  const Value* constant;  // what the Cast reads
   DType to;
 };
 
@@ -72,10 +72,10 @@ absl::StatusOr<Tensor> CastZeroPoint(const Node& n, const CastMatch& m) {
     const double v = t.GetAsDouble(i);
     if (v != static_cast<double>(static_cast<int64_t>(v)) || v < static_cast<double>(r.qmin) ||
         v > static_cast<double>(r.qmax)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          n.Describe(), ": zero point ", v, " (Cast of '", m.constant->name(), "' to ",
-          DTypeName(m.to), ") is outside ", DTypeName(m.to), "'s range [", r.qmin, ", ", r.qmax,
-          "]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(n.Describe(), ": zero point ", v, " (Cast of '", m.constant->name(), "' to ",
+                       DTypeName(m.to), ") is outside ", DTypeName(m.to), "'s range [", r.qmin,
+                       ", ", r.qmax, "]"));
     }
     const int64_t q = static_cast<int64_t>(v);
     if (m.to == DType::kInt8) out.mutable_data<int8_t>()[i] = static_cast<int8_t>(q);
@@ -134,7 +134,8 @@ absl::StatusOr<bool> FoldQdqCastsPass::Run(Graph& graph) {
       absl::StatusOr<Tensor> t = input == 2 ? CastZeroPoint(*n, *m) : CastScale(*n, *m);
       if (!t.ok()) return t.status();
       Value*& c = folded[n->input(input)];
-      if (!c) c = graph.AddInitializer(absl::StrCat(m->constant->name(), "_", DTypeName(m->to)), *t);
+      if (!c)
+        c = graph.AddInitializer(absl::StrCat(m->constant->name(), "_", DTypeName(m->to)), *t);
       n->SetInput(input, c);
       changed = true;
     }

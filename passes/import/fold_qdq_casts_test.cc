@@ -13,9 +13,11 @@ using ::testing::HasSubstr;
 
 std::string Model(int zp, const char* cast_to) {
   return absl::StrCat(R"(<ir_version: 8, opset_import: ["" : 13]>
-m (float[1,4] x) => (float[1,4] y) <float s = {0.1}, int32 zp32 = {)", zp, R"(}> {
+m (float[1,4] x) => (float[1,4] y) <float s = {0.1}, int32 zp32 = {)",
+                      zp, R"(}> {
   zp_id = Identity(zp32)
-  zp = Cast<to = )", cast_to, R"(>(zp_id)
+  zp = Cast<to = )",
+                      cast_to, R"(>(zp_id)
   q = QuantizeLinear(x, s, zp)
   d = DequantizeLinear(q, s, zp)
   c = Cast<to = 1>(d)

@@ -1,7 +1,8 @@
 // fuse_dequantized_relu: Relu after DequantizeLinear -> Relu fused into the
 // producer's quantization.
 //
-//   Before:  %c = Conv(...);  %c_q = QuantizeLinear(%c, s1, zp1);  %c_dq = DequantizeLinear(%c_q, s1, zp1)
+//   Before:  %c = Conv(...);  %c_q = QuantizeLinear(%c, s1, zp1);  %c_dq = DequantizeLinear(%c_q,
+//   s1, zp1)
 //            %r = Relu(%c_dq);  %r_q = QuantizeLinear(%r, s2, zp2)
 //   After:   %c = Conv(...);  %r = Clip(%c, 0, hi1)  (or Relu);  %r_q = QuantizeLinear(%r, s2, zp2)
 //
@@ -31,11 +32,11 @@ namespace quantc {
 namespace {
 
 struct ReluMatch {
-  Node* producer;   // the layer
-  Node* q1;         // its QuantizeLinear
-  Node* act;        // Relu/Clip reading q1's DequantizeLinear
-  Node* q2;         // the QuantizeLinear after it
-  double lo, hi;    // the activation's bounds (Clip's, or [0, inf))
+  Node* producer;  // the layer
+  Node* q1;        // its QuantizeLinear
+  Node* act;       // Relu/Clip reading q1's DequantizeLinear
+  Node* q2;        // the QuantizeLinear after it
+  double lo, hi;   // the activation's bounds (Clip's, or [0, inf))
 };
 
 Node* OnlyUser(const Graph& g, const Value* v) {
@@ -99,8 +100,10 @@ void Rewrite(Graph& g, const ReluMatch& m, std::vector<Diagnostic>* log) {
   if (plain_relu) {
     fused = g.AddNode("Relu", {x}, {m.act->output(0)->name() + "_fused"}, m.q2);
   } else {
-    Value* vlo = g.AddInitializer(m.act->output(0)->name() + "_min", Tensor::Scalar<float>(static_cast<float>(std::max(lo, lo2))));
-    Value* vhi = g.AddInitializer(m.act->output(0)->name() + "_max", Tensor::Scalar<float>(static_cast<float>(std::min(hi, hi2))));
+    Value* vlo = g.AddInitializer(m.act->output(0)->name() + "_min",
+                                  Tensor::Scalar<float>(static_cast<float>(std::max(lo, lo2))));
+    Value* vhi = g.AddInitializer(m.act->output(0)->name() + "_max",
+                                  Tensor::Scalar<float>(static_cast<float>(std::min(hi, hi2))));
     fused = g.AddNode("Clip", {x, vlo, vhi}, {m.act->output(0)->name() + "_fused"}, m.q2);
   }
   fused->output(0)->set_type(x->type());
@@ -111,13 +114,16 @@ void Rewrite(Graph& g, const ReluMatch& m, std::vector<Diagnostic>* log) {
   }
   m.q2->SetInput(0, fused->output(0));
   if (log && p1.scale[0] != p2.scale[0]) {
-    log->push_back({Diagnostic::Severity::kNote, m.producer->Describe(),
-                    absl::StrCat("the ", m.act->op_type(), " after its DequantizeLinear is fused: the "
-                                 "output is quantized once at scale ", FormatFloat(p2.scale[0]),
-                                 " instead of at ", FormatFloat(p1.scale[0]), " and again at ",
-                                 FormatFloat(p2.scale[0]), " (a double rounding of the source "
-                                 "model dropped)"),
-                    std::nullopt});
+    log->push_back(
+        {Diagnostic::Severity::kNote, m.producer->Describe(),
+         absl::StrCat("the ", m.act->op_type(),
+                      " after its DequantizeLinear is fused: the "
+                      "output is quantized once at scale ",
+                      FormatFloat(p2.scale[0]), " instead of at ", FormatFloat(p1.scale[0]),
+                      " and again at ", FormatFloat(p2.scale[0]),
+                      " (a double rounding of the source "
+                      "model dropped)"),
+         std::nullopt});
   }
 }
 

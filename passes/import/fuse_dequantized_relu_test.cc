@@ -17,12 +17,14 @@ using import_test::RunPass;
 std::string Model(const char* producer, const char* s2, const char* zp2) {
   return absl::StrCat(R"(<ir_version: 8, opset_import: ["" : 13]>
 m (float[1,1,2,2] x) => (float[1,1,2,2] y)
-  <float s = {0.25}, uint8 zp = {127}, float s2 = {)", s2, R"(}, uint8 zp2 = {)", zp2, R"(},
+  <float s = {0.25}, uint8 zp = {127}, float s2 = {)",
+                      s2, R"(}, uint8 zp2 = {)", zp2, R"(},
    int8[1,1,1,1] w = {64}, float[1] ws = {0.03125}, int8[1] wzp = {0}> {
   xq = QuantizeLinear(x, s, zp)
   xd = DequantizeLinear(xq, s, zp)
   wd = DequantizeLinear<axis = 0>(w, ws, wzp)
-  c = )", producer, R"(
+  c = )",
+                      producer, R"(
   cq = QuantizeLinear(c, s, zp)
   cd = DequantizeLinear(cq, s, zp)
   r = Relu(cd)

@@ -2,10 +2,11 @@
 // model quantized elsewhere and records its quantization as IR data.
 //
 //   Before:  %q = QuantizeLinear(%x, %s: f32 [0.1], %zp: u8 [128])
-//            %d = DequantizeLinear(%q, %s, %zp);  %w_dq = DequantizeLinear(%w: i8[16,8,3,3], %ws[16], %wzp[16]) {axis=0}
-//            %c = Conv(%d, %w_dq, %b_dq)
+//            %d = DequantizeLinear(%q, %s, %zp);  %w_dq = DequantizeLinear(%w: i8[16,8,3,3],
+//            %ws[16], %wzp[16]) {axis=0} %c = Conv(%d, %w_dq, %b_dq)
 //   After:   %q: u8 q{u8 s=[0.1] zp=[128]} = QuantizeLinear(...)   (kind: activation)
-//            %w: i8 q{i8 s=[...] zp=[...] axis=0}                   (kind: weight; the bias: kind bias)
+//            %w: i8 q{i8 s=[...] zp=[...] axis=0}                   (kind: weight; the bias: kind
+//            bias)
 //
 // Checks (InvalidArgument naming the node unless noted):
 // * scales are float32 constants (else Unimplemented: dynamic quantization),
@@ -49,12 +50,14 @@ absl::Status Invalid(const Node& n, const std::string& why) {
 absl::StatusOr<QuantParams> StatedParams(const Node& n, DType data_type) {
   const Value* s = n.input(1);
   if (!s || !s->is_initializer()) {
-    return absl::UnimplementedError(absl::StrCat(
-        n.Describe(), ": scale is computed at run time (dynamic quantization is not supported; "
-                      "quantc imports static quantization)"));
+    return absl::UnimplementedError(
+        absl::StrCat(n.Describe(),
+                     ": scale is computed at run time (dynamic quantization is not supported; "
+                     "quantc imports static quantization)"));
   }
   if (s->initializer().dtype() != DType::kFloat32) {
-    return Invalid(n, absl::StrCat("scale must be float32, not ", DTypeName(s->initializer().dtype())));
+    return Invalid(
+        n, absl::StrCat("scale must be float32, not ", DTypeName(s->initializer().dtype())));
   }
   QuantParams p;
   for (float v : s->initializer().data<float>()) {
@@ -68,12 +71,13 @@ absl::StatusOr<QuantParams> StatedParams(const Node& n, DType data_type) {
   p.storage = zp ? zp->type().dtype : (IsQ(n) ? DType::kUInt8 : data_type);
   if (zp && !zp->is_initializer()) return Invalid(n, "zero point must be a constant");
   const bool q = IsQ(n);
-  const bool ok_type = p.storage == DType::kInt8 || p.storage == DType::kUInt8 ||
-                       (!q && p.storage == DType::kInt32);
+  const bool ok_type =
+      p.storage == DType::kInt8 || p.storage == DType::kUInt8 || (!q && p.storage == DType::kInt32);
   if (!ok_type) {
-    return Invalid(n, absl::StrCat("zero point type ", DTypeName(p.storage), " is not a quantized type ",
-                                   q ? "QuantizeLinear produces (int8, uint8)"
-                                     : "DequantizeLinear reads (int8, uint8, int32)"));
+    return Invalid(
+        n, absl::StrCat("zero point type ", DTypeName(p.storage), " is not a quantized type ",
+                        q ? "QuantizeLinear produces (int8, uint8)"
+                          : "DequantizeLinear reads (int8, uint8, int32)"));
   }
   if (!q && data_type != p.storage) {
     return Invalid(n, absl::StrCat("input is ", DTypeName(data_type), " but the zero point is ",
@@ -84,11 +88,14 @@ absl::StatusOr<QuantParams> StatedParams(const Node& n, DType data_type) {
     return Invalid(n, absl::StrCat(p.scale.size(), " scales but ", count, " zero points"));
   }
   for (size_t i = 0; i < p.scale.size(); ++i) {
-    p.zero_point.push_back(zp ? static_cast<int64_t>(zp->initializer().GetAsDouble(count == 1 ? 0 : i)) : 0);
+    p.zero_point.push_back(
+        zp ? static_cast<int64_t>(zp->initializer().GetAsDouble(count == 1 ? 0 : i)) : 0);
   }
   if (p.storage == DType::kInt32) {
     for (int64_t z : p.zero_point) {
-      if (z != 0) return Invalid(n, absl::StrCat("int32 zero point ", z, " (an int32 bias has zero point 0)"));
+      if (z != 0)
+        return Invalid(n,
+                       absl::StrCat("int32 zero point ", z, " (an int32 bias has zero point 0)"));
     }
   }
   if (p.scale.size() > 1 || s->initializer().rank() == 1) {
@@ -108,16 +115,18 @@ absl::StatusOr<QuantParams> StatedParams(const Node& n, DType data_type) {
 }
 
 std::string Brief(const QuantParams& p) {
-  return absl::StrCat(DTypeName(p.storage), " scale ",
-                      p.scale.size() == 1 ? FormatFloat(p.scale[0]) : absl::StrCat("[", p.scale.size(), "]"),
-                      " zero point ", p.zero_point.size() == 1 ? absl::StrCat(p.zero_point[0]) : "[...]");
+  return absl::StrCat(
+      DTypeName(p.storage), " scale ",
+      p.scale.size() == 1 ? FormatFloat(p.scale[0]) : absl::StrCat("[", p.scale.size(), "]"),
+      " zero point ", p.zero_point.size() == 1 ? absl::StrCat(p.zero_point[0]) : "[...]");
 }
 
 // What a dequantized constant is to the layers reading it.
 std::optional<QuantTensorKind> ConstantKind(const Value& dq_out) {
   std::optional<QuantTensorKind> kind;
   for (const Use& u : dq_out.uses()) {
-    WeightInputs wi = RoleOf(*u.user) == QuantRole::kWeighted ? WeightInputsOf(*u.user) : WeightInputs{};
+    WeightInputs wi =
+        RoleOf(*u.user) == QuantRole::kWeighted ? WeightInputsOf(*u.user) : WeightInputs{};
     std::optional<QuantTensorKind> k;
     if (u.index == wi.weight) k = QuantTensorKind::kWeight;
     if (u.index == wi.bias) k = QuantTensorKind::kBias;
@@ -165,7 +174,8 @@ class Importer {
     const Node* q = x->producer();
     if (!q || !IsQ(*q)) {
       const std::string from = !q ? "graph input" : absl::StrCat("output of ", q->Describe());
-      return Invalid(*dq, absl::StrCat("its input '", x->name(), "' (", from, ") is a quantized "
+      return Invalid(*dq, absl::StrCat("its input '", x->name(), "' (", from,
+                                       ") is a quantized "
                                        "activation no QuantizeLinear produces, so its quantization "
                                        "cannot be checked; quantc needs the float tensor and its "
                                        "QuantizeLinear"));
@@ -188,8 +198,8 @@ class Importer {
       const int64_t want = WeightChannelAxis(layer, c->initializer().rank());
       if (*p.axis != want) {
         return absl::UnimplementedError(absl::StrCat(
-            dq->Describe(), ": weight '", c->name(), "' is quantized per channel along axis ", *p.axis,
-            ", but ", layer.Describe(), " has its output channels on axis ", want));
+            dq->Describe(), ": weight '", c->name(), "' is quantized per channel along axis ",
+            *p.axis, ", but ", layer.Describe(), " has its output channels on axis ", want));
       }
     }
     if (c->quant() && !(*c->quant() == p) && seen_.contains(c)) {

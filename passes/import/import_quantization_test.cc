@@ -22,8 +22,10 @@ m (float[1,2,3,3] x) => (float[1,2,3,3] y)
    float[2] ws = {0.1, 0.2}, int8[2] wzp = {0, 0}, int32[2] b = {10, -20}, float[2] bs = {0.005, 0.01},
    int32[2] bzp = {0, 0}, float ys = {0.1}, uint8 yzp = {0}> {
   q = QuantizeLinear(x, s, zp)
-  d = DequantizeLinear(q, )" + x_dq_scale + R"(, zp)
-  wd = DequantizeLinear<axis = )" + w_axis + R"(>(w, ws, wzp)
+  d = DequantizeLinear(q, )" +
+         x_dq_scale + R"(, zp)
+  wd = DequantizeLinear<axis = )" +
+         w_axis + R"(>(w, ws, wzp)
   bd = DequantizeLinear<axis = 0>(b, bs, bzp)
   c = Conv<kernel_shape = [1, 1]>(d, wd, bd)
   yq = QuantizeLinear(c, ys, yzp)

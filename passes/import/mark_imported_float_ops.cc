@@ -2,7 +2,8 @@
 // float, made explicit as Node::float_op() (the mark every later pass reads).
 //
 //   Before:  %d = DequantizeLinear(...);  %p = Softmax(%d)                 (output float)
-//            %c = Conv(%x, %w: f32 const, %b)                             (%x float, %c not quantized)
+//            %c = Conv(%x, %w: f32 const, %b)                             (%x float, %c not
+//            quantized)
 //   After:   %p = Softmax(%d) [float]                                    (tinpu)
 //            %c = Conv(%x, %w, %b) [float]                               (both targets)
 //
@@ -66,8 +67,9 @@ absl::StatusOr<bool> MarkImportedFloatOpsPass::Run(Graph& graph) {
       why = "the source model computes it in float (float weights, no quantized input or output)";
     } else if (options_.target == ImportTarget::kTinpu &&
                OpPattern(*n) == TinpuPattern::kUnsupported) {
-      why = "has no TINPU integer form: runs in float on the CPU (input dequantized, output "
-            "quantized again), as the source computes it";
+      why =
+          "has no TINPU integer form: runs in float on the CPU (input dequantized, output "
+          "quantized again), as the source computes it";
     } else {
       continue;
     }

@@ -20,8 +20,7 @@ struct MarkImportedFloatOpsOptions {
 /// with no integer form. See the .cc banner.
 class MarkImportedFloatOpsPass : public Pass {
  public:
-  explicit MarkImportedFloatOpsPass(MarkImportedFloatOpsOptions options = {})
-      : options_(options) {}
+  explicit MarkImportedFloatOpsPass(MarkImportedFloatOpsOptions options = {}) : options_(options) {}
   absl::string_view name() const override { return "mark_imported_float_ops"; }
   absl::StatusOr<bool> Run(Graph& graph) override;
 

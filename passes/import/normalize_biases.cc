@@ -34,9 +34,9 @@ std::optional<Tensor> RealBias(const Value* b, int64_t channels) {
     if (t.num_elements() != channels || t.dtype() != DType::kInt32) return std::nullopt;
     Tensor real(DType::kFloat32, {channels});
     for (int64_t c = 0; c < channels; ++c) {
-      real.mutable_data<float>()[c] = static_cast<float>(
-          (t.GetAsDouble(c) - p.zero_point[p.zero_point.size() == 1 ? 0 : c]) *
-          p.scale[p.scale.size() == 1 ? 0 : c]);
+      real.mutable_data<float>()[c] =
+          static_cast<float>((t.GetAsDouble(c) - p.zero_point[p.zero_point.size() == 1 ? 0 : c]) *
+                             p.scale[p.scale.size() == 1 ? 0 : c]);
     }
     return real;
   }
@@ -56,7 +56,8 @@ absl::StatusOr<bool> NormalizeBiasesPass::Run(Graph& graph) {
     const QuantParams* xp = DequantizedParams(n->input(0));
     const Value* w = DequantizedConstant(n->input(wi.weight));
     if (wi.bias < 0 || !n->input(wi.bias) || !xp || !w || xp->scale.size() != 1) continue;
-    if (n->op_type() == "Gemm" && (n->GetFloat("alpha", 1.f) != 1.f || n->GetFloat("beta", 1.f) != 1.f)) {
+    if (n->op_type() == "Gemm" &&
+        (n->GetFloat("alpha", 1.f) != 1.f || n->GetFloat("beta", 1.f) != 1.f)) {
       continue;
     }
     const std::vector<float>& ws = w->quant()->scale;
@@ -70,7 +71,8 @@ absl::StatusOr<bool> NormalizeBiasesPass::Run(Graph& graph) {
     const double lim = static_cast<double>(RangeFor(DType::kInt32, 32, false).qmax);
     bool overflow = false;
     for (int64_t c = 0; c < channels; ++c) {
-      overflow = overflow || std::abs(real->GetAsDouble(c) / target[target.size() == 1 ? 0 : c]) > lim;
+      overflow =
+          overflow || std::abs(real->GetAsDouble(c) / target[target.size() == 1 ? 0 : c]) > lim;
     }
     if (overflow) {
       if (options_.log) {
@@ -81,7 +83,8 @@ absl::StatusOr<bool> NormalizeBiasesPass::Run(Graph& graph) {
       continue;
     }
     absl::StatusOr<Tensor> q = QuantizeBias(*real, xp->scale[0], ws);
-    if (!q.ok()) return absl::InvalidArgumentError(absl::StrCat(n->Describe(), ": ", q.status().message()));
+    if (!q.ok())
+      return absl::InvalidArgumentError(absl::StrCat(n->Describe(), ": ", q.status().message()));
     const std::string base = n->input(wi.bias)->name();
     const int64_t k = static_cast<int64_t>(target.size());
     Value* qv = graph.AddInitializer(base + "_int32", *q);
@@ -89,9 +92,11 @@ absl::StatusOr<bool> NormalizeBiasesPass::Run(Graph& graph) {
     if (k > 1) qaxis = 0;
     qv->set_quant(QuantParams{DType::kInt32, target, std::vector<int64_t>(target.size(), 0), qaxis,
                               QuantTensorKind::kBias});
-    Value* s = graph.AddInitializer(base + "_int32_scale", k > 1 ? Tensor::FromVector<float>({k}, target)
-                                                                 : Tensor::Scalar<float>(target[0]));
-    Value* zp = graph.AddInitializer(base + "_int32_zero_point", ZeroPointTensor(DType::kInt32, 0, k > 1 ? k : 0));
+    Value* s =
+        graph.AddInitializer(base + "_int32_scale", k > 1 ? Tensor::FromVector<float>({k}, target)
+                                                          : Tensor::Scalar<float>(target[0]));
+    Value* zp = graph.AddInitializer(base + "_int32_zero_point",
+                                     ZeroPointTensor(DType::kInt32, 0, k > 1 ? k : 0));
     Node* dq = graph.AddNode("DequantizeLinear", {qv, s, zp}, {base + "_int32_dequantized"}, n,
                              base + "_int32_dequantize");
     if (qaxis) dq->SetAttr(Attribute::Int("axis", 0));
@@ -99,10 +104,11 @@ absl::StatusOr<bool> NormalizeBiasesPass::Run(Graph& graph) {
     n->SetInput(wi.bias, dq->output(0));
     changed = true;
     if (options_.log) {
-      options_.log->push_back({Diagnostic::Severity::kNote, n->Describe(),
-                               old ? "int32 bias requantized to the accumulator scale s_x * s_w"
-                                   : "float bias quantized to int32 at the accumulator scale s_x * s_w",
-                               std::nullopt});
+      options_.log->push_back(
+          {Diagnostic::Severity::kNote, n->Describe(),
+           old ? "int32 bias requantized to the accumulator scale s_x * s_w"
+               : "float bias quantized to int32 at the accumulator scale s_x * s_w",
+           std::nullopt});
     }
   }
   return changed;

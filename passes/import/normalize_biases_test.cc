@@ -16,12 +16,15 @@ std::string Model(const char* bias_decl, const char* bias_use, const char* x) {
   return absl::StrCat(R"(<ir_version: 8, opset_import: ["" : 13]>
 m (float[1,2,1,1] x) => (float[1,2,1,1] y)
   <float s = {0.5}, int8 zp = {0}, int8[2,2,1,1] w = {1, 2, 3, 4}, float[2] ws = {0.25, 0.125},
-   int8[2] wzp = {0, 0}, )", bias_decl, R"(> {
+   int8[2] wzp = {0, 0}, )",
+                      bias_decl, R"(> {
   q = QuantizeLinear(x, s, zp)
   d = DequantizeLinear(q, s, zp)
   wd = DequantizeLinear<axis = 0>(w, ws, wzp)
-  )", bias_use, R"(
-  y = Conv<kernel_shape = [1, 1]>()", x, R"(, wd, bd)
+  )",
+                      bias_use, R"(
+  y = Conv<kernel_shape = [1, 1]>()",
+                      x, R"(, wd, bd)
 })");
 }
 

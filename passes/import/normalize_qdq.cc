@@ -156,7 +156,8 @@ class Normalizer {
     Tensor real(DType::kFloat32, t.dims());
     for (int64_t i = 0; i < t.num_elements(); ++i) {
       const int64_t k = channels == 1 ? 0 : (i / inner) % channels;
-      const double zp = zpv ? zpv->initializer().GetAsDouble(zpv->initializer().num_elements() == 1 ? 0 : k) : 0;
+      const double zp =
+          zpv ? zpv->initializer().GetAsDouble(zpv->initializer().num_elements() == 1 ? 0 : k) : 0;
       // DequantizeLinear's own arithmetic: float32 (q - zp) * s.
       real.mutable_data<float>()[i] =
           static_cast<float>(t.GetAsDouble(i) - zp) * s.data<float>()[static_cast<size_t>(k)];
@@ -174,6 +175,8 @@ class Normalizer {
 
 }  // namespace
 
-absl::StatusOr<bool> NormalizeQdqPass::Run(Graph& graph) { return Normalizer(graph, options_).Run(); }
+absl::StatusOr<bool> NormalizeQdqPass::Run(Graph& graph) {
+  return Normalizer(graph, options_).Run();
+}
 
 }  // namespace quantc

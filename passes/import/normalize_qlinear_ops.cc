@@ -76,7 +76,8 @@ class Rewriter {
     if (op == "QLinearLeakyRelu") return Simple(n, "LeakyRelu", {{0, 1, 2, -1}}, 3);
     if (op == "QLinearConcat") return Concat(n);
     if (op == "QGemm") return Gemm(n);
-    return absl::UnimplementedError(absl::StrCat(n->Describe(), ": not a QOperator op quantc knows"));
+    return absl::UnimplementedError(
+        absl::StrCat(n->Describe(), ": not a QOperator op quantc knows"));
   }
 
   // One quantized operand: (data, scale, zero point) input indices and the
@@ -87,12 +88,13 @@ class Rewriter {
 
   absl::StatusOr<Value*> Dequantized(Node* n, const Operand& o, const std::string& tag) {
     Value* x = n->input(o.data);
-    if (!x) return absl::InvalidArgumentError(absl::StrCat(n->Describe(), ": missing input ", o.data));
+    if (!x)
+      return absl::InvalidArgumentError(absl::StrCat(n->Describe(), ": missing input ", o.data));
     QC_RETURN_IF_ERROR(import::ConstantScales(*n, n->input(o.scale), "scale").status());
     std::optional<int64_t> axis = AxisFor(n->input(o.scale), o.channel_axis);
     if (axis && o.channel_axis < 0) {
-      return absl::UnimplementedError(
-          absl::StrCat(n->Describe(), ": per-channel scale on input ", o.data, " is not supported"));
+      return absl::UnimplementedError(absl::StrCat(n->Describe(), ": per-channel scale on input ",
+                                                   o.data, " is not supported"));
     }
     Value* zp = ZeroPointFor(g_, n->input(o.zero_point), n->input(o.scale), x->type().dtype,
                              BaseName(*n) + tag);
@@ -112,10 +114,11 @@ class Rewriter {
     import::TakeName(g_, n, op);
     Value* result = op->output(0);
     if (out_scale >= 0 && n->input(out_scale)) {
-      Value* zp = ZeroPointFor(g_, n->input(out_scale + 1), n->input(out_scale),
-                               DType::kUInt8, BaseName(*op) + "_output");
-      result = AddQuantize(g_, result, n->input(out_scale), zp, n->output(0)->type(), n,
-                           BaseName(*op))->output(0);
+      Value* zp = ZeroPointFor(g_, n->input(out_scale + 1), n->input(out_scale), DType::kUInt8,
+                               BaseName(*op) + "_output");
+      result =
+          AddQuantize(g_, result, n->input(out_scale), zp, n->output(0)->type(), n, BaseName(*op))
+              ->output(0);
     }
     g_.ReplaceAllUsesWith(n->output(0), result);
     return op;
@@ -124,11 +127,12 @@ class Rewriter {
   absl::StatusOr<bool> Simple(Node* n, const char* float_op, std::vector<Operand> operands,
                               int out_scale) {
     if (n->GetInt("channels_last", 0)) {
-      return absl::UnimplementedError(absl::StrCat(n->Describe(), ": channels_last is not supported"));
+      return absl::UnimplementedError(
+          absl::StrCat(n->Describe(), ": channels_last is not supported"));
     }
     std::vector<Value*> ins;
     for (size_t i = 0; i < operands.size(); ++i) {
-      QC_ASSIGN_OR_RETURN(Value* v, Dequantized(n, operands[i], absl::StrCat("_in", i)));
+      QC_ASSIGN_OR_RETURN(Value * v, Dequantized(n, operands[i], absl::StrCat("_in", i)));
       ins.push_back(v);
     }
     Finish(n, g_.AddNode(float_op, ins, {BaseName(*n) + "_float"}, n), out_scale);
@@ -139,22 +143,25 @@ class Rewriter {
   absl::StatusOr<Value*> Bias(Node* n, int bias, int x_scale, int w_scale, int64_t axis) {
     Value* b = n->input(bias);
     if (!b) return nullptr;
-    QC_ASSIGN_OR_RETURN(std::vector<float> xs, import::ConstantScales(*n, n->input(x_scale), "input scale"));
-    QC_ASSIGN_OR_RETURN(std::vector<float> ws, import::ConstantScales(*n, n->input(w_scale), "weight scale"));
+    QC_ASSIGN_OR_RETURN(std::vector<float> xs,
+                        import::ConstantScales(*n, n->input(x_scale), "input scale"));
+    QC_ASSIGN_OR_RETURN(std::vector<float> ws,
+                        import::ConstantScales(*n, n->input(w_scale), "weight scale"));
     std::vector<float> bs = BiasScales(xs[0], ws);
     const int64_t c = static_cast<int64_t>(bs.size());
     Value* s = g_.AddInitializer(b->name() + "_scale", c > 1 ? Tensor::FromVector<float>({c}, bs)
-                                                            : Tensor::Scalar<float>(bs[0]));
-    Value* zp = g_.AddInitializer(b->name() + "_zero_point", ZeroPointTensor(DType::kInt32, 0, c > 1 ? c : 0));
+                                                             : Tensor::Scalar<float>(bs[0]));
+    Value* zp = g_.AddInitializer(b->name() + "_zero_point",
+                                  ZeroPointTensor(DType::kInt32, 0, c > 1 ? c : 0));
     return AddDequantize(g_, b, s, zp, c > 1 ? std::optional<int64_t>(axis) : std::nullopt, n,
                          BaseName(*n) + "_bias")
         ->output(0);
   }
 
   absl::StatusOr<bool> Conv(Node* n) {
-    QC_ASSIGN_OR_RETURN(Value* x, Dequantized(n, {0, 1, 2, -1}, "_x"));
-    QC_ASSIGN_OR_RETURN(Value* w, Dequantized(n, {3, 4, 5, 0}, "_w"));
-    QC_ASSIGN_OR_RETURN(Value* b, Bias(n, 8, 1, 4, 0));
+    QC_ASSIGN_OR_RETURN(Value * x, Dequantized(n, {0, 1, 2, -1}, "_x"));
+    QC_ASSIGN_OR_RETURN(Value * w, Dequantized(n, {3, 4, 5, 0}, "_w"));
+    QC_ASSIGN_OR_RETURN(Value * b, Bias(n, 8, 1, 4, 0));
     std::vector<Value*> ins = {x, w};
     if (b) ins.push_back(b);
     Finish(n, g_.AddNode("Conv", ins, {BaseName(*n) + "_float"}, n), 6);
@@ -162,9 +169,9 @@ class Rewriter {
   }
 
   absl::StatusOr<bool> Gemm(Node* n) {
-    QC_ASSIGN_OR_RETURN(Value* a, Dequantized(n, {0, 1, 2, -1}, "_a"));
-    QC_ASSIGN_OR_RETURN(Value* w, Dequantized(n, {3, 4, 5, n->GetInt("transB", 0) ? 0 : 1}, "_b"));
-    QC_ASSIGN_OR_RETURN(Value* c, Bias(n, 6, 1, 4, 0));
+    QC_ASSIGN_OR_RETURN(Value * a, Dequantized(n, {0, 1, 2, -1}, "_a"));
+    QC_ASSIGN_OR_RETURN(Value * w, Dequantized(n, {3, 4, 5, n->GetInt("transB", 0) ? 0 : 1}, "_b"));
+    QC_ASSIGN_OR_RETURN(Value * c, Bias(n, 6, 1, 4, 0));
     std::vector<Value*> ins = {a, w};
     if (c) ins.push_back(c);
     Finish(n, g_.AddNode("Gemm", ins, {BaseName(*n) + "_float"}, n), n->input(7) ? 7 : -1);
@@ -174,7 +181,8 @@ class Rewriter {
   absl::StatusOr<bool> Concat(Node* n) {
     std::vector<Value*> ins;
     for (int i = 2; i + 2 < n->num_inputs(); i += 3) {
-      QC_ASSIGN_OR_RETURN(Value* v, Dequantized(n, {i, i + 1, i + 2, -1}, absl::StrCat("_in", i / 3)));
+      QC_ASSIGN_OR_RETURN(Value * v,
+                          Dequantized(n, {i, i + 1, i + 2, -1}, absl::StrCat("_in", i / 3)));
       ins.push_back(v);
     }
     Node* op = g_.AddNode("Concat", ins, {BaseName(*n) + "_float"}, n);
@@ -184,8 +192,10 @@ class Rewriter {
     op->output(0)->set_type(ft);
     op->SetAttr(Attribute::Int("axis", n->GetInt("axis", 0)));
     import::TakeName(g_, n, op);
-    Value* zp = ZeroPointFor(g_, n->input(1), n->input(0), DType::kUInt8, BaseName(*op) + "_output");
-    Node* q = AddQuantize(g_, op->output(0), n->input(0), zp, n->output(0)->type(), n, BaseName(*op));
+    Value* zp =
+        ZeroPointFor(g_, n->input(1), n->input(0), DType::kUInt8, BaseName(*op) + "_output");
+    Node* q =
+        AddQuantize(g_, op->output(0), n->input(0), zp, n->output(0)->type(), n, BaseName(*op));
     g_.ReplaceAllUsesWith(n->output(0), q->output(0));
     return true;
   }
@@ -206,7 +216,8 @@ class Rewriter {
     op->output(0)->set_type(ft);
     for (const Attribute& a : n->attributes()) op->SetAttr(a);
     import::TakeName(g_, n, op);
-    Node* rq = AddQuantize(g_, op->output(0), q->input(1), zp, n->output(0)->type(), n, BaseName(*op));
+    Node* rq =
+        AddQuantize(g_, op->output(0), q->input(1), zp, n->output(0)->type(), n, BaseName(*op));
     g_.ReplaceAllUsesWith(n->output(0), rq->output(0));
     return true;
   }

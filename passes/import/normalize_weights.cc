@@ -3,7 +3,8 @@
 // hold them.
 //
 //   Before:  %w_dq = DequantizeLinear(%w: u8[16,8,3,3], %s: f32 [0.02], %zp: u8 [128])
-//   After:   %w_dq = DequantizeLinear(%w_i8: i8[16,8,3,3], %s_c: f32[16], %zp_c: i8[16] zeros) {axis=0}
+//   After:   %w_dq = DequantizeLinear(%w_i8: i8[16,8,3,3], %s_c: f32[16], %zp_c: i8[16] zeros)
+//   {axis=0}
 //            with w_i8 = w - 128 (the same real values)
 //
 // Math: real = (q - zp) * s. A per-tensor scale becomes one scale per output
@@ -49,7 +50,8 @@ class Normalizer {
     for (Node* n : g_.nodes().ToVector()) {
       if (n->op_type() != "DequantizeLinear" || !n->domain().empty()) continue;
       Value* w = n->input(0);
-      if (!w->is_initializer() || !w->quant() || w->quant()->kind != QuantTensorKind::kWeight) continue;
+      if (!w->is_initializer() || !w->quant() || w->quant()->kind != QuantTensorKind::kWeight)
+        continue;
       if (!done_.insert(w).second) continue;
       Normalize(n, w);
     }
@@ -74,8 +76,9 @@ class Normalizer {
       scales[c] = p.scale[per_tensor ? 0 : c];
       zps[c] = p.zero_point[per_tensor ? 0 : c];
     }
-    const bool symmetric_int8 = p.storage == DType::kInt8 &&
-                                std::all_of(zps.begin(), zps.end(), [](int64_t z) { return z == 0; });
+    const bool symmetric_int8 =
+        p.storage == DType::kInt8 &&
+        std::all_of(zps.begin(), zps.end(), [](int64_t z) { return z == 0; });
     if (symmetric_int8 && !per_tensor) return;
     Tensor q(DType::kInt8, t.dims());
     std::vector<int64_t> moved;
@@ -93,13 +96,17 @@ class Normalizer {
     g_.SetInitializer(w, q);
     w->set_quant(np);
     const int64_t n = l.channels;
-    dq->SetInput(1, g_.AddInitializer(w->name() + "_scale", Tensor::FromVector<float>({n}, scales)));
-    dq->SetInput(2, g_.AddInitializer(w->name() + "_zero_point", ZeroPointTensor(DType::kInt8, 0, n)));
+    dq->SetInput(1,
+                 g_.AddInitializer(w->name() + "_scale", Tensor::FromVector<float>({n}, scales)));
+    dq->SetInput(2,
+                 g_.AddInitializer(w->name() + "_zero_point", ZeroPointTensor(DType::kInt8, 0, n)));
     dq->SetAttr(Attribute::Int("axis", axis));
     changed_ = true;
     if (!moved.empty() && o_.log) {
-      o_.log->push_back({Diagnostic::Severity::kWarning, absl::StrCat("weights of ", layer.Describe()),
-                         absl::StrCat(moved.size(), " of ", n, " channels requantized symmetrically "
+      o_.log->push_back({Diagnostic::Severity::kWarning,
+                         absl::StrCat("weights of ", layer.Describe()),
+                         absl::StrCat(moved.size(), " of ", n,
+                                      " channels requantized symmetrically "
                                       "(their asymmetric integers minus the zero point do not fit "
                                       "int8): up to half a step of weight error"),
                          std::nullopt});
@@ -151,6 +158,8 @@ class Normalizer {
 
 }  // namespace
 
-absl::StatusOr<bool> NormalizeWeightsPass::Run(Graph& graph) { return Normalizer(graph, options_).Run(); }
+absl::StatusOr<bool> NormalizeWeightsPass::Run(Graph& graph) {
+  return Normalizer(graph, options_).Run();
+}
 
 }  // namespace quantc

@@ -12,14 +12,17 @@ using import_test::Load;
 using import_test::Outputs;
 using import_test::RunPass;
 
-std::string Model(const char* wtype, const char* w, const char* ws, const char* wzp, const char* axis) {
+std::string Model(const char* wtype, const char* w, const char* ws, const char* wzp,
+                  const char* axis) {
   return absl::StrCat(R"(<ir_version: 8, opset_import: ["" : 13]>
 m (float[1,2,1,1] x) => (float[1,2,1,1] y)
-  <float s = {0.5}, int8 zp = {0}, )", wtype, R"([2,2,1,1] w = {)", w, "}, ", ws, ", ", wzp,
+  <float s = {0.5}, int8 zp = {0}, )",
+                      wtype, R"([2,2,1,1] w = {)", w, "}, ", ws, ", ", wzp,
                       R"(> {
   q = QuantizeLinear(x, s, zp)
   d = DequantizeLinear(q, s, zp)
-  wd = DequantizeLinear)", axis, R"((w, ws, wzp)
+  wd = DequantizeLinear)",
+                      axis, R"((w, ws, wzp)
   y = Conv<kernel_shape = [1, 1]>(d, wd)
 })");
 }
@@ -55,8 +58,8 @@ TEST(NormalizeWeights, PerTensorUint8BecomesPerChannelInt8Exactly) {
 
 TEST(NormalizeWeights, OffCentreAsymmetricWeightsAreRequantizedWithAWarning) {
   // zero point 0 on uint8: q - 0 = 255 does not fit int8.
-  auto g = Load(Model("uint8", "0, 255, 10, 20", "float[2] ws = {0.01, 0.02}", "uint8[2] wzp = {0, 0}",
-                      "<axis = 0>"));
+  auto g = Load(Model("uint8", "0, 255, 10, 20", "float[2] ws = {0.01, 0.02}",
+                      "uint8[2] wzp = {0, 0}", "<axis = 0>"));
   ASSERT_TRUE(ImportQuantizationPass().Run(*g).ok());
   std::vector<Diagnostic> log;
   NormalizeWeightsPass p(NormalizeWeightsOptions{&log});

@@ -40,9 +40,10 @@ Value* ZeroPointFor(Graph& g, Value* zp, const Value* scale, DType storage,
 absl::StatusOr<std::vector<float>> ConstantScales(const Node& n, const Value* v,
                                                   const std::string& what) {
   if (!v || !v->is_initializer() || v->initializer().dtype() != DType::kFloat32) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        n.Describe(), ": ", what, " must be a float32 constant (quantc imports static "
-                                  "quantization only)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(n.Describe(), ": ", what,
+                     " must be a float32 constant (quantc imports static "
+                     "quantization only)"));
   }
   absl::Span<const float> d = v->initializer().data<float>();
   return std::vector<float>(d.begin(), d.end());

@@ -87,5 +87,40 @@ m (float[1,2,2,2] x) => (float[1,2,1,1] y)
   EXPECT_FLOAT_EQ(y[0].data<float>()[1], 16.5f);  // (0 + 0 + 2 + 63.75) / 4 -> 16.4375 -> 16.5
 }
 
+// The other com.microsoft ops: each becomes its standard float op between
+// DequantizeLinear and QuantizeLinear, and the model still runs.
+TEST(NormalizeQLinearOps, OtherContribOps) {
+  auto g = Load(R"(<ir_version: 8, opset_import: ["" : 13, "com.microsoft" : 1]>
+m (float[1,2,2,2] x) => (float[1,3] y)
+  <float s = {0.5}, uint8 zp = {10}, float s2 = {0.25}, uint8 zp2 = {0},
+   int8[3,4] w = {1, 2, 3, 4, -5, -6, -7, -8, 8, 7, 6, 5}, float ws = {0.125},
+   int8 wz = {0}, int32[3] b = {8, -8, 0}, int64[2] shape = {1, 4}> {
+  q = QuantizeLinear(x, s, zp)
+  m = com.microsoft.QLinearMul(q, s, zp, q, s, zp, s2, zp2)
+  c = com.microsoft.QLinearConcat<axis = 1>(s, zp, q, s, zp, m, s2, zp2)
+  p = com.microsoft.QLinearAveragePool<kernel_shape = [2, 2], strides = [2, 2]>(c, s, zp, s, zp)
+  g = com.microsoft.QLinearSigmoid(p, s, zp, s2, zp2)
+  l = com.microsoft.QLinearLeakyRelu<alpha = 0.5>(g, s2, zp2, s2, zp2)
+  r = Reshape(l, shape)
+  o = com.microsoft.QGemm<transB = 1>(r, s2, zp2, w, ws, wz, b, s, zp)
+  y = DequantizeLinear(o, s, zp)
+})");
+  NormalizeQLinearOpsPass p;
+  EXPECT_TRUE(RunPass(p, *g));
+  for (const char* op : {"Mul", "Concat", "AveragePool", "Sigmoid", "LeakyRelu", "Gemm"}) {
+    EXPECT_EQ(Count(*g, op), 1) << op;
+  }
+  for (const Node* n : g->nodes()) EXPECT_EQ(n->domain(), "") << n->Describe();
+  EXPECT_EQ(import_test::Find(*g, "LeakyRelu")->GetFloat("alpha", 0), 0.5f);
+  // The Reshape of uint8 integers became a value move on dequantized ones.
+  EXPECT_EQ(import_test::Find(*g, "Reshape")->input(0)->producer()->op_type(), "DequantizeLinear");
+  // QGemm's int32 bias is dequantized at a_scale * b_scale.
+  const Node* gemm = import_test::Find(*g, "Gemm");
+  EXPECT_EQ(gemm->input(2)->producer()->input(1)->initializer().GetAsDouble(0), 0.25 * 0.125);
+  std::vector<Tensor> y = Outputs(*g, {import_test::RandomInput({1, 2, 2, 2}, -2, 4, 9)});
+  ASSERT_EQ(y.size(), 1u);
+  EXPECT_EQ(y[0].num_elements(), 3);
+}
+
 }  // namespace
 }  // namespace quantc

@@ -2,6 +2,7 @@
 // trust the Graph. Order: parse -> opset/domain/feature checks (quantc's
 // clear "unsupported" errors) -> external data -> structural checks with
 // node-naming messages (undefined inputs, duplicate definitions, cycles) ->
+// [opsets 1-6: checker, then ONNX's version converter to opset 7] ->
 // ONNX checker -> ONNX shape inference -> Graph construction.
 #include "ir/onnx_import.h"
 
@@ -17,6 +18,7 @@
 #include "ir/contrib_ops.h"
 #include "ir/onnx_export.h"
 #include "ir/onnx_proto_util.h"
+#include "ir/onnx_upgrade.h"
 #include "onnx/checker.h"
 #include "onnx/defs/parser.h"
 #include "onnx/onnx_pb.h"
@@ -43,10 +45,13 @@ absl::Status CheckOpsets(const onnx::ModelProto& m) {
   for (const auto& op : m.opset_import()) {
     if (IsDefaultDomain(op.domain())) {
       has_default = true;
-      if (op.version() < kMinOpset || op.version() > kMaxOpset) {
+      // Opsets 1 to kMinOpset - 1 are upgraded after the checker has seen
+      // the model as written (UpgradeOldOpset).
+      if (op.version() < 1 || op.version() > kMaxOpset) {
         return absl::UnimplementedError(absl::StrCat("ai.onnx opset ", op.version(),
-                                                     " is not supported (quantc handles ",
-                                                     kMinOpset, " to ", kMaxOpset, ")"));
+                                                     " is not supported (quantc handles 1 to ",
+                                                     kMaxOpset, "; below ", kMinOpset,
+                                                     " upgraded to ", kMinOpset, ")"));
       }
     } else if (op.domain() != "ai.onnx.ml" && op.domain() != "ai.onnx.preview.training" &&
                op.domain() != kQuantcDomain && op.domain() != kMicrosoftDomain) {
@@ -438,6 +443,13 @@ absl::StatusOr<std::unique_ptr<Graph>> ImportProto(onnx::ModelProto& m,
   QC_RETURN_IF_ERROR(LoadAllExternal(*m.mutable_graph(), base_dir));
   QC_RETURN_IF_ERROR(CheckAndSortNodes(*m.mutable_graph()));
   QC_RETURN_IF_ERROR(CheckDataTypes(m.graph()));
+  if (DefaultOpset(m) < kMinOpset) {
+    // The converter trusts its input: check the model as written first
+    // (ops removed since then first, which the checker only warns about).
+    QC_RETURN_IF_ERROR(CheckOpsSurvive(m, kMinOpset));
+    QC_RETURN_IF_ERROR(RunOnnxChecks(m));
+    QC_RETURN_IF_ERROR(UpgradeOldOpset(m, kMinOpset));
+  }
   QC_RETURN_IF_ERROR(RunOnnxChecks(m));
   QC_ASSIGN_OR_RETURN(std::unique_ptr<Graph> g, BuildGraph(m));
   QC_RETURN_IF_ERROR(TypeQuantcNodes(*g));

@@ -12,7 +12,9 @@
 
 namespace quantc {
 
-/// Oldest and newest ai.onnx opset the importer accepts (libonnx 1.12).
+/// Oldest and newest ai.onnx opset a Graph carries (libonnx 1.12). Models
+/// at opsets 1 to kMinOpset - 1 are upgraded to kMinOpset on import by ONNX's
+/// version converter (Unimplemented, naming the node, where it cannot).
 inline constexpr int64_t kMinOpset = 7;
 inline constexpr int64_t kMaxOpset = 17;
 

@@ -51,6 +51,12 @@ bad_convert unknown_domain.onnx 4 "domain 'com.example' is not supported"
 bad_convert opset_too_new.onnx 4 "opset 18 is not supported"
 bad_convert initializer_size_mismatch.onnx 3 "initializer 'w'"
 bad_convert missing_external_data.onnx 3 "missing_weights.bin"
+bad_convert old_opset_tile.onnx 4 "node 'tile1' (Tile): ONNX's version converter cannot upgrade it from opset 5 to 7"
+
+# Opsets below 7 are upgraded to 7 by ONNX's version converter.
+check "old opset" 0 "" "$QUANTC" convert "$BAD/old_opset6.onnx" -o "$TMP/old.onnx"
+check "old opset inspect" 0 "" "$QUANTC" inspect "$TMP/old.onnx"
+grep -qF 'opsets={"": 7}' "$TMP/out" || { echo "FAIL opset 6 not upgraded to 7: $(head -1 "$TMP/out")"; failed=$((failed + 1)); }
 
 # Models quantized elsewhere with bad Q/DQ: quantize (both targets) and
 # inspect name the node, exit 3 (invalid) or 4 (unsupported), write nothing.

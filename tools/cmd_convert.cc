@@ -19,7 +19,7 @@ namespace {
 
 constexpr char kHelp[] = R"(usage: quantc convert MODEL.onnx -o OUT.onnx [options]
 
-Imports MODEL (ONNX, ai.onnx opsets 7-17), verifies it, runs the canonical
+Imports MODEL (ONNX, ai.onnx opsets 1-17; below 7 upgraded to 7), verifies it, runs the canonical
 cleanup pipeline (remove_identity, fold_constants, remove_dead_nodes, to a
 fixed point) or the passes given, and writes OUT. Results are unchanged:
 only structure is simplified. OUT is written atomically.

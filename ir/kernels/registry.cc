@@ -13,8 +13,9 @@ constexpr bool kHalf = true;    // widen float16/bfloat16 to float32
 constexpr bool kExact = false;  // dtype-agnostic or no 16-bit float support
 
 // Sorted by op type, then min_opset (a unit test checks this). min_opset is
-// the first opset whose form the kernel implements; opsets below 7 are not
-// imported, so most entries say 1 or the version that introduced the op.
+// the first opset whose form the kernel implements; models below opset 7 are
+// upgraded to 7 on import, so most entries say 1 or the version that
+// introduced the op.
 constexpr KernelEntry kTable[] = {
     {"Abs", 1, Abs, kHalf},
     {"Add", 7, Add, kHalf},
@@ -65,7 +66,7 @@ constexpr KernelEntry kTable[] = {
     {"MatMul", 1, MatMul, kHalf},
     {"MatMulInteger", 10, MatMulInteger, kExact},
     {"Max", 6, Max, kHalf},
-    {"MaxPool", 8, MaxPool, kHalf},
+    {"MaxPool", 1, MaxPool, kHalf},
     {"Mean", 6, Mean, kHalf},
     {"Min", 6, Min, kHalf},
     {"Mod", 10, Mod, kHalf},

@@ -67,6 +67,16 @@ def main():
 
     save(good_model(opset=18), "opset_too_new.onnx")
 
+    # Opset 6, as PyTorch exported before ONNX 1.2: upgraded to 7 on import.
+    save(good_model(opset=6), "old_opset6.onnx")
+    # Tile-1 (input, tiles, axis) has no adapter in ONNX's version converter.
+    m = good_model(opset=5)
+    m.graph.node[1].CopyFrom(helper.make_node("Tile", ["c", "t", "a"], ["y"], name="tile1"))
+    m.graph.initializer.extend([helper.make_tensor("t", TensorProto.INT64, [1], [2]),
+                                helper.make_tensor("a", TensorProto.INT64, [1], [1])])
+    m.graph.output[0].type.tensor_type.shape.dim[1].dim_value = 6
+    save(m, "old_opset_tile.onnx")
+
     m = good_model()
     m.graph.initializer[0].ClearField("float_data")
     m.graph.initializer[0].raw_data = b"\0" * 12  # 3 floats for 6 elements

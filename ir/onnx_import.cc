@@ -20,6 +20,7 @@
 #include "ir/onnx_proto_util.h"
 #include "ir/onnx_upgrade.h"
 #include "onnx/checker.h"
+#include "onnx/common/version.h"
 #include "onnx/defs/parser.h"
 #include "onnx/onnx_pb.h"
 #include "onnx/shape_inference/implementation.h"
@@ -461,6 +462,8 @@ absl::Status Prefixed(const absl::Status& st, const std::string& prefix) {
 }
 
 }  // namespace
+
+const char* OnnxLibraryVersion() { return onnx::LAST_RELEASE_VERSION; }
 
 absl::StatusOr<std::unique_ptr<Graph>> ImportModelBytes(absl::string_view bytes,
                                                        const std::string& base_dir,

@@ -18,6 +18,10 @@ namespace quantc {
 inline constexpr int64_t kMinOpset = 7;
 inline constexpr int64_t kMaxOpset = 17;
 
+/// The ONNX library's version ("1.12.0"): its checker, shape inference and
+/// version converter are what import runs.
+const char* OnnxLibraryVersion();
+
 /// Reads, validates (ONNX checker plus quantc's own structural checks),
 /// shape-infers and converts a model file. External data is loaded relative
 /// to the file's folder. Errors: NotFound (no file), InvalidArgument

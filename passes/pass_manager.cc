@@ -1,5 +1,7 @@
 #include "passes/pass_manager.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
@@ -44,6 +46,15 @@ absl::StatusOr<bool> PassManager::Run(Graph& graph) const {
     any = any || *changed;
   }
   return any;
+}
+
+std::vector<std::string> PassManager::PassNames() const {
+  std::vector<std::string> names;
+  for (const auto& pass : passes_) {
+    std::string name(pass->name());
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return names;
 }
 
 absl::StatusOr<bool> SequencePass::Run(Graph& graph) {

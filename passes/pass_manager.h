@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -31,6 +32,13 @@ class PassManager {
   /// graph. A failing pass or verification stops the run; the error names
   /// the pass.
   absl::StatusOr<bool> Run(Graph& graph) const;
+  /// The names of the passes Run runs (and after_pass sees), in order, each
+  /// once.
+  std::vector<std::string> PassNames() const;
+  /// Replaces the after-pass hook (e.g. once PassNames validated it).
+  void set_after_pass(std::function<void(const Pass&, const Graph&, bool)> hook) {
+    options_.after_pass = std::move(hook);
+  }
 
  private:
   PassManagerOptions options_;

@@ -1,22 +1,24 @@
 #include "quant/report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "fmt/format.h"
 #include "ir/interpreter.h"
-#include "ir/printer.h"
 #include "passes/insert_observers.h"
 #include "passes/quant_roles.h"
 #include "quant/sqnr.h"
-#include "util/json.h"
 #include "util/status_macros.h"
 
 namespace quantc {
 namespace {
+
+// Bins of an activation histogram (over 256 codes: 8 codes a bin) and the
+// most bins of a weight histogram (fewer when there are fewer codes).
+constexpr int kActivationBins = 32;
+constexpr int kMaxWeightBins = 32;
 
 // One entry per quantized activation: the Q node's float input name, and
 // the dequantized Value carrying its quantized version.
@@ -26,10 +28,69 @@ struct ActivationPair {
   const Value* dequantized;
 };
 
+int StorageBits(DType t) { return static_cast<int>(DTypeSize(t)) * 8; }
+
+std::pair<int64_t, int64_t> StorageRange(DType t) {
+  switch (t) {
+    case DType::kUInt8:
+      return {0, 255};
+    case DType::kInt16:
+      return {-32768, 32767};
+    case DType::kUInt16:
+      return {0, 65535};
+    default:
+      return {-128, 127};
+  }
+}
+
+// Float values over what the quantizer represents: codes qmin..qmax, each
+// code's rounding interval included (a half code either side).
+std::optional<RangeHistogram> ActivationHistogram(const QuantParams& qp) {
+  if (qp.scale.size() != 1 || qp.zero_point.size() != 1) return std::nullopt;
+  const auto [qmin, qmax] = StorageRange(qp.storage);
+  const double s = qp.scale[0], zp = static_cast<double>(qp.zero_point[0]);
+  return RangeHistogram("value", s * (qmin - zp - 0.5), s * (qmax - zp + 0.5), kActivationBins);
+}
+
+// Each weight as value / scale + zero point of its channel, over the
+// symmetric integer range of `bits`.
+RangeHistogram WeightHistogram(const Tensor& w, const QuantParams& qp, int bits) {
+  const int64_t qmax = (int64_t{1} << (bits - 1)) - 1;
+  const int codes = static_cast<int>(2 * qmax + 1);
+  RangeHistogram h("code", -qmax - 0.5, qmax + 0.5, std::min(codes, kMaxWeightBins));
+  const std::vector<int64_t>& dims = w.dims();
+  const int64_t channels = static_cast<int64_t>(qp.scale.size());
+  const int64_t axis = qp.axis.value_or(0);
+  int64_t inner = 1;
+  for (size_t d = axis + 1; d < dims.size(); ++d) inner *= dims[d];
+  absl::Span<const float> v = w.data<float>();
+  for (size_t i = 0; i < v.size(); ++i) {
+    const int64_t c = channels > 1 ? (static_cast<int64_t>(i) / inner) % channels : 0;
+    const double zp = c < static_cast<int64_t>(qp.zero_point.size()) ? qp.zero_point[c] : 0;
+    if (qp.scale[c] > 0) h.Add(v[i] / qp.scale[c] + zp);
+  }
+  return h;
+}
+
+// The activation quantized right after `layer`, through a fused Relu/Clip
+// (which insert_qdq quantizes together with the layer): its float name.
+std::optional<std::string> QuantizedOutputOf(const Node& layer) {
+  const Value* v = layer.output(0);
+  for (int hops = 0; hops < 3 && v->uses().size() == 1; ++hops) {
+    const Node* u = v->uses()[0].user;
+    if (u->op_type() == "QuantizeLinear") return u->input(0)->name();
+    if (u->op_type() != "Relu" && u->op_type() != "Clip") break;
+    v = u->output(0);
+  }
+  return std::nullopt;
+}
+
 // Weight or bias entries: compare each dequantized constant with the float
 // initializer it replaced, found structurally: the same layer (by its output,
-// whose name both graphs share) reads it at the same input index.
-void AddConstants(const Graph& calibrated, const Graph& quantized, QuantReport& r) {
+// whose name both graphs share) reads it at the same input index. Each
+// weight also makes a LayerReport.
+void AddConstants(const Graph& calibrated, const Graph& quantized, int weight_bits,
+                  QuantReport& r) {
   for (const Node* n : quantized.nodes()) {
     const Value* c = n->num_outputs() > 0 ? DequantizedConstant(n->output(0)) : nullptr;
     if (!c || n->output(0)->uses().empty()) continue;
@@ -51,27 +112,50 @@ void AddConstants(const Graph& calibrated, const Graph& quantized, QuantReport& 
     absl::Span<const float> fd = f.data<float>();
     TensorReport t;
     t.name = fv->name();
-    t.kind = qp.kind == QuantTensorKind::kBias ? "bias" : "weight";
+    const bool bias = qp.kind == QuantTensorKind::kBias;
+    t.kind = bias ? "bias" : "weight";
     t.layer = layer->name();
+    t.bits = bias ? StorageBits(qp.storage) : weight_bits;
     t.min = fd.empty() ? 0 : *std::min_element(fd.begin(), fd.end());
     t.max = fd.empty() ? 0 : *std::max_element(fd.begin(), fd.end());
     t.scale = qp.scale;
     t.zero_point = qp.zero_point;
     t.sqnr_db = a.Db();
+    if (!bias && !qp.scale.empty()) t.histogram = WeightHistogram(f, qp, weight_bits);
     r.tensors.push_back(t);
+    if (bias) continue;
+    LayerReport l;
+    l.name = layer->name().empty() ? layer->output(0)->name() : layer->name();
+    l.op = layer->op_type();
+    l.weight = t.name;
+    l.weight_bits = weight_bits;
+    l.weight_sqnr_db = t.sqnr_db;
+    l.output = QuantizedOutputOf(*layer);
+    r.layers.push_back(l);
   }
-}
-
-std::string Num(double v) {
-  if (std::isinf(v)) return v > 0 ? "\"inf\"" : "\"-inf\"";
-  if (std::isnan(v)) return "null";
-  return fmt::format("{:.6g}", v);
 }
 
 }  // namespace
 
+RangeHistogram::RangeHistogram(std::string unit, double lo, double hi, int bins)
+    : unit(std::move(unit)), lo(lo), hi(hi), counts(bins, 0) {}
+
+void RangeHistogram::Add(double v) {
+  if (!(v >= lo)) {
+    ++below;  // NaN counts as outside too
+    return;
+  }
+  if (v >= hi) {
+    ++above;
+    return;
+  }
+  const double pos = (v - lo) / (hi - lo) * static_cast<double>(counts.size());
+  ++counts[std::min(counts.size() - 1, static_cast<size_t>(pos))];
+}
+
 absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Graph& quantized,
-                                             const CalibrationData& data) {
+                                             const CalibrationData& data, int weight_bits,
+                                             const std::function<void(int64_t, int64_t)>& progress) {
   QuantReport r;
   std::unique_ptr<Graph> float_model = CloneWithoutObservers(calibrated);
   absl::flat_hash_map<std::string, const Node*> observers;  // observed name -> observer
@@ -79,6 +163,7 @@ absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Grap
     if (IsObserver(*n)) observers[n->input(0)->name()] = n;
   }
   std::vector<ActivationPair> pairs;
+  absl::flat_hash_map<std::string, size_t> activation_index;  // float name -> tensor
   for (const Node* n : quantized.nodes()) {
     if (n->op_type() != "QuantizeLinear" || !n->output(0)->quant()) continue;
     const Value* dq = DequantizedOutput(*n);
@@ -86,11 +171,14 @@ absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Grap
     // The float tensor keeps its (possibly internal) name in both graphs;
     // users know a graph output by its public name, on the DQ output.
     const std::string& float_name = n->input(0)->name();
+    const QuantParams& qp = *n->output(0)->quant();
     TensorReport t;
     t.name = quantized.IsGraphOutput(dq) ? dq->name() : float_name;
     t.kind = "activation";
-    t.scale = n->output(0)->quant()->scale;
-    t.zero_point = n->output(0)->quant()->zero_point;
+    t.bits = StorageBits(qp.storage);
+    t.scale = qp.scale;
+    t.zero_point = qp.zero_point;
+    t.histogram = ActivationHistogram(qp);
     auto obs = observers.find(float_name);
     if (obs != observers.end()) {
       // An inherit=1 observer reuses its producer's input range: follow the
@@ -107,6 +195,7 @@ absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Grap
         t.max = mm[1];
       }
     }
+    activation_index.emplace(float_name, r.tensors.size());
     pairs.push_back({r.tensors.size(), float_name, dq});
     r.tensors.push_back(t);
   }
@@ -126,7 +215,12 @@ absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Grap
     auto it = dq_pair.find(&v);
     if (it == dq_pair.end()) return;
     auto f = float_values.find(pairs[it->second].float_name);
-    if (f != float_values.end()) acts[it->second].Add(f->second.data<float>(), t.data<float>());
+    if (f == float_values.end()) return;
+    acts[it->second].Add(f->second.data<float>(), t.data<float>());
+    std::optional<RangeHistogram>& h = r.tensors[pairs[it->second].report_index].histogram;
+    if (h) {
+      for (float x : f->second.data<float>()) h->Add(x);
+    }
   });
   for (int64_t i = 0; i < data.num_samples(); ++i) {
     QC_ASSIGN_OR_RETURN(std::vector<Tensor> sample, data.Sample(i));
@@ -142,55 +236,24 @@ absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Grap
         outs[k].Add(fo[k].data<float>(), qo[k].data<float>());
       }
     }
+    if (progress) progress(i + 1, data.num_samples());
   }
   r.samples = data.num_samples();
   for (size_t i = 0; i < pairs.size(); ++i) r.tensors[pairs[i].report_index].sqnr_db = acts[i].Db();
   for (size_t k = 0; k < outs.size(); ++k) {
     r.outputs.push_back({quantized.outputs()[k]->name(), outs[k].Db(), outs[k].max_abs_error()});
   }
-  AddConstants(calibrated, quantized, r);
+  AddConstants(calibrated, quantized, weight_bits, r);
+  for (LayerReport& l : r.layers) {
+    auto it = l.output ? activation_index.find(*l.output) : activation_index.end();
+    if (it == activation_index.end()) {
+      l.output.reset();
+      continue;
+    }
+    l.output = r.tensors[it->second].name;
+    l.output_sqnr_db = r.tensors[it->second].sqnr_db;
+  }
   return r;
-}
-
-std::string ReportToJson(const QuantReport& r,
-                         const std::vector<std::pair<std::string, std::string>>& extra) {
-  std::vector<std::string> tensors, outputs;
-  for (const TensorReport& t : r.tensors) {
-    std::vector<std::string> s;
-    for (float f : t.scale) s.push_back(Num(f));
-    tensors.push_back(absl::StrCat(
-        "{\"name\":", JsonString(t.name), ",\"kind\":", JsonString(t.kind),
-        t.layer.empty() ? "" : absl::StrCat(",\"layer\":", JsonString(t.layer)),
-        ",\"min\":", Num(t.min), ",\"max\":", Num(t.max), ",\"scale\":[", absl::StrJoin(s, ","),
-        "],\"zero_point\":[", absl::StrJoin(t.zero_point, ","), "],\"sqnr_db\":", Num(t.sqnr_db),
-        "}"));
-  }
-  for (const OutputReport& o : r.outputs) {
-    outputs.push_back(absl::StrCat("{\"name\":", JsonString(o.name), ",\"sqnr_db\":",
-                                   Num(o.sqnr_db), ",\"max_abs_error\":", Num(o.max_abs_error), "}"));
-  }
-  std::string more;
-  for (const auto& [key, json] : extra) absl::StrAppend(&more, ",\n", JsonString(key), ":", json);
-  return absl::StrCat("{\"samples\":", r.samples, ",\"outputs\":[", absl::StrJoin(outputs, ",\n  "),
-                      "],\n\"tensors\":[\n  ", absl::StrJoin(tensors, ",\n  "), "\n]", more,
-                      "}\n");
-}
-
-std::string ReportToTable(const QuantReport& r) {
-  std::string out = fmt::format("{:<48} {:<10} {:>10} {:>10} {:>12} {:>5} {:>9}\n", "tensor",
-                                "kind", "min", "max", "scale", "zp", "SQNR dB");
-  for (const TensorReport& t : r.tensors) {
-    std::string name = t.name.size() > 48 ? "..." + t.name.substr(t.name.size() - 45) : t.name;
-    bool per_channel = t.scale.size() > 1;
-    out += fmt::format("{:<48} {:<10} {:>10.4g} {:>10.4g} {:>12} {:>5} {:>9.2f}\n", name, t.kind,
-                       t.min, t.max, per_channel ? "per-channel" : FormatFloat(t.scale[0]),
-                       per_channel ? "-" : absl::StrCat(t.zero_point[0]), t.sqnr_db);
-  }
-  for (const OutputReport& o : r.outputs) {
-    out += fmt::format("model output {:<35} SQNR {:.2f} dB, max |error| {:.4g}\n", o.name,
-                       o.sqnr_db, o.max_abs_error);
-  }
-  return out;
 }
 
 }  // namespace quantc

@@ -1,5 +1,6 @@
 // quantc's subcommands. Each takes the arguments after its name and returns
-// the process exit code (tools/cli.h).
+// the process exit code (tools/cli.h). The work itself is in api/, shared
+// with the Python module; these do the command line's I/O.
 #ifndef QUANTC_TOOLS_COMMANDS_H_
 #define QUANTC_TOOLS_COMMANDS_H_
 
@@ -11,6 +12,7 @@ namespace quantc {
 int InspectCommand(const std::vector<std::string>& args);
 int ConvertCommand(const std::vector<std::string>& args);
 int QuantizeCommand(const std::vector<std::string>& args);
+int RunCommand(const std::vector<std::string>& args);
 int CompileCommand(const std::vector<std::string>& args);
 
 }  // namespace quantc

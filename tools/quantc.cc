@@ -1,49 +1,96 @@
 // The quantc driver: dispatches to a subcommand. All logic lives in the
-// libraries; this file only parses the command word.
+// libraries; this file only knows the command table.
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "api/compile.h"
+#include "api/convert.h"
+#include "api/inspect.h"
+#include "api/quantize.h"
+#include "api/run.h"
+#include "api/version.h"
+#include "fmt/format.h"
+#include "ir/onnx_import.h"
 #include "tools/cli.h"
-#include "tools/cmd_run.h"
 #include "tools/commands.h"
 
 namespace {
 
-constexpr char kHelp[] = R"(usage: quantc COMMAND [options]
+using quantc::cli::CommandSpec;
 
-quantc quantizes ONNX models for microcontrollers.
+struct Command {
+  const CommandSpec& (*spec)();
+  int (*run)(const std::vector<std::string>&);
+};
 
-commands:
-  inspect   print a model's IR and a summary (ops, parameters, MACs, memory)
-  convert   import, verify, clean up and re-export a model
-  quantize  post-training quantization (int8 ONNX QDQ, or TI NPU integers)
-  run       run a model with quantc's reference interpreter on .npy inputs
-  compile   compile a quantized model to C for microcontrollers
+// One row per subcommand, in the order `quantc --help` lists them.
+const std::vector<Command>& Commands() {
+  static const auto* commands = new std::vector<Command>{
+      {quantc::api::InspectSpec, quantc::InspectCommand},
+      {quantc::api::ConvertSpec, quantc::ConvertCommand},
+      {quantc::api::QuantizeSpec, quantc::QuantizeCommand},
+      {quantc::api::RunSpec, quantc::RunCommand},
+      {quantc::api::CompileSpec, quantc::CompileCommand},
+  };
+  return *commands;
+}
 
-Run 'quantc COMMAND --help' for a command's options.
-exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid input, 4 unsupported
-)";
+const Command* Find(const std::string& name) {
+  for (const Command& c : Commands()) {
+    if (c.spec().name == name) return &c;
+  }
+  return nullptr;
+}
+
+std::string MainHelp() {
+  std::string out =
+      "usage: quantc COMMAND [options]\n"
+      "       quantc help COMMAND | quantc COMMAND --help\n"
+      "       quantc --version\n\n"
+      "quantc quantizes ONNX models for microcontrollers.\n\ncommands:\n";
+  for (const Command& c : Commands()) {
+    absl::StrAppend(&out, fmt::format("  {:<9} {}\n", c.spec().name, c.spec().summary));
+  }
+  absl::StrAppend(&out,
+                  "\nRun 'quantc help COMMAND' for a command's options and their defaults.\n"
+                  "exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid input, 4 unsupported\n");
+  return out;
+}
+
+int UnknownCommand(const std::string& name) {
+  std::fprintf(stderr, "quantc: error: unknown command '%s'\n%s", name.c_str(), MainHelp().c_str());
+  return quantc::cli::kUsage;
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fputs(kHelp, stderr);
+    std::fputs(MainHelp().c_str(), stderr);
     return quantc::cli::kUsage;
   }
-  std::string command = argv[1];
+  const std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
-  if (command == "--help" || command == "-h" || command == "help") {
-    std::fputs(kHelp, stdout);
+  if (command == "--version" || command == "version") {
+    std::printf("quantc %s\nONNX %s (ai.onnx opsets 1 to %lld; below %lld upgraded to %lld)\n",
+                quantc::kQuantcVersion, quantc::OnnxLibraryVersion(),
+                static_cast<long long>(quantc::kMaxOpset),
+                static_cast<long long>(quantc::kMinOpset),
+                static_cast<long long>(quantc::kMinOpset));
     return quantc::cli::kOk;
   }
-  if (command == "inspect") return quantc::InspectCommand(args);
-  if (command == "convert") return quantc::ConvertCommand(args);
-  if (command == "quantize") return quantc::QuantizeCommand(args);
-  if (command == "run") return quantc::RunCommand(args);
-  if (command == "compile") return quantc::CompileCommand(args);
-  std::fprintf(stderr, "quantc: error: unknown command '%s'\n%s", command.c_str(), kHelp);
-  return quantc::cli::kUsage;
+  if (command == "--help" || command == "-h" || command == "help") {
+    if (command == "help" && !args.empty()) {
+      const Command* c = Find(args[0]);
+      if (!c) return UnknownCommand(args[0]);
+      std::fputs(quantc::cli::FormatHelp(c->spec()).c_str(), stdout);
+      return quantc::cli::kOk;
+    }
+    std::fputs(MainHelp().c_str(), stdout);
+    return quantc::cli::kOk;
+  }
+  const Command* c = Find(command);
+  return c ? c->run(args) : UnknownCommand(command);
 }

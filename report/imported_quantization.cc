@@ -1,4 +1,4 @@
-#include "tools/imported_quantization.h"
+#include "report/imported_quantization.h"
 
 #include <algorithm>
 

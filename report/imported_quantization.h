@@ -1,7 +1,7 @@
 // How a model quantized elsewhere is quantized, tensor by tensor, for
 // `quantc inspect` and `quantc quantize --report/--verbose` on such models.
-#ifndef QUANTC_TOOLS_IMPORTED_QUANTIZATION_H_
-#define QUANTC_TOOLS_IMPORTED_QUANTIZATION_H_
+#ifndef QUANTC_REPORT_IMPORTED_QUANTIZATION_H_
+#define QUANTC_REPORT_IMPORTED_QUANTIZATION_H_
 
 #include <string>
 #include <vector>
@@ -36,4 +36,4 @@ std::string QuantizationToJson(const std::vector<TensorQuantization>& t);
 
 }  // namespace quantc
 
-#endif  // QUANTC_TOOLS_IMPORTED_QUANTIZATION_H_
+#endif  // QUANTC_REPORT_IMPORTED_QUANTIZATION_H_

@@ -1,0 +1,40 @@
+// The training section: one point per epoch per series, values exact in the
+// DOM, accuracy charted in percent.
+#include <string>
+
+#include "gtest/gtest.h"
+#include "report/training.h"
+
+namespace quantc::report {
+namespace {
+
+int Count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  return n;
+}
+
+TEST(Training, CurvesAndTable) {
+  std::vector<EpochRecord> epochs = {{0, std::nullopt, 0.90, 0.88},
+                                     {1, 0.40, 0.95, 0.93},
+                                     {2, 0.30, 0.97, 0.94}};
+  const std::string s = TrainingSection(epochs, "top1");
+  const size_t loss = s.find("id=\"loss-curve\""), metric = s.find("id=\"metric-curve\"");
+  ASSERT_NE(loss, std::string::npos);
+  ASSERT_NE(metric, std::string::npos);
+  // Loss has no epoch 0 point; the metric chart has train and validation.
+  EXPECT_EQ(Count(s.substr(loss, metric - loss), "<circle"), 2);
+  EXPECT_EQ(Count(s.substr(metric), "<circle"), 6);
+  EXPECT_NE(s.find("data-x=\"2\" data-y=\"97\""), std::string::npos);  // percent
+  EXPECT_NE(s.find("data-v=\"0.94\">94.00%</td>"), std::string::npos) << s;
+  EXPECT_EQ(Count(s, "<tr>"), 4);  // header + 3 epochs
+}
+
+TEST(Training, MseWithoutValidation) {
+  const std::string s = TrainingSection({{0, std::nullopt, 0.5, std::nullopt}, {1, 0.2, 0.25, std::nullopt}}, "mse");
+  EXPECT_EQ(Count(s, "data-series="), 2);  // loss + train MSE, no validation line
+  EXPECT_NE(s.find("data-x=\"1\" data-y=\"0.25\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace quantc::report

@@ -84,8 +84,11 @@ TEST(Svg, HistogramShowsBinsClippedMassAndMarkers) {
   EXPECT_EQ(Count(svg, "class=\"bin\""), 2);   // empty bins are not drawn
   EXPECT_EQ(Count(svg, "class=\"clip\""), 1);  // one below, none above
   EXPECT_EQ(Count(svg, "class=\"marker\""), 1);
-  // Plot x = 20 .. 250, 4 bins of 57.5; the 4-count bin is full height 64.
+  // Plot x = 20 .. 250, 4 bins of 57.5; the 4-count bin is full height 64,
+  // the 2-count one 64 log(3) / log(5) = 43.7.
   EXPECT_NE(svg.find("<rect class=\"bin\" x=\"77.5\" y=\"6.0\" width=\"57.0\" height=\"64.0\"/>"),
+            std::string::npos) << svg;
+  EXPECT_NE(svg.find("<rect class=\"bin\" x=\"135.0\" y=\"26.3\" width=\"57.0\" height=\"43.7\"/>"),
             std::string::npos) << svg;
   EXPECT_NE(svg.find("x1=\"192.5\""), std::string::npos);  // marker at 0.5
 }

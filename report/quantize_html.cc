@@ -24,7 +24,7 @@ std::string Db(double v) { return std::isinf(v) && v > 0 ? "exact" : Fixed(v, 2)
 Cell DbCell(double v) { return Number(std::isinf(v) && v > 0 ? "exact" : Fixed(v, 2), JsonNumber(v)); }
 
 std::string Bytes(int64_t b) {
-  if (b < 10000) return absl::StrCat(b, " B");
+  if (b < 1024) return absl::StrCat(b, " B");
   return absl::StrCat(Fixed(static_cast<double>(b) / 1024.0, 1), " KiB");
 }
 
@@ -79,9 +79,13 @@ std::string ModelSection(const QuantizeReportDoc& doc) {
           absl::StrCat(q.peak_activation_bytes))};
   std::vector<std::vector<Cell>> settings;
   for (const auto& [k, v] : doc.settings) settings.push_back({Text(k), Text(v)});
+  const std::string settings_note =
+      "<p class=\"muted\">The quantized model carries these as metadata_props, with producer "
+      "quantc.</p>";
   return Section("model", "Model", "",
                  absl::StrCat(Table("model-summary", {"", "float model", "quantized model"}, rows),
-                              "<p></p>", Table("settings", {"setting", "value"}, settings)));
+                              "<p></p>", Table("settings", {"setting", "value"}, settings),
+                              settings_note));
 }
 
 std::string LayerSection(const QuantReport& r) {
@@ -152,11 +156,11 @@ std::string Figure(const TensorReport& t) {
   std::string caption = absl::StrCat("<b>", Escape(t.name), "</b> ", Escape(t.kind), ", ", t.bits, " bits");
   if (t.kind == "activation") {
     d.markers = {t.min, t.max};
-    d.axis_label = "value (dashed: calibrated range)";
+    d.axis_label = "value (dashed: calibrated range; log heights)";
     const double clipped = total > 0 ? 100.0 * (h.below + h.above) / total : 0;
     absl::StrAppend(&caption, ", ", Fixed(clipped, 2), "% clipped");
   } else {
-    d.axis_label = "value / scale (integer grid)";
+    d.axis_label = "value / scale (integer grid; log heights)";
     absl::StrAppend(&caption, ", layer ", Escape(t.layer));
   }
   return absl::StrCat("<figure data-tensor=\"", Escape(t.name), "\">", HistogramChart(d),

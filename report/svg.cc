@@ -93,7 +93,12 @@ std::string HistogramChart(const HistogramData& hd) {
   const double x0 = kPad + 8, x1 = kW - kPad - 8;  // room for the clipped bars
   int64_t peak = std::max(hd.below, hd.above);
   for (int64_t c : hd.counts) peak = std::max(peak, c);
-  auto Y = [&](int64_t c) { return peak > 0 ? (kBase - kTop) * static_cast<double>(c) / peak : 0.0; };
+  // Log heights: a ReLU's zeros would otherwise flatten every other bin.
+  auto Y = [&](int64_t c) {
+    return peak > 0 ? (kBase - kTop) * std::log1p(static_cast<double>(c)) /
+                          std::log1p(static_cast<double>(peak))
+                    : 0.0;
+  };
   std::string out = SvgOpen("", kW, kH, hd.axis_label);
   const double n = std::max<double>(1, static_cast<double>(hd.counts.size()));
   const double bw = (x1 - x0) / n;

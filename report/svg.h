@@ -37,8 +37,8 @@ struct HistogramData {
   std::string axis_label;
 };
 
-/// A small histogram (a small multiple, about 270 px wide), bars scaled to
-/// the largest count, with the range's ends labelled.
+/// A small histogram (a small multiple, about 270 px wide), bar heights
+/// log(1 + count) scaled to the largest, with the range's ends labelled.
 std::string HistogramChart(const HistogramData& h);
 
 struct Series {

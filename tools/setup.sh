@@ -15,6 +15,10 @@ PACKAGES=(
   time
   # quantc compile's C on emulated Cortex-M boards (tests/c)
   gcc gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+  # the Python module (python/, installed as python3-quantc below)
+  python3-dev python3-pybind11
+  # the HTML report's browser test (tests/report): headless Chromium
+  chromium fonts-dejavu-core
 )
 
 missing=()
@@ -39,4 +43,6 @@ if [ ! -f "$ORT_DIR/node_modules/onnxruntime-node/package.json" ]; then
   (cd "$ORT_DIR" && npm install --ignore-scripts --no-audit --no-fund \
      onnxruntime-node@1.30.0 >/dev/null)
 fi
+# The Python module for Debian's python3, as the package python3-quantc.
+bash tools/install_python.sh
 echo "setup: ok (ORT in $ORT_DIR)"

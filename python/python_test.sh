@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs python/quantc_test.py with Debian's Python on the module Bazel just
+# built (not an installed copy), laid out as the installed package is.
+set -euo pipefail
+# shellcheck source=tests/lib/paths.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/paths.sh"
+PY=/usr/bin/python3
+[[ -x "$PY" ]] || { echo "python_test: $PY missing (python3 from Debian)"; exit 1; }
+PKG="$(mktemp -d "${TEST_TMPDIR:-/tmp}/pkg.XXXXXX")"
+trap 'rm -rf "$PKG"' EXIT
+mkdir -p "$PKG/quantc"
+cp "$ROOT/python/quantc/"*.py "$PKG/quantc/"
+cp "$BIN/python/_quantc.so" "$PKG/quantc/_quantc.so"
+cp "$ROOT/python/quantc_test.py" "$PKG/"
+export PYTHONPATH="$PKG" QUANTC ROOT QUANTC_FIXTURES="$FIXTURES_DIR"
+# Not from python/, whose quantc/ (without the extension) would shadow it.
+cd "$PKG"
+exec "$PY" -m unittest -v quantc_test

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The HTML reports as a browser shows them: quantize (generic and TINPU) and
+# compile reports of the digits CNN, each written next to its JSON report by
+# the same command, rendered in headless Chromium and checked against the
+# JSON by check_report.js. Writes the generic page's screenshot to the test
+# outputs (docs/report.png is that image; regenerate it with
+# `bash tests/report/report_browser_test.sh --update-screenshot`).
+set -uo pipefail
+# shellcheck source=tests/lib/paths.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/paths.sh"
+TMP="$(mktemp -d "${TEST_TMPDIR:-/tmp}/report.XXXXXX")"
+trap 'rm -rf "$TMP"' EXIT
+fx="$FIXTURES_DIR/digits_cnn"
+shot="${TEST_UNDECLARED_OUTPUTS_DIR:-$TMP}/report.png"
+[[ "${1:-}" == "--update-screenshot" ]] && shot="$ROOT/docs/report.png"
+
+run() {
+  "$@" >"$TMP/out" 2>"$TMP/err" || { echo "FAIL $*: $(cat "$TMP/err")"; exit 1; }
+}
+# The README's example, as tools/example.sh runs it, then TINPU and compile.
+for target in generic tinpu; do
+  for ext in json html; do
+    run "$QUANTC" quantize "$fx/model.onnx" -o "$TMP/$target.onnx" --calib "$fx/calib.npy" \
+      --target="$target" --report="$TMP/$target.$ext"
+  done
+done
+for ext in json html; do
+  run "$QUANTC" compile "$TMP/generic.onnx" -o "$TMP/c" --report="$TMP/compile.$ext"
+done
+# A report name that is neither .json nor .html is a usage error.
+"$QUANTC" quantize "$fx/model.onnx" -o "$TMP/x.onnx" --calib "$fx/calib.npy" --report="$TMP/r.txt" \
+  2>"$TMP/err"
+[[ $? -eq 2 ]] && grep -q "must end in .json" "$TMP/err" || { echo "FAIL --report=r.txt: $(cat "$TMP/err")"; exit 1; }
+[[ ! -e "$TMP/x.onnx" ]] || { echo "FAIL --report=r.txt left a model behind"; exit 1; }
+
+"$NODE" --experimental-websocket "$ROOT/tests/report/check_report.js" --screenshot="$shot" \
+  "quantize:$TMP/generic.html:$TMP/generic.json" "quantize:$TMP/tinpu.html:$TMP/tinpu.json" \
+  "compile:$TMP/compile.html:$TMP/compile.json"

@@ -98,6 +98,10 @@ std::vector<std::pair<std::string, std::string>> Settings(const QuantizeFlags& p
           {"quantc.calibration_samples", absl::StrCat(samples)}};
 }
 
+std::vector<std::unique_ptr<Pass>> Pipeline(const QuantizeFlags& p) {
+  return p.tinpu ? TinpuQuantizePipeline(p.t) : GenericQuantizePipeline(p.t.generic);
+}
+
 // Loads --calib's files or wraps the arrays.
 absl::StatusOr<CalibrationData> LoadCalibration(const Graph& g, const CalibInput& calib,
                                                 int64_t limit) {
@@ -149,6 +153,13 @@ absl::StatusOr<QuantizeOutput> Quantize(const ModelInput& model, const CalibInpu
   }
   if (!calib.given()) return cli::AsUsageError(absl::InvalidArgumentError("missing --calib=DATA"));
   want_report = want_report || p.report || args.Has("verbose");
+  {
+    // Usage errors before the data is read: the pipeline's pass names do
+    // not depend on it.
+    PassManager names;
+    names.AddAll(Pipeline(p));
+    QC_RETURN_IF_ERROR(CheckPrintIrAfter(args, names.PassNames()));
+  }
   std::vector<Diagnostic> log;
   // The report describes the model as the user gave it.
   std::unique_ptr<Graph> original = want_report ? graph->Clone() : nullptr;
@@ -170,7 +181,7 @@ absl::StatusOr<QuantizeOutput> Quantize(const ModelInput& model, const CalibInpu
   PassManagerOptions options;
   options.check_changed = args.Has("verify-each");
   PassManager pm(std::move(options));
-  pm.AddAll(p.tinpu ? TinpuQuantizePipeline(p.t) : GenericQuantizePipeline(p.t.generic));
+  pm.AddAll(Pipeline(p));
   QC_RETURN_IF_ERROR(AddIrPrinter(args, console, pm, [&](const Pass& pass, const Graph& g, bool) {
     if (want_report && pass.name() == "calibrate") calibrated = g.Clone();
     if (want_report && pass.name() == "legalize_tinpu") legalized = g.Clone();

@@ -104,6 +104,28 @@ check "help" 0 "" "$QUANTC" --help
 check "convert help" 0 "" "$QUANTC" convert --help
 check "inspect help" 0 "" "$QUANTC" inspect --help
 
+# --version, and `quantc help COMMAND` is `quantc COMMAND --help`, which lists
+# every flag (the table itself is checked by //tools:cli_test).
+check "version" 0 "" "$QUANTC" --version
+grep -qE '^quantc [0-9]+\.[0-9]+\.[0-9]+$' "$TMP/out" || { echo "FAIL --version: $(cat "$TMP/out")"; failed=$((failed + 1)); }
+for cmd in inspect convert quantize run compile; do
+  check "help $cmd" 0 "" "$QUANTC" help "$cmd"
+  cp "$TMP/out" "$TMP/help_a"
+  check "$cmd --help" 0 "" "$QUANTC" "$cmd" --help
+  cmp -s "$TMP/help_a" "$TMP/out" || { echo "FAIL help $cmd differs from $cmd --help"; failed=$((failed + 1)); }
+  grep -q "^usage: quantc $cmd" "$TMP/out" || { echo "FAIL $cmd --help has no usage line"; failed=$((failed + 1)); }
+  grep -q "(default: " "$TMP/out" || { echo "FAIL $cmd --help shows no defaults"; failed=$((failed + 1)); }
+  grep -q -- "--$cmd" "$TMP/out" && { echo "FAIL $cmd --help"; failed=$((failed + 1)); }
+done
+grep -qF -- "--bias-correction[=FACTOR]" <("$QUANTC" help quantize) || { echo "FAIL optional value not named"; failed=$((failed + 1)); }
+check "help unknown command" 2 "unknown command 'nope'" "$QUANTC" help nope
+
+# --print-ir-after must name a pass that runs; the error lists those that do.
+check "print-ir-after unknown" 2 "--print-ir-after=nope names no pass this command runs; it runs: canonicalize" "$QUANTC" convert "$FIXTURE" -o "$TMP/x.onnx" --print-ir-after=nope
+check "print-ir-after not run" 2 "it runs: remove_identity, remove_dead_nodes" "$QUANTC" convert "$FIXTURE" -o "$TMP/x.onnx" --passes=remove_identity,remove_dead_nodes --print-ir-after=fold_constants
+check "print-ir-after not in quantize" 2 "it runs: canonicalize, fold_batch_norm, remove_dead_nodes, mark_float_ops, insert_observers, calibrate, insert_qdq" "$QUANTC" quantize "$BAD/good.onnx" -o "$TMP/x.onnx" --calib "$BAD/no_such.npy" --print-ir-after=legalize_tinpu
+[[ -e "$TMP/x.onnx" ]] && { echo "FAIL print-ir-after error left an output"; failed=$((failed + 1)); }
+
 # Unwritable output: an error, and nothing left behind.
 check "unwritable output" 1 "cannot create temporary file" "$QUANTC" convert "$FIXTURE" -o "$TMP/no/such/dir/out.onnx"
 

@@ -46,14 +46,25 @@ std::string FlagSyntax(const FlagSpec& f) {
   return s;
 }
 
+// "(default: X)" and the like, as words that wrapping must not split (their
+// spaces are kGlue until after Wrap).
+constexpr char kGlue = '\x1f';
+
+std::string Glued(std::string s) {
+  for (char& c : s) c = c == ' ' ? kGlue : c;
+  return s;
+}
+
 std::string DefaultText(const FlagSpec& f) {
-  if (f.required) return "required";
-  if (!f.takes_value) return "default: off";
+  if (f.required) return "(required)";
+  if (!f.takes_value) return Glued("(default: off)");
   if (f.value_optional) {
-    return absl::StrCat("optional value; default: ", f.default_value.empty() ? "off" : f.default_value,
-                        "; --", f.name, " alone: ", f.value_name, "=", f.implicit_value);
+    return absl::StrCat(
+        Glued(absl::StrCat("(optional value; default: ",
+                           f.default_value.empty() ? "off" : f.default_value, ";")),
+        " ", Glued(absl::StrCat("--", f.name, " alone: ", f.value_name, "=", f.implicit_value, ")")));
   }
-  return absl::StrCat("default: ", f.default_value.empty() ? "none" : f.default_value);
+  return Glued(absl::StrCat("(default: ", f.default_value.empty() ? "none" : f.default_value, ")"));
 }
 
 std::string Paragraphs(const std::string& text) {
@@ -119,13 +130,14 @@ std::string FormatHelp(const CommandSpec& spec) {
       absl::StrAppend(&out, i == 0 ? "" : "\n", f.group.empty() ? "options:" : f.group, "\n");
     }
     std::string syntax = absl::StrCat("  ", FlagSyntax(f));
-    std::string help = absl::StrCat(f.help, f.help.empty() ? "" : " ", "(", DefaultText(f), ")");
+    std::string help = absl::StrCat(f.help, f.help.empty() ? "" : " ", DefaultText(f));
     if (syntax.size() + 2 > kHelpColumn) {
       absl::StrAppend(&out, syntax, "\n", std::string(kHelpColumn, ' '));
     } else {
       absl::StrAppend(&out, syntax, std::string(kHelpColumn - syntax.size(), ' '));
     }
-    absl::StrAppend(&out, Wrap(help, kHelpColumn, kHelpColumn), "\n");
+    absl::StrAppend(&out, absl::StrReplaceAll(Wrap(help, kHelpColumn, kHelpColumn), {{"\x1f", " "}}),
+                    "\n");
   }
   absl::StrAppend(&out, "\n", Paragraphs(spec.epilog),
                   Paragraphs("Flags take their value after '=' or as the next argument "

@@ -11,6 +11,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/paths.sh"
 TMP="$(mktemp -d "${TEST_TMPDIR:-/tmp}/report.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
 fx="$FIXTURES_DIR/digits_cnn"
+# The page names the model as given: relative, as in tools/example.sh.
+if [[ "$FIXTURES_DIR" == "$ROOT/tests/fixtures" ]]; then
+  cd "$ROOT" && fx=tests/fixtures/digits_cnn
+fi
 shot="${TEST_UNDECLARED_OUTPUTS_DIR:-$TMP}/report.png"
 [[ "${1:-}" == "--update-screenshot" ]] && shot="$ROOT/docs/report.png"
 

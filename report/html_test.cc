@@ -2,21 +2,15 @@
 // JSON reports, chart geometry computed by hand, determinism, and pages that
 // fetch nothing.
 #include <cmath>
-#include <regex>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "report/testing.h"
 #include "report/html.h"
 #include "report/svg.h"
 
 namespace quantc::report {
 namespace {
-
-int Count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
-  return n;
-}
 
 TEST(Html, EscapesTextAndAttributes) {
   EXPECT_EQ(Escape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&#39;");

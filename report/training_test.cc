@@ -3,16 +3,11 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "report/testing.h"
 #include "report/training.h"
 
 namespace quantc::report {
 namespace {
-
-int Count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
-  return n;
-}
 
 TEST(Training, CurvesAndTable) {
   std::vector<EpochRecord> epochs = {{0, std::nullopt, 0.90, 0.88},

@@ -17,6 +17,12 @@
 //     so NaNs match when their bit patterns do), "differ", "ort_error_first"
 //     (ORT cannot run the first model) or "ort_error_other"; then a line
 //     {"summary":{...counts}}. Exit: 0 when every case was attempted.
+//     A case may list "expected" .npy outputs (ONNX's test data): when ORT
+//     cannot run the first model, the second is judged against them instead
+//     (|got - want| <= 1e-7 + 1e-3 |want|, ONNX's backend-test tolerances;
+//     integers and booleans exactly): status "close" or "far" (still
+//     "ort_error_first" when ORT cannot run the second either, for the same
+//     reason; "ort_error_other" for another).
 //
 // The ORT package is found under $QUANTC_ORT_DIR (default /opt/quantc-ort);
 // .npy I/O is in npy.js.
@@ -89,6 +95,36 @@ function describeDiff(x, y) {
          `${x.data[first]} vs ${y.data[first]}${raw ? '' : `, max abs diff ${maxAbs}`})`;
 }
 
+// Returns null when every output is within ONNX's backend-test tolerance of
+// the expected array, else why not.
+function compareExpected(outputs, expectedFiles) {
+  if (outputs.length !== expectedFiles.length) {
+    return `${outputs.length} outputs, ${expectedFiles.length} expected`;
+  }
+  for (let i = 0; i < outputs.length; ++i) {
+    const got = outputs[i].tensor;
+    const want = readNpy(expectedFiles[i]);
+    const what = `output ${i} '${outputs[i].name}'`;
+    if (got.type !== want.type) return `${what}: type ${got.type}, expected ${want.type}`;
+    if (got.dims.join(',') !== want.dims.join(',')) {
+      return `${what}: shape [${got.dims}], expected [${want.dims}]`;
+    }
+    if (Array.isArray(got.data)) {
+      if (got.data.some((v, k) => v !== want.data[k])) return `${what}: strings differ`;
+      continue;
+    }
+    const float = got.type === 'float32' || got.type === 'float64';  // float16: bits
+    for (let k = 0; k < got.data.length; ++k) {
+      const u = Number(got.data[k]);
+      const v = Number(want.data[k]);
+      const ok = float ? (Number.isNaN(u) && Number.isNaN(v)) || Math.abs(u - v) <= 1e-7 + 1e-3 * Math.abs(v)
+                       : got.data[k] === want.data[k];
+      if (!ok) return `${what}: element ${k} is ${got.data[k]}, expected ${want.data[k]}`;
+    }
+  }
+  return null;
+}
+
 async function runCase(c) {
   const opt = c.opt || 'all';
   let reference = null;
@@ -97,6 +133,7 @@ async function runCase(c) {
     try {
       outputs = await runModel(c.models[m], c.inputs || [], opt, c.threads || 1);
     } catch (e) {
+      if (m === 0 && c.expected && c.models.length === 2) return runExpected(c, opt, e);
       return { status: m === 0 ? 'ort_error_first' : 'ort_error_other',
         detail: `${c.models[m]}: ${errorText(e)}` };
     }
@@ -110,9 +147,30 @@ async function runCase(c) {
   return { status: 'same', detail: '' };
 }
 
+// The first model does not run in ORT (error `first`): the second against
+// the expected outputs.
+async function runExpected(c, opt, first) {
+  let outputs;
+  try {
+    outputs = await runModel(c.models[1], c.inputs || [], opt, c.threads || 1);
+  } catch (e) {
+    // Neither runs for the same reason (a locale ORT lacks, say): nothing
+    // to judge. A different reason is the conversion's fault.
+    const reason = (err, model) => errorText(err).split(model).join('MODEL');
+    if (reason(e, c.models[1]) === reason(first, c.models[0])) {
+      return { status: 'ort_error_first', detail: `${c.models[0]}: ${errorText(first)}` };
+    }
+    return { status: 'ort_error_other', detail: `${c.models[1]}: ${errorText(e)}` };
+  }
+  const diff = compareExpected(outputs, c.expected);
+  return diff ? { status: 'far', detail: `${c.models[1]}: ${diff}` }
+              : { status: 'close', detail: `${c.models[0]}: ${errorText(first)}` };
+}
+
 async function batch(manifestFile) {
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
-  const summary = { total: 0, same: 0, differ: 0, ort_error_first: 0, ort_error_other: 0 };
+  const summary = { total: 0, same: 0, differ: 0, ort_error_first: 0, ort_error_other: 0,
+                    close: 0, far: 0 };
   for (const c of manifest.cases) {
     const r = await runCase(c);
     ++summary.total;

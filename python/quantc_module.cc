@@ -188,14 +188,15 @@ const std::vector<std::pair<std::string, std::string>> kNoOutput = {
     {"output", "the result is returned"}, {"quiet", "pass progress= instead"}};
 
 py::tuple Quantize(std::optional<std::string> path, std::optional<py::bytes> bytes,
-                   std::string display_name, const Arrays& calib, const Options& options,
+                   std::string display_name, const std::optional<Arrays>& calib,
+                   const Options& options,
                    py::object progress, bool print) {
   const api::ModelInput model = Model(path, bytes, display_name);
   auto excluded = kNoOutput;
   excluded.push_back({"calib", "it is the calib parameter"});
   cli::Args args = FlagsFor(api::QuantizeSpec(), options, excluded);
   api::CalibInput data;
-  data.arrays = ToArrays(calib);
+  if (calib) data.arrays = ToArrays(*calib);
   PythonConsole pc(progress, print);
   api::QuantizeOutput out = Released<api::QuantizeOutput>(pc, [&] {
     return api::Quantize(model, data, args, pc.console(), /*want_report=*/true);

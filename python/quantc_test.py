@@ -132,6 +132,22 @@ class SameAsTheCommand(Base):
         self.assertEqual(codes.dtype, np.int8)
         np.testing.assert_array_equal(codes, np.load(self.path("ri/%s.npy" % name)))
 
+    def test_model_quantized_elsewhere(self):
+        model = os.path.join(ROOT, "tests", "imported", "torch_qat", "model.onnx")
+        code, _, err = cli("quantize", model, "-o", self.path("cli.onnx"), "--target=tinpu",
+                           "--report", self.path("cli.json"))
+        self.assertEqual(code, 0, err)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            r = quantc.quantize(model, target="tinpu")
+        self.assertEqual(r.model, self.read("cli.onnx"))
+        self.assertEqual(r.report, json.loads(self.read("cli.json")))
+        self.assertEqual(r.report["source"], "imported quantized model")
+        self.assertEqual(len([w for w in caught if w.category is quantc.QuantizationWarning]),
+                         err.count("quantc: warning:"))
+        with self.assertRaisesRegex(quantc.UsageError, "does not apply to a model that is already"):
+            quantc.quantize(model, weight_bits=4)
+
     def test_html_report(self):
         model, calib = os.path.join(CNN, "model.onnx"), os.path.join(CNN, "calib.npy")
         self.assertEqual(cli("quantize", model, "-o", self.path("q.onnx"), "--calib", calib,

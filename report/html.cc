@@ -57,6 +57,10 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
   h2 { break-after: avoid; }
   figure, .card, tr, svg { break-inside: avoid; }
   .scroll { overflow: visible; }
+  table { font-size: 11px; }
+  th, td { padding: 2px 4px; }
+  td.num { white-space: normal; }
+  td { overflow-wrap: anywhere; }
 }
 @page { margin: 12mm; }
 )css";

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "fmt/format.h"
 #include "report/html.h"
 #include "report/quantize_report.h"
 #include "report/sections.h"
@@ -29,7 +30,7 @@ std::string QuantizationSection(const std::vector<TensorQuantization>& ts) {
                     Text(absl::StrCat(t.qmin, "..", t.qmax)), Text(t.scheme),
                     Number(t.channels > 1 ? absl::StrCat(t.channels, " (axis ", t.axis, ")") : "1",
                            absl::StrCat(t.channels)),
-                    Number(scale + (t.power_of_two ? " (2^k)" : ""), JsonNumber(t.scale_max)),
+                    Number(scale + (t.power_of_two ? " (2^k)" : ""), fmt::format("{:.9g}", t.scale_max)),
                     Number(zp, absl::StrCat(t.zero_point_max))});
   }
   return Section("quantization", "The model's own quantization",

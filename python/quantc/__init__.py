@@ -154,11 +154,13 @@ def _write_report(path, contents):
         raise InternalError("%s: cannot write the report (%s)" % (path, e.strerror)) from None
 
 
-def quantize(model, calib, target="generic", *, progress=None, **options):
+def quantize(model, calib=None, target="generic", *, progress=None, **options):
     """Post-training quantization, as ``quantc quantize``.
 
     ``calib`` is an ndarray (N, ...) for a single-input model, or a dict of
-    input name -> ndarray. ``target`` is "generic" (int8 ONNX QDQ) or
+    input name -> ndarray; a float model needs it, a model quantized
+    elsewhere keeps its own quantization and needs it only for ranges it
+    lacks (``report["source"]`` is then "imported quantized model"). ``target`` is "generic" (int8 ONNX QDQ) or
     "tinpu" (TI's NPU integer format). ``options`` are quantize's flags in
     snake_case (see ``quantc.help("quantize")``); ``report="r.html"`` or
     ``"r.json"`` also writes the report file. ``progress``, if given, is
@@ -167,7 +169,8 @@ def quantize(model, calib, target="generic", *, progress=None, **options):
     Returns QuantizeResult(model bytes, report dict)."""
     options = dict(options, target=target)
     blob, report_json, report_file = _call(
-        _quantc.quantize, *_model(model), _arrays(calib, "calib"), _options(options), progress, True)
+        _quantc.quantize, *_model(model), None if calib is None else _arrays(calib, "calib"),
+        _options(options), progress, True)
     report = json.loads(report_json)
     for d in report["diagnostics"]:
         text = "%s: %s" % (d["subject"], d["message"])

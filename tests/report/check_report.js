@@ -5,15 +5,16 @@
 // same run:
 //
 //   node --experimental-websocket check_report.js [--screenshot=PNG]
-//        KIND:PAGE.html:REPORT.json ...      (KIND: quantize or compile)
+//        KIND:PAGE.html:REPORT.json ...   (KIND: quantize, imported or compile)
 //
 // Per page: nothing fetched over the network, no script; readable at 1280
 // px (no horizontal overflow, every chart bar drawn); printable (print media
 // at A4 width does not overflow and printToPDF gives pages). quantize: one
 // bar per quantized layer, and every number of the layer, tensor, NPU and
 // repair tables equal to the JSON's (exact value in data-v, shown value its
-// rounding). compile: one arena rectangle per arena tensor, tensor table
-// equal to the JSON. --screenshot writes the first page at 1280 px, whole.
+// rounding). imported (quantize of a model quantized elsewhere): its
+// quantization, repair and NPU tables equal to the JSON. compile: one arena
+// rectangle per arena tensor, tensor table equal to the JSON. --screenshot writes the first page at 1280 px, whole.
 // Prints one line per check group; exit 1 on any failure.
 'use strict';
 const { spawn } = require('child_process');
@@ -77,10 +78,18 @@ async function launch() {
     pending.set(id, { resolve, reject });
     ws.send(JSON.stringify({ id, method, params, sessionId }));
   });
-  const close = () => {
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  const close = async () => {
     ws.close();
+    proc.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
     proc.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
+    // Its helper processes may still be writing the profile for a moment.
+    try {
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (e) {
+      console.log(`note: left ${dir} (${e.code})`);
+    }
   };
   return { send, listeners, close };
 }
@@ -139,6 +148,7 @@ function collect() {
     tensors: table('tensor-table'),
     npu: table('npu-table'),
     diagnostics: table('diagnostic-table'),
+    quantization: table('quantization-table'),
     arenaTensors: table('tensor-table'),
     activationFigures: document.querySelectorAll('#activation-histograms figure').length,
     weightFigures: document.querySelectorAll('#weight-histograms figure').length,
@@ -208,6 +218,10 @@ function checkQuantize(dom, json, name) {
     check(card && card[1] === (num(o.sqnr_db) === Infinity ? 'exact' : `${shown2(o.sqnr_db)} dB`),
           `${name}: output card for ${o.name}: ${card}`);
   }
+  checkRepairsAndNpu(dom, json, name);
+}
+
+function checkRepairsAndNpu(dom, json, name) {
   const diagRows = dom.diagnostics ? dom.diagnostics.length : 0;
   check(diagRows === json.diagnostics.length,
         `${name}: ${diagRows} repair rows for ${json.diagnostics.length} diagnostics`);
@@ -228,6 +242,22 @@ function checkQuantize(dom, json, name) {
   } else {
     check(dom.npu === null, `${name}: an NPU table without NPU data`);
   }
+}
+
+function checkImported(dom, json, name) {
+  check(dom.quantization && dom.quantization.length === json.quantization.length &&
+        json.quantization.length > 0,
+        `${name}: quantization rows for ${json.quantization.length} tensors`);
+  json.quantization.forEach((q, i) => {
+    const r = dom.quantization[i] || [];
+    check(r[0].text === q.tensor && r[1].text === q.kind && r[2].text === q.layer &&
+          r[3].text === q.type && Number(r[4].v) === q.bits &&
+          r[5].text === `${q.int_range[0]}..${q.int_range[1]}` && r[6].text === q.scheme &&
+          Number(r[7].v) === q.channels && same(r[8].v, q.scale_max) &&
+          Number(r[9].v) === q.zero_point_max,
+          `${name}: quantization row ${i} ${JSON.stringify(r)} vs ${JSON.stringify(q)}`);
+  });
+  checkRepairsAndNpu(dom, json, name);
 }
 
 function checkCompile(dom, json, name) {
@@ -259,6 +289,7 @@ async function checkPage(browser, kind, html, jsonFile, screenshot) {
         `${name}: ${dom.scrollWidth} px wide in a 1280 px window`);
   check(dom.fontSize >= 13, `${name}: body text ${dom.fontSize} px`);
   if (kind === 'quantize') checkQuantize(dom, json, name);
+  else if (kind === 'imported') checkImported(dom, json, name);
   else checkCompile(dom, json, name);
 
   if (screenshot) {
@@ -282,7 +313,7 @@ async function checkPage(browser, kind, html, jsonFile, screenshot) {
   check(pdf.subarray(0, 5).toString() === '%PDF-' && pages >= 1, `${name}: printed ${pages} pages`);
   await page.close();
   console.log(`${failures === before ? 'ok  ' : 'FAIL'} ${name}: ${dom.bars.length} bars, ` +
-              `${(dom.tensors || []).length} table rows, ${pages} printed pages`);
+              `${(dom.tensors || dom.quantization || []).length} table rows, ${pages} printed pages`);
 }
 
 async function main() {
@@ -300,7 +331,7 @@ async function main() {
       await checkPage(browser, kind, html, json, i === 0 && shotArg ? shotArg.slice(13) : null);
     }
   } finally {
-    browser.close();
+    await browser.close();
   }
   console.log(failures === 0 ? 'check_report: OK' : `check_report: ${failures} failures`);
   process.exit(failures === 0 ? 0 : 1);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The HTML reports as a browser shows them: quantize (generic and TINPU) and
-# compile reports of the digits CNN, each written next to its JSON report by
+# compile reports of the digits CNN, and quantize's report of a model
+# quantized elsewhere, each written next to its JSON report by
 # the same command, rendered in headless Chromium and checked against the
 # JSON by check_report.js. Writes the generic page's screenshot to the test
 # outputs (docs/report.png is that image; regenerate it with
@@ -30,6 +31,9 @@ for target in generic tinpu; do
 done
 for ext in json html; do
   run "$QUANTC" compile "$TMP/generic.onnx" -o "$TMP/c" --report="$TMP/compile.$ext"
+  # A model quantized elsewhere (PyTorch QAT), re-targeted to TINPU.
+  run "$QUANTC" quantize "$ROOT/tests/imported/torch_qat/model.onnx" -o "$TMP/imported.onnx" \
+    --target=tinpu --report="$TMP/imported.$ext"
 done
 # A report name that is neither .json nor .html is a usage error.
 "$QUANTC" quantize "$fx/model.onnx" -o "$TMP/x.onnx" --calib "$fx/calib.npy" --report="$TMP/r.txt" \
@@ -39,4 +43,4 @@ done
 
 "$NODE" --experimental-websocket "$ROOT/tests/report/check_report.js" --screenshot="$shot" \
   "quantize:$TMP/generic.html:$TMP/generic.json" "quantize:$TMP/tinpu.html:$TMP/tinpu.json" \
-  "compile:$TMP/compile.html:$TMP/compile.json"
+  "compile:$TMP/compile.html:$TMP/compile.json" "imported:$TMP/imported.html:$TMP/imported.json"

@@ -61,6 +61,8 @@ struct BatchNormFoldMatch {
   bool trans_b = false;                   // Gemm
   double gemm_beta = 1;                   // Gemm
   std::vector<double> gain, mean, shift;  // g, mean and B per channel
+  std::vector<double> scale, var;         // gamma and the running variance
+  double epsilon = 1e-5;
 };
 
 bool IsFloat32Initializer(const Value* v) {
@@ -169,6 +171,9 @@ std::optional<BatchNormFoldMatch> MatchBatchNormFold(const Graph& graph, const N
   }
   m.mean = *std::move(mean);
   m.shift = *std::move(shift);
+  m.scale = *std::move(scale);
+  m.var = *std::move(var);
+  m.epsilon = eps;
   return m;
 }
 
@@ -190,7 +195,29 @@ int64_t OutputChannelOf(const BatchNormFoldMatch& m, int64_t i) {
   return 0;
 }
 
-void RewriteBatchNormFold(Graph& graph, const BatchNormFoldMatch& m) {
+std::vector<float> ToFloat(const std::vector<double>& v) { return {v.begin(), v.end()}; }
+
+// The record a trainer needs to undo the fold (FoldedBatchNorm).
+FoldedBatchNorm Record(const BatchNormFoldMatch& m, Node* folded) {
+  FoldedBatchNorm r;
+  r.folded = folded;
+  r.weight = m.weight->initializer();
+  r.bias.assign(m.channels, 0.0f);
+  for (int64_t c = 0; c < m.channels && m.bias; ++c) {
+    const Tensor& bias = m.bias->initializer();
+    double b = bias.GetAsDouble(bias.num_elements() == 1 ? 0 : c);
+    r.bias[c] = static_cast<float>(m.kind == ProducerKind::kGemm ? b * m.gemm_beta : b);
+  }
+  r.scale = ToFloat(m.scale);
+  r.shift = ToFloat(m.shift);
+  r.mean = ToFloat(m.mean);
+  r.var = ToFloat(m.var);
+  r.epsilon = static_cast<float>(m.epsilon);
+  r.momentum = m.bn->GetFloat("momentum", 0.9f);
+  return r;
+}
+
+Node* RewriteBatchNormFold(Graph& graph, const BatchNormFoldMatch& m) {
   const Tensor& w = m.weight->initializer();
   Tensor new_w(DType::kFloat32, w.dims());
   float* wp = new_w.mutable_data<float>();
@@ -223,6 +250,7 @@ void RewriteBatchNormFold(Graph& graph, const BatchNormFoldMatch& m) {
   folded->output(0)->set_type(bn_out->type().dtype != DType::kUndefined ? bn_out->type()
                                                                         : p->output(0)->type());
   graph.ReplaceAllUsesWith(bn_out, folded->output(0));
+  return folded;
 }
 
 }  // namespace
@@ -234,7 +262,8 @@ absl::StatusOr<bool> FoldBatchNormPass::Run(Graph& graph) {
   for (Node* n : graph.nodes().ToVector()) {
     std::optional<BatchNormFoldMatch> m = MatchBatchNormFold(graph, *n);
     if (!m) continue;
-    RewriteBatchNormFold(graph, *m);
+    Node* folded = RewriteBatchNormFold(graph, *m);
+    if (options_.folded) options_.folded->push_back(Record(*m, folded));
     changed = true;
   }
   return changed;

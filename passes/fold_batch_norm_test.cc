@@ -163,6 +163,38 @@ TEST(FoldBatchNormTest, FoldsConvBnAndKeepsOutputName) {
   EXPECT_THAT(Fold(*g), IsOkAndHolds(false));
 }
 
+TEST(FoldBatchNormTest, RecordsWhatEachFoldReplaced) {
+  std::unique_ptr<Graph> g = Import(R"(<ir_version: 8, opset_import: ["" : 13]>
+m (float[1,2,2,2] x, float[3,2] a) => (float[1,2,2,2] z, float[3,2] y)
+  <float[2,2,1,1] w = {1, 2, 3, 4}, float[2] b = {1, -1}, float[2,2] wg = {1, 2, 3, 4},
+   float[2] scale = {1, 2}, float[2] shift = {0, 1}, float[2] mean = {1, 0}, float[2] var = {1, 4}> {
+  c = Conv(x, w, b)
+  z = BatchNormalization<epsilon = 0.5, momentum = 0.8>(c, scale, shift, mean, var)
+  gm = Gemm<beta = 2.0>(a, wg, b)
+  y = BatchNormalization(gm, scale, shift, mean, var)
+})");
+  ASSERT_NE(g, nullptr);
+  std::vector<FoldedBatchNorm> folds;
+  ASSERT_THAT(FoldBatchNormPass(FoldBatchNormOptions{&folds}).Run(*g), IsOkAndHolds(true));
+  ASSERT_EQ(folds.size(), 2u);
+  // The record names the new node and keeps the pre-fold weight and BN.
+  EXPECT_EQ(folds[0].folded->op_type(), "Conv");
+  EXPECT_EQ(folds[0].folded->output(0), g->outputs()[0]);
+  EXPECT_THAT(folds[0].weight.data<float>(), ElementsAre(1, 2, 3, 4));
+  EXPECT_THAT(folds[0].bias, ElementsAre(1, -1));
+  EXPECT_THAT(folds[0].scale, ElementsAre(1, 2));
+  EXPECT_THAT(folds[0].shift, ElementsAre(0, 1));
+  EXPECT_THAT(folds[0].mean, ElementsAre(1, 0));
+  EXPECT_THAT(folds[0].var, ElementsAre(1, 4));
+  EXPECT_FLOAT_EQ(folds[0].epsilon, 0.5f);
+  EXPECT_FLOAT_EQ(folds[0].momentum, 0.8f);
+  // Gemm: the bias record is beta * C; defaults for epsilon and momentum.
+  EXPECT_EQ(folds[1].folded->op_type(), "Gemm");
+  EXPECT_THAT(folds[1].bias, ElementsAre(2, -2));
+  EXPECT_FLOAT_EQ(folds[1].epsilon, 1e-5f);
+  EXPECT_FLOAT_EQ(folds[1].momentum, 0.9f);
+}
+
 TEST(FoldBatchNormTest, SharedWeightIsNotMutated) {
   std::unique_ptr<Graph> g = Import(ConvBnModel(13, "", absl::StrCat(", ", kBnParams), R"(
   c1 = Conv(x, w, b)

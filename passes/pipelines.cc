@@ -47,6 +47,13 @@ void Append(PassList& to, PassList more) {
   for (auto& p : more) to.push_back(std::move(p));
 }
 
+PassList Concat(QuantizeStages s) {
+  PassList p = std::move(s.calibrate);
+  Append(p, std::move(s.quantize));
+  Append(p, std::move(s.lower));
+  return p;
+}
+
 // From the canonical graph to calibrated observers (both targets).
 PassList CalibrationPipeline(const GenericQuantizeOptions& o) {
   PassList p;
@@ -56,7 +63,7 @@ PassList CalibrationPipeline(const GenericQuantizeOptions& o) {
         UpdateBatchNormOptions{o.calibrate.data, o.bn_update_epochs}));
   }
   // BN folded into Conv/Gemm weights is quantized once, with the weights.
-  p.push_back(std::make_unique<FoldBatchNormPass>());
+  p.push_back(std::make_unique<FoldBatchNormPass>(FoldBatchNormOptions{o.folded_batch_norms}));
   p.push_back(std::make_unique<RemoveDeadNodesPass>());
   // The user's float ops become an explicit mark every later pass reads.
   p.push_back(std::make_unique<MarkFloatOpsPass>(MarkFloatOpsOptions{o.float_ops}));
@@ -65,16 +72,6 @@ PassList CalibrationPipeline(const GenericQuantizeOptions& o) {
   // Observe the float model on the user's data.
   p.push_back(std::make_unique<CalibratePass>(o.calibrate));
   return p;
-}
-
-// TINPU's fixed schemes on top of the user's options.
-TinpuQuantizeOptions WithTinpuSchemes(TinpuQuantizeOptions o) {
-  tinpu::Legality model(tinpu::BitWidths{o.generic.qdq.weight_bits});
-  GenericQuantizeOptions& g = o.generic;
-  g.calibrate.scheme = model.ActivationSchemeFor(g.calibrate.scheme.storage);
-  g.qdq.activations = g.calibrate.scheme;
-  g.qdq.weight_power2 = model.WeightsPowerOfTwo();
-  return o;
 }
 
 // The TINPU back half on a copy of a calibrated graph, for bias correction:
@@ -94,6 +91,15 @@ EmitFunction TinpuEmitter(const TinpuQuantizeOptions& o) {
 
 }  // namespace
 
+TinpuQuantizeOptions WithTinpuSchemes(TinpuQuantizeOptions o) {
+  tinpu::Legality model(tinpu::BitWidths{o.generic.qdq.weight_bits});
+  GenericQuantizeOptions& g = o.generic;
+  g.calibrate.scheme = model.ActivationSchemeFor(g.calibrate.scheme.storage);
+  g.qdq.activations = g.calibrate.scheme;
+  g.qdq.weight_power2 = model.WeightsPowerOfTwo();
+  return o;
+}
+
 PassList CanonicalPipeline() {
   PassList p;
   // Identity/Dropout hide producer-consumer pairs from later pattern matches.
@@ -108,26 +114,30 @@ PassList CanonicalPipeline() {
   return p;
 }
 
-PassList GenericQuantizePipeline(const GenericQuantizeOptions& o) {
-  PassList p;
+QuantizeStages GenericQuantizeStages(const GenericQuantizeOptions& o) {
+  QuantizeStages s;
   // Start from the clean, fully typed graph every later pattern expects.
-  p.push_back(CanonicalizePass());
+  s.calibrate.push_back(CanonicalizePass());
   // BN folding, float-op marks, observers, calibration.
-  Append(p, CalibrationPipeline(o));
+  Append(s.calibrate, CalibrationPipeline(o));
   // Optionally cancel the mean error quantization adds to each layer.
   if (o.bias_correction != 0) {
     InsertQdqOptions qdq = o.qdq;
     qdq.log = nullptr;  // the real insert_qdq below reports its repairs
-    p.push_back(std::make_unique<CorrectBiasPass>(
+    s.quantize.push_back(std::make_unique<CorrectBiasPass>(
         CorrectBiasOptions{o.calibrate.data, o.bias_correction, QdqEmitter(qdq)}));
   }
   // Observers become Q/DQ pairs; weights and biases become integers.
   InsertQdqOptions qdq = o.qdq;
   qdq.log = o.log;
-  p.push_back(std::make_unique<InsertQdqPass>(qdq));
+  s.quantize.push_back(std::make_unique<InsertQdqPass>(qdq));
   // The observers are now dead.
-  p.push_back(std::make_unique<RemoveDeadNodesPass>());
-  return p;
+  s.quantize.push_back(std::make_unique<RemoveDeadNodesPass>());
+  return s;
+}
+
+PassList GenericQuantizePipeline(const GenericQuantizeOptions& o) {
+  return Concat(GenericQuantizeStages(o));
 }
 
 absl::Status ValidateTinpuOptions(const TinpuQuantizeOptions& o) {
@@ -169,11 +179,9 @@ PassList TinpuLowerPipeline(const TinpuQuantizeOptions& options,
 
 namespace {
 
-// Legalization and lowering of a TINPU QDQ model (o already has TINPU's
-// schemes): shared by quantc's own and imported models.
-PassList TinpuLegalizeAndLower(const TinpuQuantizeOptions& o,
-                               std::shared_ptr<FloatReference> reference,
-                               std::vector<LayerTap>* taps, bool reference_is_quantized) {
+// Legalization of a TINPU QDQ model (o already has TINPU's schemes).
+PassList TinpuLegalize(const TinpuQuantizeOptions& o, std::shared_ptr<FloatReference> reference,
+                       bool reference_is_quantized) {
   const GenericQuantizeOptions& g = o.generic;
   PassList p;
   // Adjust scales TINPU cannot realize instead of rejecting the model, and
@@ -185,9 +193,15 @@ PassList TinpuLegalizeAndLower(const TinpuQuantizeOptions& o,
   legalize.reference_is_quantized = reference_is_quantized;
   legalize.log = g.log;
   p.push_back(std::make_unique<LegalizeTinpuPass>(legalize));
+  return p;
+}
+
+// Lowering of a legalized TINPU QDQ model to integers.
+PassList TinpuLower(const TinpuQuantizeOptions& o, std::vector<LayerTap>* taps) {
+  PassList p;
   // QDQ -> integer weights and offset-scale-shift blocks.
   LowerToIntegerOptions lower;
-  lower.weight_bits = g.qdq.weight_bits;
+  lower.weight_bits = o.generic.qdq.weight_bits;
   lower.output_int = o.output_int;
   lower.input_prequantized = o.input_prequantized;
   lower.taps = taps;
@@ -197,33 +211,53 @@ PassList TinpuLegalizeAndLower(const TinpuQuantizeOptions& o,
   return p;
 }
 
+// Legalization and lowering of a TINPU QDQ model (o already has TINPU's
+// schemes): shared by quantc's own and imported models.
+PassList TinpuLegalizeAndLower(const TinpuQuantizeOptions& o,
+                               std::shared_ptr<FloatReference> reference,
+                               std::vector<LayerTap>* taps, bool reference_is_quantized) {
+  PassList p = TinpuLegalize(o, std::move(reference), reference_is_quantized);
+  Append(p, TinpuLower(o, taps));
+  return p;
+}
+
 }  // namespace
 
-PassList TinpuQuantizePipeline(const TinpuQuantizeOptions& options) {
+QuantizeStages TinpuQuantizeStages(const TinpuQuantizeOptions& options) {
   QC_CHECK(ValidateTinpuOptions(options).ok());
   const TinpuQuantizeOptions o = WithTinpuSchemes(options);
   auto reference = std::make_shared<FloatReference>();
   reference->data = o.generic.calibrate.data;
-  PassList p;
+  QuantizeStages s;
   // Start from the clean, fully typed graph every later pattern expects.
-  p.push_back(CanonicalizePass());
+  s.calibrate.push_back(CanonicalizePass());
   // TI's NPU compiler has no Conv1d: 1-D regions become (k, 1) Conv2d
   // before anything else sees them.
-  p.push_back(std::make_unique<Conv1dToConv2dPass>());
-  p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  s.calibrate.push_back(std::make_unique<Conv1dToConv2dPass>());
+  s.calibrate.push_back(std::make_unique<RemoveDeadNodesPass>());
   // BN folding, float-op marks, observers, calibration, as for generic.
-  Append(p, CalibrationPipeline(o.generic));
+  Append(s.calibrate, CalibrationPipeline(o.generic));
   // Keep the float model: legalization prices its repairs against it.
-  p.push_back(std::make_unique<CaptureFloatReferencePass>(reference));
+  s.quantize.push_back(std::make_unique<CaptureFloatReferencePass>(reference));
   // Optionally cancel each layer's mean error, measured in the integer
   // model that will be emitted.
   if (o.generic.bias_correction != 0) {
-    p.push_back(std::make_unique<CorrectBiasPass>(CorrectBiasOptions{
+    s.quantize.push_back(std::make_unique<CorrectBiasPass>(CorrectBiasOptions{
         o.generic.calibrate.data, o.generic.bias_correction, TinpuEmitter(options)}));
   }
-  // Q/DQ, legalization, integer lowering.
-  Append(p, TinpuLowerPipeline(options, reference));
-  return p;
+  // Q/DQ with TINPU's schemes, then legalization: the QDQ model TINPU
+  // realizes; then the integer lowering.
+  InsertQdqOptions qdq = o.generic.qdq;
+  qdq.log = o.generic.log;
+  s.quantize.push_back(std::make_unique<InsertQdqPass>(qdq));
+  s.quantize.push_back(std::make_unique<RemoveDeadNodesPass>());
+  Append(s.quantize, TinpuLegalize(o, reference, /*reference_is_quantized=*/false));
+  s.lower = TinpuLower(o, nullptr);
+  return s;
+}
+
+PassList TinpuQuantizePipeline(const TinpuQuantizeOptions& options) {
+  return Concat(TinpuQuantizeStages(options));
 }
 
 PassList ImportQuantizedPipeline(const ImportOptions& o) {

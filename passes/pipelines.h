@@ -11,6 +11,7 @@
 #include "passes/calibrate.h"
 #include "passes/diagnostic.h"
 #include "passes/float_reference.h"
+#include "passes/fold_batch_norm.h"
 #include "passes/import/import_target.h"
 #include "passes/insert_qdq.h"
 #include "passes/layer_tap.h"
@@ -27,6 +28,21 @@ struct GenericQuantizeOptions {
   int bn_update_epochs = 0;    ///< update_batch_norm rounds; 0 keeps trained stats
   /// Repairs and notices of every pass (printed by the driver). May be null.
   std::vector<Diagnostic>* log = nullptr;
+  /// Receives one record per BatchNormalization folded (quantc train keeps
+  /// training those layers as Conv + BN). May be null.
+  std::vector<FoldedBatchNorm>* folded_batch_norms = nullptr;
+};
+
+/// A quantize pipeline cut where a caller may act between the stages
+/// (quantc train trains the calibrated graph, then emits it):
+/// * calibrate: float model -> float graph whose observers carry ranges;
+/// * quantize:  -> the QDQ model the target realizes (TINPU: legalized);
+/// * lower:     -> the target's own form (TINPU integers; empty for generic).
+/// Running the three in order is exactly the target's quantize pipeline.
+struct QuantizeStages {
+  std::vector<std::unique_ptr<Pass>> calibrate;
+  std::vector<std::unique_ptr<Pass>> quantize;
+  std::vector<std::unique_ptr<Pass>> lower;
 };
 
 /// What `quantc convert` runs by default: cleanups that never change the
@@ -51,9 +67,16 @@ absl::Status ValidateTinpuOptions(const TinpuQuantizeOptions& o);
 /// Post-training quantization to TI's integer ONNX format.
 /// Precondition: ValidateTinpuOptions(o).ok() (QC_CHECKed).
 std::vector<std::unique_ptr<Pass>> TinpuQuantizePipeline(const TinpuQuantizeOptions& o);
+QuantizeStages TinpuQuantizeStages(const TinpuQuantizeOptions& o);
+
+/// The options with TINPU's own schemes filled in (what the TINPU
+/// pipeline runs with): the activation scheme and weight power-of-two rule
+/// insert_qdq will use.
+TinpuQuantizeOptions WithTinpuSchemes(TinpuQuantizeOptions o);
 
 /// Post-training quantization to a standard int8 ONNX QDQ model.
 std::vector<std::unique_ptr<Pass>> GenericQuantizePipeline(const GenericQuantizeOptions& o);
+QuantizeStages GenericQuantizeStages(const GenericQuantizeOptions& o);
 
 /// The TINPU back half, from calibrated observers to integers: insert_qdq
 /// with TINPU's schemes, legalize_tinpu (pricing repairs against

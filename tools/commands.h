@@ -14,6 +14,7 @@ int ConvertCommand(const std::vector<std::string>& args);
 int QuantizeCommand(const std::vector<std::string>& args);
 int RunCommand(const std::vector<std::string>& args);
 int CompileCommand(const std::vector<std::string>& args);
+int EvalCommand(const std::vector<std::string>& args);
 
 }  // namespace quantc
 

@@ -119,25 +119,6 @@ absl::StatusOr<QParams> ObserverParams(const Node& obs, const InsertQdqOptions& 
   return *p;
 }
 
-// An all-zero weight channel (pruned or dead filter) gets the minimum scale
-// (float epsilon), which quantizes its weights exactly (to 0) but makes its
-// bias scale s_x * eps so fine that a bias of a few units overflows int32
-// and, on TINPU, the offset overflows int24. Any scale represents zero
-// weights, so such channels take the largest scale of the layer instead.
-// Only channels whose weights are all zero: tiny but non-zero weights (a BN
-// with a large variance folded in) keep their own fine scale and non-zero
-// integers.
-void ReplaceDeadChannelScales(const std::vector<double>& abs_sums, std::vector<float>& scales) {
-  float largest = 0;
-  for (size_t c = 0; c < scales.size(); ++c) {
-    if (abs_sums[c] > 0) largest = std::max(largest, scales[c]);
-  }
-  if (largest == 0) largest = 1.0f;  // the whole layer is zero
-  for (size_t c = 0; c < scales.size(); ++c) {
-    if (abs_sums[c] == 0) scales[c] = largest;
-  }
-}
-
 // The 1-D per-output-channel float bias of `n` that will be quantized to
 // int32 at s_x * s_w[c], or nullptr.
 const Tensor* QuantizableBias(const Node& n, const Tensor& w, int64_t axis) {
@@ -160,14 +141,11 @@ const Tensor* QuantizableBias(const Node& n, const Tensor& w, int64_t axis) {
 // two up with `power2`): the bias stays exact, the weights lose resolution.
 void FitScalesToInt32Bias(QdqBuilder& b, const Node& n, const Tensor& bias, float s_x,
                           std::vector<float>& scales) {
-  const double int32_max = static_cast<double>(RangeFor(DType::kInt32, 32, false).qmax);
   std::vector<std::string> moved;
   for (int64_t c = 0; c < bias.num_elements(); ++c) {
     const size_t k = scales.size() == 1 ? 0 : static_cast<size_t>(c);
-    const double need = 1.0001 * std::abs(bias.GetAsDouble(c)) / (s_x * int32_max);
-    if (need <= scales[k]) continue;
-    float ns = static_cast<float>(need);
-    if (b.o.weight_power2) ns = Power2Ceil(ns);
+    float ns = Int32BiasWeightScale(bias.GetAsDouble(c), s_x, scales[k], b.o.weight_power2);
+    if (ns == scales[k]) continue;
     moved.push_back(absl::StrCat(scales.size() == 1 ? "" : absl::StrCat("channel ", c, " "),
                                  FormatFloat(scales[k]), " -> ", FormatFloat(ns)));
     scales[k] = ns;

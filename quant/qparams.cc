@@ -256,6 +256,25 @@ Tensor ZeroPointTensor(DType storage, int64_t zp, int64_t n) {
   return t;
 }
 
+void ReplaceDeadChannelScales(const std::vector<double>& abs_sums, std::vector<float>& scales) {
+  float largest = 0;
+  for (size_t c = 0; c < scales.size(); ++c) {
+    if (abs_sums[c] > 0) largest = std::max(largest, scales[c]);
+  }
+  if (largest == 0) largest = 1.0f;  // the whole layer is zero
+  for (size_t c = 0; c < scales.size(); ++c) {
+    if (abs_sums[c] == 0) scales[c] = largest;
+  }
+}
+
+float Int32BiasWeightScale(double bias, float input_scale, float weight_scale, bool power2) {
+  const double int32_max = static_cast<double>(RangeFor(DType::kInt32, 32, false).qmax);
+  const double need = 1.0001 * std::abs(bias) / (input_scale * int32_max);
+  if (need <= weight_scale) return weight_scale;
+  float s = static_cast<float>(need);
+  return power2 ? Power2Ceil(s) : s;
+}
+
 std::vector<float> BiasScales(float input_scale, absl::Span<const float> weight_scales) {
   std::vector<float> s(weight_scales.begin(), weight_scales.end());
   for (float& v : s) v *= input_scale;  // float32 product, as stored in ONNX

@@ -115,6 +115,21 @@ absl::StatusOr<Tensor> QuantizeTensor(const Tensor& x,
 /// when `n` > 0. Precondition: `zp` fits `storage` (QC_CHECKed).
 Tensor ZeroPointTensor(DType storage, int64_t zp, int64_t n = 0);
 
+/// An all-zero weight channel (pruned or dead filter) gets the minimum
+/// scale from WeightScales, which quantizes its weights exactly (to 0) but
+/// makes its bias scale s_x * eps so fine that a bias of a few units
+/// overflows int32 and, on TINPU, the offset field. Any scale represents
+/// zero weights, so channels whose weights are all zero (abs_sums[c] == 0)
+/// take the layer's largest scale (1 when the whole layer is zero); tiny but
+/// non-zero weights keep their own fine scale. Used by insert_qdq and by
+/// quantc train's simulation of it.
+void ReplaceDeadChannelScales(const std::vector<double>& abs_sums, std::vector<float>& scales);
+
+/// The weight scale a channel needs so that its bias fits int32 at
+/// s_x * s_w (ONNX Runtime's quantizer rule): 1.0001 |bias| / (s_x (2^31 - 1)),
+/// a power of two up with `power2`, or `weight_scale` when that suffices.
+float Int32BiasWeightScale(double bias, float input_scale, float weight_scale, bool power2);
+
 /// Bias scales s_b[c] = s_in * s_w[c], computed in float32: the values the
 /// exporter must write next to a bias quantized by QuantizeBias.
 std::vector<float> BiasScales(float input_scale,

@@ -15,6 +15,8 @@ int QuantizeCommand(const std::vector<std::string>& args);
 int RunCommand(const std::vector<std::string>& args);
 int CompileCommand(const std::vector<std::string>& args);
 int EvalCommand(const std::vector<std::string>& args);
+/// Execs quantc-train from quantc's folder (returns only on failure).
+int TrainCommand(const std::vector<std::string>& args);
 
 }  // namespace quantc
 

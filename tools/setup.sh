@@ -10,6 +10,7 @@ PACKAGES=(
   bazel-bootstrap bazel-rules-java bazel-platforms
   g++ libonnx-dev libprotobuf-dev protobuf-compiler libabsl-dev libfmt-dev
   libgtest-dev libbenchmark-dev libeigen3-dev
+  libtorch-dev
   libonnx-testdata
   python3 python3-numpy python3-onnx python3-torch python3-sklearn
   time

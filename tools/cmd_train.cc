@@ -1,0 +1,43 @@
+// `quantc train ...`: quantization-aware training lives in its own binary,
+// quantc-train, which links libtorch (about 0.8 s and 160 MB at start-up);
+// quantc finds it next to its own executable and execs it, so no other
+// command pays that cost.
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "tools/cli.h"
+#include "tools/commands.h"
+
+namespace quantc {
+
+int TrainCommand(const std::vector<std::string>& args) {
+  char self[PATH_MAX];
+  ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  std::string dir = ".";
+  if (len > 0) {
+    self[len] = '\0';
+    std::string path(self);
+    dir = path.substr(0, path.rfind('/'));
+  }
+  std::string binary = dir + "/quantc-train";
+  std::vector<char*> argv;
+  std::string name = "quantc-train";
+  argv.push_back(name.data());
+  std::vector<std::string> copy = args;
+  for (std::string& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execv(binary.c_str(), argv.data());
+  std::fprintf(stderr,
+               "quantc: error: quantc train needs the quantc-train binary next to quantc (%s: %s); "
+               "build it with `bazel build //tools:quantc-train` and keep both in one folder\n",
+               binary.c_str(), std::strerror(errno));
+  return cli::kUnsupported;
+}
+
+}  // namespace quantc

@@ -1,0 +1,486 @@
+// SimModel: the graph walk, weighted layers (plain and folded-BN),
+// standalone BatchNorm, write-back and checkpoint state. The observers'
+// quantization is in sim_requant.cc.
+#include "train/sim_model.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "passes/insert_observers.h"
+#include "passes/quant_roles.h"
+#include "train/sim_internal.h"
+#include "train/torch_ops.h"
+
+namespace quantc::train {
+namespace {
+
+std::vector<double> ToDoubles(const at::Tensor& t) {
+  at::Tensor c = t.detach().to(at::kDouble).contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+at::Tensor FromFloats(const std::vector<float>& v) {
+  return at::tensor(at::ArrayRef<float>(v), at::kFloat);
+}
+
+at::Tensor FloatParam(const Value* v) { return ToTorch(v->initializer()).to(at::kFloat); }
+
+// Shape that broadcasts a per-channel vector along `axis` of a rank-r tensor.
+std::vector<int64_t> AlongAxis(int64_t channels, int64_t axis, int64_t rank) {
+  std::vector<int64_t> s(rank, 1);
+  s[axis] = channels;
+  return s;
+}
+
+// w scaled per output channel by g (BN folding), for each weight layout
+// fold_batch_norm handles.
+at::Tensor ScaleOutputChannels(const Node& n, const at::Tensor& w, const at::Tensor& g) {
+  const std::string& op = n.op_type();
+  if (op == "Conv") return w * g.view(AlongAxis(g.numel(), 0, w.dim()));
+  if (op == "Gemm") return w * g.view(AlongAxis(g.numel(), n.GetInt("transB", 0) ? 0 : 1, 2));
+  // ConvTranspose: W[C_in, C_out/G, k...]; output channel j of group i is
+  // i * C_out/G + j.
+  int64_t groups = n.GetInt("group", 1);
+  std::vector<int64_t> grouped = {groups, w.size(0) / groups, w.size(1)};
+  std::vector<int64_t> gs = {groups, 1, w.size(1)};
+  for (int64_t d = 2; d < w.dim(); ++d) {
+    grouped.push_back(w.size(d));
+    gs.push_back(1);
+  }
+  return (w.view(grouped) * g.view(gs)).view(w.sizes());
+}
+
+int64_t OutputChannels(const Node& n, const Tensor& w) {
+  const std::string& op = n.op_type();
+  if (op == "Conv") return w.dims()[0];
+  if (op == "ConvTranspose") return w.dims()[1] * n.GetInt("group", 1);
+  if (op == "Gemm") return n.GetInt("transB", 0) ? w.dims()[0] : w.dims()[1];
+  return w.dims().back();  // MatMul
+}
+
+}  // namespace
+
+at::Tensor Ste(const at::Tensor& soft, const at::Tensor& hard, const at::Tensor& mask) {
+  if (!soft.requires_grad()) return hard;
+  at::Tensor delta = soft - soft.detach();
+  return hard.detach() + (mask.defined() ? delta * mask : delta);
+}
+
+at::Tensor SteRound(const at::Tensor& v) { return Ste(v, at::round(v.detach()), at::Tensor()); }
+
+QParams ActState::Current(const ActivationScheme& s) const {
+  if (emitted) return *emitted;
+  // Ranges come from finite data; a failure here is a programmer bug.
+  return *ActivationQParams(lo, hi, s);
+}
+
+int SimModel::Impl::Param(const at::Tensor& t) {
+  params_.push_back(t.detach().clone().set_requires_grad(true));
+  return static_cast<int>(params_.size()) - 1;
+}
+
+absl::Status SimModel::Impl::Build(std::vector<FoldedBatchNorm> folds) {
+  const int64_t opset = g_.opset();
+  std::vector<std::string> errors;
+  for (const Node* n : g_.nodes()) {
+    if (IsObserver(*n)) continue;
+    if (absl::Status st = CheckTrainable(*n, opset); !st.ok()) errors.emplace_back(st.message());
+  }
+  if (!errors.empty()) return absl::UnimplementedError(absl::StrJoin(errors, "; "));
+  auto add_slot = [&](const Value* v) {
+    if (v && !slot_.contains(v)) slot_[v] = static_cast<int>(slot_.size());
+  };
+  for (const Value* v : g_.inputs()) add_slot(v);
+  for (const Value* v : g_.initializers()) add_slot(v);
+  for (const Node* n : g_.nodes()) {
+    for (const Value* v : n->outputs()) add_slot(v);
+  }
+  constants_.resize(slot_.size());
+  for (const Value* v : g_.initializers()) constants_[slot_[v]] = ToTorch(v->initializer());
+
+  plan_ = BuildRequantPlan(g_, o_.target, o_.float_ops);
+  for (const ObserverPlan& op : plan_.observers) {
+    ActState a;
+    a.node = op.observer;
+    std::vector<float> r = op.observer->GetFloats("range");
+    if (op.kind != RequantKind::kInherit) {
+      if (r.size() != 2) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(op.observer->Describe(), ": observer has no range (run calibrate first)"));
+      }
+      a.lo = r[0];
+      a.hi = r[1];
+    }
+    acts_.push_back(a);
+  }
+
+  std::map<const Node*, FoldedBatchNorm*> fold_of;
+  for (FoldedBatchNorm& f : folds) fold_of[f.folded] = &f;
+  std::map<const Value*, int> shared;  // one parameter per initializer
+  auto param_of = [&](const Value* v) {
+    auto it = shared.find(v);
+    if (it != shared.end()) return it->second;
+    return shared[v] = Param(FloatParam(v));
+  };
+  for (const Node* n : g_.nodes()) {
+    if (n->op_type() == "BatchNormalization" && n->domain().empty()) {
+      BnState b;
+      b.node = n;
+      for (int i = 1; i < 5; ++i) {
+        if (!n->input(i) || !n->input(i)->is_initializer()) {
+          return absl::UnimplementedError(absl::StrCat(
+              n->Describe(), ": unsupported in training: BatchNormalization parameters must be constants"));
+        }
+      }
+      b.p.gamma = param_of(n->input(1));
+      b.p.beta = param_of(n->input(2));
+      b.p.mean = FloatParam(n->input(3));
+      b.p.var = FloatParam(n->input(4));
+      b.p.eps = n->GetFloat("epsilon", 1e-5f);
+      b.p.momentum = n->GetFloat("momentum", 0.9f);
+      bns_[n] = b;
+      continue;
+    }
+    if (RoleOf(*n) != QuantRole::kWeighted) continue;
+    LayerState l;
+    l.node = n;
+    l.quantized = !IsFloatOp(*n, o_.float_ops);
+    const Tensor& wt = n->input(1)->initializer();
+    l.channels = OutputChannels(*n, wt);
+    int64_t axis = WeightChannelAxis(*n, wt.rank());
+    l.axis = axis < 0 || opset < 13 || wt.rank() == 0 ? -1 : axis;
+    auto fit = fold_of.find(n);
+    if (fit != fold_of.end()) {
+      const FoldedBatchNorm& f = *fit->second;
+      l.weight = Param(ToTorch(f.weight));
+      l.bias = Param(FromFloats(f.bias));
+      BnParams bn;
+      bn.gamma = Param(FromFloats(f.scale));
+      bn.beta = Param(FromFloats(f.shift));
+      bn.mean = FromFloats(f.mean);
+      bn.var = FromFloats(f.var);
+      bn.eps = f.epsilon;
+      bn.momentum = f.momentum;
+      l.bn = bn;
+    } else {
+      l.weight = param_of(n->input(1));
+      const Value* b = n->input(2);
+      if (b && b->is_initializer() && b->initializer().dtype() == DType::kFloat32) l.bias = param_of(b);
+    }
+    layers_[n] = l;
+  }
+  return absl::OkStatus();
+}
+
+void SimModel::Impl::EffectiveWeights(const LayerState& l, at::Tensor& w, at::Tensor& b) const {
+  w = params_[l.weight];
+  b = l.bias >= 0 ? params_[l.bias] : at::Tensor();
+  if (l.bn) {
+    const BnParams& p = *l.bn;
+    at::Tensor g = params_[p.gamma] / at::sqrt(p.var + p.eps);
+    w = ScaleOutputChannels(*l.node, w, g);
+    b = (b - p.mean) * g + params_[p.beta];
+  }
+  if (l.bias_override) b = FromFloats(*l.bias_override);
+}
+
+std::vector<float> SimModel::Impl::WeightScales(const LayerState& l, const at::Tensor& w) const {
+  at::Tensor a = w.detach().abs();
+  if (l.axis < 0) {
+    a = a.max().reshape({1});
+  } else {
+    std::vector<int64_t> dims;
+    for (int64_t d = 0; d < a.dim(); ++d) {
+      if (d != l.axis) dims.push_back(d);
+    }
+    a = a.amax(dims);
+  }
+  // insert_qdq's own arithmetic on the per-channel max |w|.
+  auto s = quantc::WeightScales(FromTorch(a), 0, o_.weight_bits, false, o_.weight_power2);
+  TORCH_CHECK(s.ok(), l.node->Describe(), ": ", std::string(s.status().message()),
+              " (training diverged)");
+  ReplaceDeadChannelScales(*s);
+  return *s;
+}
+
+at::Tensor SimModel::Impl::Weighted(LayerState& l, const at::Tensor& x, const RunMode& mode) {
+  const Node& n = *l.node;
+  l.exact = false;
+  at::Tensor w, b;
+  EffectiveWeights(l, w, b);
+  if (!l.quantized || !mode.fake_quant) return RunWeighted(n, x, w, b);
+  const bool bn_train = l.bn && mode.training && !mode.bn_frozen;
+  at::Tensor g_run;
+  if (bn_train) {  // PyTorch's folded-BN training: scale by gamma / running std
+    g_run = params_[l.bn->gamma] / at::sqrt(l.bn->var + l.bn->eps);
+    w = ScaleOutputChannels(n, params_[l.weight], g_run);
+  }
+  std::vector<float> sws = WeightScales(l, w);
+  const int64_t qmax = (int64_t{1} << (o_.weight_bits - 1)) - 1;
+  std::vector<int64_t> wshape = l.axis < 0 ? std::vector<int64_t>(w.dim(), 1)
+                                           : AlongAxis(static_cast<int64_t>(sws.size()), l.axis, w.dim());
+  at::Tensor s_w = FromFloats(sws).view(wshape);
+  at::Tensor soft = w / s_w;
+  at::Tensor hard = at::round(soft.detach());
+  at::Tensor w_int = Ste(soft, hard.clamp(-qmax, qmax), (hard.abs() <= qmax).to(at::kFloat));
+
+  const Value* xv = n.input(0);
+  auto xit = slot_.find(xv);
+  const std::optional<QParams>& xq = qparams_[xit->second];
+  // insert_qdq quantizes a bias only for a quantized input, per channel, and
+  // (Gemm) with alpha = beta = 1.
+  const bool bias_q = b.defined() && xq && l.axis >= 0 && b.dim() == 1 && b.numel() == l.channels &&
+                      (n.op_type() != "Gemm" ||
+                       (n.GetFloat("alpha", 1.f) == 1.f && n.GetFloat("beta", 1.f) == 1.f));
+  at::Tensor out;
+  std::vector<int64_t> oshape;
+  auto channel_view = [&](const at::Tensor& v, int64_t rank) {
+    return v.view(ChannelShape(n, v.numel(), rank));
+  };
+  if (o_.target == Target::kGeneric || !xq) {
+    at::Tensor w_fq = w_int * s_w;
+    if (bn_train) {
+      out = RunWeighted(n, x, w_fq, at::Tensor());
+    } else {
+      at::Tensor b_fq = b;
+      if (bias_q) {
+        at::Tensor s_b = FromFloats(BiasScales(xq->scale, sws));
+        if (s_b.numel() == 1) s_b = s_b.expand({l.channels});
+        b_fq = SteRound(b / s_b).clamp(-2147483648.0, 2147483647.0) * s_b;
+      }
+      return RunWeighted(n, x, w_fq, b_fq);
+    }
+  } else {
+    // TINPU: the integer accumulator the emitted Conv/MatMul computes, then
+    // the bias in accumulator units as lower_to_integer derives it.
+    const float sx = xq->scale;
+    std::vector<double> sw(sws.begin(), sws.end());
+    if (sw.size() == 1) sw.assign(l.channels, sw[0]);
+    // sum |w_int| per output channel (before the offset repair, as the
+    // lowering measures it) bounds the accumulator.
+    std::vector<double> sums;
+    if (l.axis < 0) {
+      sums.assign(l.channels, ToDoubles(w_int.detach().abs().sum())[0]);
+    } else {
+      std::vector<int64_t> dims;
+      for (int64_t d = 0; d < w.dim(); ++d) {
+        if (d != l.axis) dims.push_back(d);
+      }
+      sums = ToDoubles(w_int.detach().abs().sum(dims));
+    }
+    std::vector<double> qb(l.channels, 0.0);
+    if (bias_q && !bn_train) {
+      std::vector<float> s_b = BiasScales(sx, sws);
+      std::vector<double> bd = ToDoubles(b);
+      std::vector<double> real(l.channels);
+      for (int64_t c = 0; c < l.channels; ++c) {
+        float sb = s_b.size() == 1 ? s_b[0] : s_b[c];
+        double q = tinpu::RoundHalfEven(static_cast<float>(bd[c]) / sb);  // QuantizeBias: float32 division
+        real[c] = q * sb;
+        qb[c] = q;
+      }
+      std::vector<double> f = BiasFitFactors(real, sx, sw, o_.weight_bits);
+      bool repaired = false;
+      for (int64_t c = 0; c < l.channels; ++c) {
+        // lower_to_integer re-derives the bias at the (repaired) scale.
+        if (f[c] != 1) repaired = true;
+        sw[c] *= f[c];
+        qb[c] = tinpu::RoundHalfEven(real[c] / (static_cast<double>(sx) * sw[c]));
+      }
+      if (repaired && l.axis >= 0) {
+        std::vector<float> ff(f.begin(), f.end());
+        at::Tensor ft = FromFloats(ff).view(AlongAxis(l.channels, l.axis, w.dim()));
+        at::Tensor v = w_int / ft;
+        w_int = Ste(v, at::round(v.detach()), at::Tensor());
+      }
+    }
+    at::Tensor acc = RunWeighted(n, x / sx, w_int, at::Tensor());
+    std::vector<float> s_acc(l.channels);
+    for (int64_t c = 0; c < l.channels; ++c) s_acc[c] = static_cast<float>(sx * sw[c]);
+    at::Tensor sacc = channel_view(FromFloats(s_acc), acc.dim());
+    if (bn_train) {
+      out = acc * sacc;
+    } else {
+      at::Tensor sum = acc;
+      if (bias_q) {
+        std::vector<float> qbf(qb.begin(), qb.end());
+        at::Tensor qbt = channel_view(FromFloats(qbf), acc.dim());
+        sum = acc + Ste(channel_view(b, acc.dim()) / sacc, qbt, at::Tensor());
+      } else if (b.defined()) {  // no integer form: emitting fails; train in float meanwhile
+        sum = acc + b / sacc;
+      }
+      l.exact = bias_q || !b.defined();
+      l.acc = acc.detach();
+      l.qbias = qb;
+      l.weight_scales = sw;
+      l.abs_sums = sums;
+      return sum * sacc;
+    }
+  }
+  // Folded BN in training: undo the scale, normalize with batch statistics.
+  at::Tensor conv = out / channel_view(g_run, out.dim()) + channel_view(params_[l.bias], out.dim());
+  return at::batch_norm(conv, params_[l.bn->gamma], params_[l.bn->beta], l.bn->mean, l.bn->var,
+                        true, 1.0 - l.bn->momentum, l.bn->eps, false);
+}
+
+at::Tensor SimModel::Impl::BatchNorm(BnState& b, const at::Tensor& x, const RunMode& mode) {
+  bool batch_stats = mode.training && !mode.bn_frozen;
+  return at::batch_norm(x, params_[b.p.gamma], params_[b.p.beta], b.p.mean, b.p.var, batch_stats,
+                        1.0 - b.p.momentum, b.p.eps, false);
+}
+
+at::Tensor SimModel::Impl::Forward(const at::Tensor& x, const RunMode& mode) {
+  vals_.assign(slot_.size(), at::Tensor());
+  qparams_.assign(slot_.size(), std::nullopt);
+  for (size_t i = 0; i < constants_.size(); ++i) vals_[i] = constants_[i];
+  vals_[slot_[g_.inputs()[0]]] = x;
+  const int64_t opset = g_.opset();
+  for (const Node* n : g_.nodes()) {
+    std::vector<at::Tensor> in;
+    for (const Value* v : n->inputs()) in.push_back(v ? vals_[slot_[v]] : at::Tensor());
+    at::Tensor out;
+    if (IsObserver(*n)) {
+      out = Observe(plan_.observers[plan_.by_observer.at(n)], in[0], mode);
+    } else if (auto lit = layers_.find(n); lit != layers_.end()) {
+      out = Weighted(lit->second, in[0], mode);
+    } else if (auto bit = bns_.find(n); bit != bns_.end()) {
+      out = BatchNorm(bit->second, in[0], mode);
+    } else {
+      out = RunNode(*n, in, opset);
+    }
+    vals_[slot_[n->output(0)]] = out;
+  }
+  return vals_[slot_[g_.outputs()[0]]];
+}
+
+absl::Status SimModel::Impl::WriteBack() const {
+  for (const auto& [n, l] : layers_) {
+    at::Tensor w, b;
+    EffectiveWeights(l, w, b);
+    g_.SetInitializer(n->input(1), FromTorch(w));
+    if (b.defined()) g_.SetInitializer(n->input(2), FromTorch(b));
+  }
+  for (const auto& [n, bn] : bns_) {
+    g_.SetInitializer(n->input(1), FromTorch(params_[bn.p.gamma]));
+    g_.SetInitializer(n->input(2), FromTorch(params_[bn.p.beta]));
+    g_.SetInitializer(n->input(3), FromTorch(bn.p.mean));
+    g_.SetInitializer(n->input(4), FromTorch(bn.p.var));
+  }
+  for (size_t i = 0; i < acts_.size(); ++i) {
+    const ActState& a = acts_[i];
+    if (plan_.observers[i].kind == RequantKind::kInherit) continue;
+    std::vector<float> range = {a.lo, a.hi};
+    if (a.emitted) {
+      // A range the quantize pipeline turns into exactly this quantization.
+      const IntRange r = RangeFor(o_.activations.storage, o_.activations.bits, false);
+      const QParams& q = *a.emitted;
+      auto same = [&](float lo, float hi) {
+        auto p = ActivationQParams(lo, hi, o_.activations);
+        return p.ok() && p->scale == q.scale && p->zero_point == q.zero_point;
+      };
+      float s = q.scale;
+      if (!same(range[0], range[1])) {
+        bool at_min = q.zero_point == r.qmin;
+        range = o_.activations.symmetric && !at_min
+                    ? std::vector<float>{-s * (r.qmax - r.qmin) / 2.0f, s * (r.qmax - r.qmin) / 2.0f}
+                    : std::vector<float>{s * static_cast<float>(r.qmin - q.zero_point),
+                                         s * static_cast<float>(r.qmax - q.zero_point)};
+        if (!same(range[0], range[1])) {
+          return absl::InternalError(absl::StrCat(a.node->Describe(), ": scale ", s, ", zero point ",
+                                                  q.zero_point, " has no reproducing range"));
+        }
+      }
+    }
+    const_cast<Node*>(a.node)->SetAttr(Attribute::Floats("range", range));
+  }
+  return absl::OkStatus();
+}
+
+SimModel::SimModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SimModel::~SimModel() = default;
+
+absl::StatusOr<std::unique_ptr<SimModel>> SimModel::Build(Graph& g, std::vector<FoldedBatchNorm> folds,
+                                                          const SimOptions& o) {
+  auto impl = std::make_unique<Impl>(g, o);
+  if (absl::Status st = impl->Build(std::move(folds)); !st.ok()) return st;
+  return std::unique_ptr<SimModel>(new SimModel(std::move(impl)));
+}
+
+std::vector<at::Tensor> SimModel::Parameters() const { return impl_->params_; }
+
+std::vector<at::Tensor> SimModel::State() const {
+  std::vector<at::Tensor> s;
+  for (const auto& [n, l] : impl_->layers_) {
+    if (l.bn) s.insert(s.end(), {l.bn->mean, l.bn->var});
+  }
+  for (const auto& [n, b] : impl_->bns_) s.insert(s.end(), {b.p.mean, b.p.var});
+  // Observer ranges and emitted quantization: [lo, hi, has_emitted, scale, zero point].
+  at::Tensor r = at::zeros({static_cast<int64_t>(impl_->acts_.size()), 5}, at::kDouble);
+  for (size_t i = 0; i < impl_->acts_.size(); ++i) {
+    const ActState& a = impl_->acts_[i];
+    auto row = r[static_cast<int64_t>(i)];
+    row[0] = a.lo;
+    row[1] = a.hi;
+    row[2] = a.emitted ? 1.0 : 0.0;
+    row[3] = a.emitted ? a.emitted->scale : 0.0;
+    row[4] = a.emitted ? static_cast<double>(a.emitted->zero_point) : 0.0;
+  }
+  s.push_back(r);
+  return s;
+}
+
+void SimModel::LoadState(const std::vector<at::Tensor>& state) {
+  size_t k = 0;
+  for (auto& [n, l] : impl_->layers_) {
+    if (!l.bn) continue;
+    l.bn->mean.copy_(state[k++]);
+    l.bn->var.copy_(state[k++]);
+  }
+  for (auto& [n, b] : impl_->bns_) {
+    b.p.mean.copy_(state[k++]);
+    b.p.var.copy_(state[k++]);
+  }
+  at::Tensor r = state[k].to(at::kDouble).contiguous();
+  const double* d = r.data_ptr<double>();
+  for (size_t i = 0; i < impl_->acts_.size(); ++i) {
+    ActState& a = impl_->acts_[i];
+    a.lo = static_cast<float>(d[5 * i]);
+    a.hi = static_cast<float>(d[5 * i + 1]);
+    a.emitted.reset();
+    if (d[5 * i + 2] != 0) a.emitted = QParams{static_cast<float>(d[5 * i + 3]), static_cast<int64_t>(d[5 * i + 4])};
+  }
+}
+
+at::Tensor SimModel::Forward(const at::Tensor& x, const RunMode& mode) { return impl_->Forward(x, mode); }
+
+std::vector<std::string> SimModel::ObservedNames() const {
+  std::vector<std::string> names;
+  for (const ObserverPlan& op : impl_->plan_.observers) names.push_back(op.observer->input(0)->name());
+  return names;
+}
+
+absl::Status SimModel::SetEmittedQParams(const std::map<std::string, QuantParams>& by_tensor) {
+  for (size_t i = 0; i < impl_->acts_.size(); ++i) {
+    const ObserverPlan& op = impl_->plan_.observers[i];
+    if (op.kind == RequantKind::kInherit) continue;
+    auto it = by_tensor.find(op.observer->input(0)->name());
+    if (it == by_tensor.end() || it->second.scale.size() != 1) {
+      return absl::InternalError(absl::StrCat("the emitted model does not quantize tensor '",
+                                              op.observer->input(0)->name(), "'"));
+    }
+    impl_->acts_[i].emitted = QParams{it->second.scale[0], it->second.zero_point[0]};
+  }
+  return absl::OkStatus();
+}
+
+void SimModel::SetBiases(const std::map<std::string, std::vector<float>>& by_output) {
+  for (auto& [n, l] : impl_->layers_) {
+    auto it = by_output.find(n->output(0)->name());
+    if (it != by_output.end()) l.bias_override = it->second;
+  }
+}
+
+absl::Status SimModel::WriteBack() const { return impl_->WriteBack(); }
+
+}  // namespace quantc::train

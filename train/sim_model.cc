@@ -170,6 +170,20 @@ absl::Status SimModel::Impl::Build(std::vector<FoldedBatchNorm> folds) {
     }
     layers_[n] = l;
   }
+  if (o_.float64) {
+    for (at::Tensor& p : params_) p = p.detach().to(at::kDouble).set_requires_grad(true);
+    for (at::Tensor& c : constants_) {
+      if (c.defined() && c.scalar_type() == at::kFloat) c = c.to(at::kDouble);
+    }
+    auto widen = [](BnParams& p) {
+      p.mean = p.mean.to(at::kDouble);
+      p.var = p.var.to(at::kDouble);
+    };
+    for (auto& [n, l] : layers_) {
+      if (l.bn) widen(*l.bn);
+    }
+    for (auto& [n, b] : bns_) widen(b.p);
+  }
   return absl::OkStatus();
 }
 
@@ -453,6 +467,16 @@ void SimModel::LoadState(const std::vector<at::Tensor>& state) {
 }
 
 at::Tensor SimModel::Forward(const at::Tensor& x, const RunMode& mode) { return impl_->Forward(x, mode); }
+
+float SimModel::OutputScale() const {
+  const Impl& m = *impl_;
+  if (m.o_.target != Target::kTinpu || !m.o_.output_int) return 1.0f;
+  const Node* p = m.g_.outputs()[0]->producer();
+  auto it = p ? m.plan_.by_observer.find(p) : m.plan_.by_observer.end();
+  if (it == m.plan_.by_observer.end()) return 1.0f;
+  const ObserverPlan& op = m.plan_.observers[it->second];
+  return m.acts_[m.plan_.by_observer.at(op.root)].Current(m.o_.activations).scale;
+}
 
 std::vector<std::string> SimModel::ObservedNames() const {
   std::vector<std::string> names;

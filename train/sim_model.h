@@ -47,7 +47,11 @@ struct SimOptions {
   int weight_bits = 8;
   bool weight_power2 = false;
   std::vector<std::string> float_ops;
+  bool output_int = true;  ///< TINPU: the model outputs the last layer's integers
   float ema_momentum = 0.01f;  ///< PyTorch's MovingAverageMinMaxObserver constant
+  /// Parameters and constants in float64, for gradient checks of the float
+  /// model (fake_quant off); quantization runs in float32 only.
+  bool float64 = false;
 };
 
 struct RunMode {
@@ -78,6 +82,10 @@ class SimModel {
 
   /// The model output for a batch (dim 0). Throws c10::Error on bad shapes.
   at::Tensor Forward(const at::Tensor& x, const RunMode& mode);
+
+  /// What the emitted model's output is in units of: the output's scale
+  /// for a TINPU model with integer outputs (its last requantization), else 1.
+  float OutputScale() const;
 
   /// Number of observers (tensors quantized in the emitted model) and the
   /// name of each observed tensor.

@@ -58,7 +58,8 @@ class Loop {
  private:
   absl::Status Sync(bool final);
   at::Tensor LossOf(const at::Tensor& out, const at::Tensor& y) const;
-  double Metric(const at::Tensor& x, const at::Tensor& y, bool fake_quant);
+  double Metric(const at::Tensor& x, const at::Tensor& y, bool fake_quant,
+                at::Tensor* outputs = nullptr);
   std::vector<LayerSqnr> Sqnr(const at::Tensor& x);
   absl::Status SaveCheckpoint(int epochs_done, torch::optim::Optimizer& opt) const;
   absl::StatusOr<int> LoadCheckpoint(torch::optim::Optimizer& opt);
@@ -88,16 +89,18 @@ at::Tensor Loop::LossOf(const at::Tensor& out, const at::Tensor& y) const {
   return at::cross_entropy_loss(out.reshape({out.size(0), -1}), y);
 }
 
-double Loop::Metric(const at::Tensor& x, const at::Tensor& y, bool fake_quant) {
+double Loop::Metric(const at::Tensor& x, const at::Tensor& y, bool fake_quant, at::Tensor* outputs) {
   at::NoGradGuard no_grad;
   RunMode mode;
   mode.bn_frozen = mode.observers_frozen = true;
   mode.fake_quant = fake_quant;
   int64_t n = x.size(0), correct = 0;
   double sq = 0;
+  std::vector<at::Tensor> all;
   for (int64_t i = 0; i < n; i += 256) {
     int64_t len = std::min<int64_t>(256, n - i);
     at::Tensor out = sim_.Forward(x.narrow(0, i, len), mode);
+    if (outputs) all.push_back(out / sim_.OutputScale());
     at::Tensor t = y.narrow(0, i, len);
     if (o_.loss == Loss::kMse) {
       sq += (out.reshape(t.sizes()) - t).pow(2).sum().item<double>();
@@ -105,6 +108,7 @@ double Loop::Metric(const at::Tensor& x, const at::Tensor& y, bool fake_quant) {
       correct += out.reshape({len, -1}).argmax(1).eq(t).sum().item<int64_t>();
     }
   }
+  if (outputs) *outputs = at::cat(all, 0);
   if (o_.loss == Loss::kMse) return sq / static_cast<double>(y.numel());
   return 100.0 * static_cast<double>(correct) / static_cast<double>(n);
 }
@@ -285,7 +289,9 @@ absl::StatusOr<TrainResult> Loop::Run() {
   if (absl::Status st = Sync(true); !st.ok()) return st;
   const at::Tensor& ex = has_val ? vx_ : x_;
   const at::Tensor& ey = has_val ? vy_ : y_;
-  result.fake_quant_metric = Metric(ex, ey, true);
+  at::Tensor outputs;
+  result.fake_quant_metric = Metric(ex, ey, true, &outputs);
+  result.fake_quant_outputs = FromTorch(outputs);
   result.sqnr = Sqnr(ex);
   if (absl::Status st = sim_.WriteBack(); !st.ok()) return st;
   return result;
@@ -325,6 +331,7 @@ absl::StatusOr<TrainResult> Train(std::unique_ptr<Graph> model, const TrainData&
     so.weight_bits = options.weight_bits;
     so.weight_power2 = pipeline.weight_power2();
     so.float_ops = options.float_ops;
+    so.output_int = options.output_int;
     auto sim = SimModel::Build(*model, std::move(folds), so);
     if (!sim.ok()) return sim.status();
     Loop loop(data, options, callbacks, *model, pipeline, **sim);

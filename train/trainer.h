@@ -84,6 +84,9 @@ struct LayerSqnr {
 struct TrainResult {
   std::unique_ptr<Graph> emitted;  ///< the target's model (QDQ or TINPU integers)
   double fake_quant_metric = 0;    ///< on the validation data (else the training data)
+  /// The simulation's outputs on that data, (N, ...), in the emitted model's
+  /// units (TINPU with integer outputs: the integers), to compare with it.
+  Tensor fake_quant_outputs;
   std::vector<EpochReport> epochs;
   std::vector<LayerSqnr> sqnr;     ///< per quantized tensor, on the same data
   std::vector<std::string> log;    ///< legalization moves and warnings of the final emission

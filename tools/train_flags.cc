@@ -34,7 +34,7 @@ reference interpreter.
                                 epochs (default, or 0: E//2 + 1)
   --weight-bits=8|4|2           weight range +-(2^(b-1)-1) (default 8)
   --optimizer=sgd|adam          default adam
-  --lr=LR                       default 1e-4
+  --lr=LR                       initial learning rate (default 3e-4)
   --momentum=M                  sgd momentum (default 0.9)
   --weight-decay=WD             default 0
   --batch-size=B                default 64
@@ -54,6 +54,9 @@ reference interpreter.
                                 data and flags)
   --report=FILE.json            per-epoch numbers, the final three, per-layer
                                 SQNR (fake-quant vs float) and legalization
+  --fake-quant-outputs=FILE.npy the simulation's final outputs on the
+                                validation (else training) data, in the
+                                emitted model's units, to compare with it
   -q, --quiet                   no progress output
 Ctrl-C stops after the current batch and writes nothing; the last
 checkpoint stays usable with --resume.
@@ -97,7 +100,7 @@ std::vector<cli::FlagSpec> TrainFlagSpecs() {
        {"target", "train", "labels", "val", "val-labels", "epochs", "bn-update-epochs",
         "observer-update-epochs", "weight-bits", "lr", "optimizer", "momentum", "weight-decay",
         "batch-size", "lr-schedule", "loss", "bias-calibration", "float-ops", "seed", "threads",
-        "checkpoint", "report"}) {
+        "checkpoint", "report", "fake-quant-outputs"}) {
     s.push_back({name, "", true});
   }
   s.push_back({"output", "o", true});
@@ -123,6 +126,7 @@ absl::StatusOr<TrainFlags> ParseTrainFlags(const cli::Args& a) {
     return absl::InvalidArgumentError("--val and --val-labels go together");
   }
   f.report = a.Get("report");
+  f.fake_quant_outputs = a.Get("fake-quant-outputs");
   f.quiet = a.Has("quiet");
   auto target = OneOf(a, "target", {"generic", "tinpu"});
   auto opt = OneOf(a, "optimizer", {"adam", "sgd"});
@@ -137,7 +141,7 @@ absl::StatusOr<TrainFlags> ParseTrainFlags(const cli::Args& a) {
   o.loss = *loss == "mse" ? train::Loss::kMse : train::Loss::kCrossEntropy;
   f.metric = o.loss == train::Loss::kMse ? Metric::kMse : Metric::kTop1;
   int64_t epochs = 0, bits = 8, batch = o.batch_size, seed = 0, threads = 0;
-  o.lr = 1e-4;
+  o.lr = 3e-4;
   for (const absl::Status& st :
        {Int(a, "epochs", 1, 100000, epochs), Int(a, "weight-bits", 2, 8, bits),
         Int(a, "batch-size", 1, 1 << 20, batch), Int(a, "seed", 0, INT64_MAX, seed),

@@ -15,6 +15,7 @@ namespace quantc {
 
 struct TrainFlags {
   std::string model, output, train, labels, val, val_labels, report;
+  std::string fake_quant_outputs;  ///< --fake-quant-outputs=FILE.npy
   bool quiet = false;
   Metric metric = Metric::kTop1;  ///< follows --loss
   train::TrainOptions options;

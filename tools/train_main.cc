@@ -281,6 +281,9 @@ int Main(const std::vector<std::string>& argv) {
   if (!flt.ok()) return Fail(flt.status());
   if (!emi.ok()) return Fail(emi.status());
   if (auto st = WriteFileAtomically(f.output, *bytes); !st.ok()) return Fail(st);
+  if (!f.fake_quant_outputs.empty()) {
+    if (auto st = WriteNpyFile(f.fake_quant_outputs, result->fake_quant_outputs); !st.ok()) return Fail(st);
+  }
   if (!f.report.empty()) {
     std::string json = ReportJson(*result, f.metric, flt->value, result->fake_quant_metric, emi->value,
                                   f.val.empty() ? "train" : "val");

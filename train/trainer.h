@@ -40,8 +40,8 @@ struct TrainOptions {
   int epochs = 10;
   FreezeSetting bn_update;        ///< --bn-update-epochs
   FreezeSetting observer_update;  ///< --observer-update-epochs
-  Optimizer optimizer = Optimizer::kSgd;
-  double lr = 0.01;
+  Optimizer optimizer = Optimizer::kAdam;
+  double lr = 3e-4;
   double momentum = 0.9;
   double weight_decay = 0;
   LrSchedule lr_schedule = LrSchedule::kCosine;

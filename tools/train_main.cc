@@ -242,7 +242,9 @@ int Main(const std::vector<std::string>& argv) {
     };
   }
   auto result = train::Train(std::move(*graph), data, o, cb);
-  std::signal(SIGINT, SIG_DFL);
+  if (result.ok() && g_interrupted.load()) {  // Ctrl-C after the last batch
+    result = absl::CancelledError("interrupted after training");
+  }
   if (!result.ok()) {
     if (result.status().code() == absl::StatusCode::kCancelled) {
       std::string resume = o.checkpoint_dir.empty()
@@ -280,6 +282,11 @@ int Main(const std::vector<std::string>& argv) {
   auto emi = Evaluate(**emitted, *edata, ey, ey_file, f.metric);
   if (!flt.ok()) return Fail(flt.status());
   if (!emi.ok()) return Fail(emi.status());
+  if (g_interrupted.load()) {
+    std::fprintf(stderr, "\nquantc: interrupted while evaluating; nothing was written\n");
+    return 130;
+  }
+  std::signal(SIGINT, SIG_DFL);
   if (auto st = WriteFileAtomically(f.output, *bytes); !st.ok()) return Fail(st);
   if (!f.fake_quant_outputs.empty()) {
     if (auto st = WriteNpyFile(f.fake_quant_outputs, result->fake_quant_outputs); !st.ok()) return Fail(st);

@@ -25,7 +25,7 @@ struct ActState {
   const Node* node = nullptr;
   float lo = 0, hi = 0;            ///< moving-average range
   std::optional<QParams> emitted;  ///< fixed by SetEmittedQParams until lo/hi move
-  QParams Current(const ActivationScheme& s) const;
+  absl::StatusOr<QParams> Current(const ActivationScheme& s) const;
 };
 
 /// A BatchNormalization's trainable and running parameters.

@@ -69,10 +69,9 @@ at::Tensor Ste(const at::Tensor& soft, const at::Tensor& hard, const at::Tensor&
 
 at::Tensor SteRound(const at::Tensor& v) { return Ste(v, at::round(v.detach()), at::Tensor()); }
 
-QParams ActState::Current(const ActivationScheme& s) const {
+absl::StatusOr<QParams> ActState::Current(const ActivationScheme& s) const {
   if (emitted) return *emitted;
-  // Ranges come from finite data; a failure here is a programmer bug.
-  return *ActivationQParams(lo, hi, s);
+  return ActivationQParams(lo, hi, s);
 }
 
 int SimModel::Impl::Param(const at::Tensor& t) {
@@ -423,12 +422,16 @@ absl::StatusOr<std::unique_ptr<SimModel>> SimModel::Build(Graph& g, std::vector<
 
 std::vector<at::Tensor> SimModel::Parameters() const { return impl_->params_; }
 
+// BN statistics in graph node order (the maps are keyed by pointer, whose
+// order differs between processes), then observer ranges.
 std::vector<at::Tensor> SimModel::State() const {
   std::vector<at::Tensor> s;
-  for (const auto& [n, l] : impl_->layers_) {
-    if (l.bn) s.insert(s.end(), {l.bn->mean, l.bn->var});
+  for (const Node* n : impl_->g_.nodes()) {
+    if (auto l = impl_->layers_.find(n); l != impl_->layers_.end() && l->second.bn) {
+      s.insert(s.end(), {l->second.bn->mean, l->second.bn->var});
+    }
+    if (auto b = impl_->bns_.find(n); b != impl_->bns_.end()) s.insert(s.end(), {b->second.p.mean, b->second.p.var});
   }
-  for (const auto& [n, b] : impl_->bns_) s.insert(s.end(), {b.p.mean, b.p.var});
   // Observer ranges and emitted quantization: [lo, hi, has_emitted, scale, zero point].
   at::Tensor r = at::zeros({static_cast<int64_t>(impl_->acts_.size()), 5}, at::kDouble);
   for (size_t i = 0; i < impl_->acts_.size(); ++i) {
@@ -446,14 +449,13 @@ std::vector<at::Tensor> SimModel::State() const {
 
 void SimModel::LoadState(const std::vector<at::Tensor>& state) {
   size_t k = 0;
-  for (auto& [n, l] : impl_->layers_) {
-    if (!l.bn) continue;
-    l.bn->mean.copy_(state[k++]);
-    l.bn->var.copy_(state[k++]);
-  }
-  for (auto& [n, b] : impl_->bns_) {
-    b.p.mean.copy_(state[k++]);
-    b.p.var.copy_(state[k++]);
+  for (const Node* n : impl_->g_.nodes()) {
+    BnParams* p = nullptr;
+    if (auto l = impl_->layers_.find(n); l != impl_->layers_.end() && l->second.bn) p = &*l->second.bn;
+    if (auto b = impl_->bns_.find(n); b != impl_->bns_.end()) p = &b->second.p;
+    if (!p) continue;
+    p->mean.copy_(state[k++]);
+    p->var.copy_(state[k++]);
   }
   at::Tensor r = state[k].to(at::kDouble).contiguous();
   const double* d = r.data_ptr<double>();
@@ -475,7 +477,8 @@ float SimModel::OutputScale() const {
   auto it = p ? m.plan_.by_observer.find(p) : m.plan_.by_observer.end();
   if (it == m.plan_.by_observer.end()) return 1.0f;
   const ObserverPlan& op = m.plan_.observers[it->second];
-  return m.acts_[m.plan_.by_observer.at(op.root)].Current(m.o_.activations).scale;
+  auto q = m.acts_[m.plan_.by_observer.at(op.root)].Current(m.o_.activations);
+  return q.ok() ? q->scale : 1.0f;
 }
 
 std::vector<std::string> SimModel::ObservedNames() const {

@@ -228,11 +228,15 @@ at::Tensor SimModel::Impl::Observe(const ObserverPlan& op, const at::Tensor& x, 
     // PyTorch's MovingAverageMinMaxObserver, started from the PTQ range.
     at::Tensor xd = x.detach();
     float lo = xd.min().item<float>(), hi = xd.max().item<float>();
+    TORCH_CHECK(std::isfinite(lo) && std::isfinite(hi), "tensor '", op.observer->input(0)->name(),
+                "' holds non-finite values");
     a.lo = a.lo + o_.ema_momentum * (lo - a.lo);
     a.hi = a.hi + o_.ema_momentum * (hi - a.hi);
     a.emitted.reset();
   }
-  const QParams q = a.Current(o_.activations);
+  auto current = a.Current(o_.activations);
+  TORCH_CHECK(current.ok(), a.node->Describe(), ": ", std::string(current.status().message()));
+  const QParams q = *current;
   qparams_[out_slot] = q;
   at::Tensor soft = x / q.scale;
   at::Tensor hard;

@@ -246,13 +246,21 @@ absl::StatusOr<TrainResult> Loop::Run() {
       if (len < 2 && b > 0) break;  // batch statistics need two samples
       at::Tensor idx = perm.narrow(0, b * o_.batch_size, len);
       at::Tensor xb = x_.index_select(0, idx), yb = y_.index_select(0, idx);
-      at::Tensor out = sim_.Forward(xb, mode);
-      at::Tensor loss = LossOf(out, yb);
-      double l = loss.item<double>();
+      const std::string where = absl::StrCat(" in epoch ", e + 1, " (batch ", b + 1, " of ", batches,
+                                             "); nothing was written; a lower --lr (now ", o_.lr,
+                                             ") usually helps");
+      at::Tensor out, loss;
+      double l = 0;
+      try {
+        out = sim_.Forward(xb, mode);
+        loss = LossOf(out, yb);
+        l = loss.item<double>();
+      } catch (const c10::Error& err) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("training diverged (", err.what_without_backtrace(), ")", where));
+      }
       if (!std::isfinite(l)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "the training loss became ", l, " in epoch ", e + 1, " (batch ", b + 1, " of ", batches,
-            "); nothing was written; a lower --lr (now ", o_.lr, ") usually helps"));
+        return absl::InvalidArgumentError(absl::StrCat("the training loss became ", l, where));
       }
       opt->zero_grad();
       loss.backward();

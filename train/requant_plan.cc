@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "passes/insert_observers.h"
+#include "passes/integer_builder.h"
 #include "passes/quant_roles.h"
 #include "quant/qparams.h"
 
@@ -147,8 +148,7 @@ absl::StatusOr<tinpu::OssParams> Weighted(const std::vector<double>& ratio,
   tinpu::OssParams all;
   for (size_t c = 0; c < ratio.size(); ++c) {
     double bound = abs_sums[c] * xmax + std::abs(off0[c]) + std::abs(ro[c]) + 1;
-    int b = bits;
-    while (b > 1 && bound * ((1 << b) - 1) >= 16777216.0) --b;
+    int b = tinpu::ExactMultiplierBits(bound, bits);
     std::vector<double> one_ro = {ro[c]};
     auto one = Compute({ratio[c]}, {off0[c]}, &one_ro, b, true, weight_bits);
     if (!one.ok()) return one.status();
@@ -163,30 +163,15 @@ absl::StatusOr<tinpu::OssParams> Weighted(const std::vector<double>& ratio,
 }  // namespace oss
 
 tinpu::ClipRange FusedClip(const Node* act, const IntDomain& out) {
-  tinpu::ClipRange r = RangeOf(out.is_unsigned);
-  if (!act) return r;
-  if (act->op_type() == "Relu") r.lo = std::max<int64_t>(r.lo, 0);
-  if (act->op_type() == "Clip") {
-    auto bound = [&](int input, const char* attr, double dflt) {
-      const Value* v = act->input(input);
-      if (v && v->is_initializer()) return v->initializer().GetAsDouble(0);
-      return static_cast<double>(act->GetFloat(attr, static_cast<float>(dflt)));
-    };
-    double lo = std::nearbyint(bound(1, "min", -INFINITY) / out.scale);
-    double hi = std::nearbyint(bound(2, "max", INFINITY) / out.scale);
-    if (std::isfinite(lo)) r.lo = std::max<int64_t>(r.lo, static_cast<int64_t>(lo));
-    if (std::isfinite(hi)) r.hi = std::min<int64_t>(r.hi, static_cast<int64_t>(hi));
-  }
-  return r;
+  return ActivationClip(act, out.scale, RangeOf(out.is_unsigned));
 }
 
 std::vector<double> BiasFitFactors(const std::vector<double>& real_bias, double input_scale,
                                    const std::vector<double>& weight_scales, int weight_bits) {
-  const double room = static_cast<double>(tinpu::LimitsFor(weight_bits).offset_max) / 2;
   std::vector<double> factors(weight_scales.size(), 1.0);
   for (size_t c = 0; c < weight_scales.size(); ++c) {
     double need = std::abs(real_bias[c]) / (input_scale * weight_scales[c]);
-    if (need > room) factors[c] = std::ldexp(1.0, static_cast<int>(std::ceil(std::log2(need / room))));
+    factors[c] = tinpu::OffsetFitFactor(need, tinpu::LimitsFor(weight_bits));
   }
   return factors;
 }

@@ -6,6 +6,7 @@
 // with the straight-through gradient of x / s.
 #include <cmath>
 
+#include "passes/integer_builder.h"
 #include "train/sim_internal.h"
 #include "train/torch_ops.h"
 
@@ -137,17 +138,9 @@ at::Tensor SimModel::Impl::HardMul(const ObserverPlan& op, const IntDomain& out)
   for (int i = 0; i < 2; ++i) {
     const Value* v = op.layer->input(i);
     if (v && v->is_initializer() && v->type().dtype == DType::kFloat32) {
-      // A constant factor becomes int8 with a power-of-two scale.
-      const Tensor& c = v->initializer();
-      double max_abs = 0;
-      for (int64_t k = 0; k < c.num_elements(); ++k) max_abs = std::max(max_abs, std::abs(c.GetAsDouble(k)));
-      double s = max_abs > 0 ? std::ldexp(1.0, static_cast<int>(std::ceil(std::log2(max_abs / 127)))) : 1;
-      Tensor q(DType::kFloat32, c.dims());
-      for (int64_t k = 0; k < c.num_elements(); ++k) {
-        q.mutable_data<float>()[k] = static_cast<float>(tinpu::RoundHalfEven(c.GetAsDouble(k) / s));
-      }
-      ins.push_back(ToTorch(q));
-      scale *= s;
+      IntConstant q = Int8PowerOfTwo(v->initializer());
+      ins.push_back(ToTorch(q.ints));
+      scale *= q.scale;
       continue;
     }
     at::Tensor x;

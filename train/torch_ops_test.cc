@@ -27,6 +27,16 @@ struct Input {
   bool constant = false;       // no gradient checked (e.g. Clip bounds)
 };
 
+// Random float input of these dims.
+Input X(std::vector<int64_t> dims) { return Input{std::move(dims), {}, false, false}; }
+// An int64 constant (shape, axes, pads).
+Input Ints(std::vector<double> v) {
+  int64_t n = static_cast<int64_t>(v.size());
+  return Input{{n}, std::move(v), true, false};
+}
+// A float scalar constant whose gradient is not checked (Clip bounds).
+Input Bound(double v) { return Input{{}, {v}, false, true}; }
+
 struct Case {
   std::string name;
   std::string model;  // ONNX text: one node, every input a graph input
@@ -83,7 +93,7 @@ void Check(const Case& c) {
   EXPECT_LT((got - ref).abs().max().item<double>(), 1e-5);
 
   // Backward against central differences.
-  at::Tensor r = RandomInput(Input{got.sizes().vec(), {}, false}, rng);
+  at::Tensor r = RandomInput(X(got.sizes().vec()), rng);
   std::vector<at::Tensor> leaves;
   for (size_t k = 0; k < in.size(); ++k) {
     bool fixed = c.inputs[k].is_int || c.inputs[k].constant;
@@ -117,74 +127,74 @@ std::string Model(const std::string& sig, const std::string& body, int opset = 1
 TEST(TorchOpsGradTest, Convolutions) {
   Check({"conv1d", Model("(float[2,3,6] x, float[4,3,3] w, float[4] b) => (float[2,4,6] y)",
                          "y = Conv<pads = [1, 1]>(x, w, b)"),
-         {{{2, 3, 6}}, {{4, 3, 3}}, {{4}}}, true});
+         {X({2, 3, 6}), X({4, 3, 3}), X({4})}, true});
   Check({"conv2d strided asymmetric pads", Model("(float[2,2,5,5] x, float[3,2,3,2] w, float[3] b) => (float[2,3,2,3] y)",
                                                  "y = Conv<pads = [1, 0, 0, 1], strides = [2, 2]>(x, w, b)"),
-         {{{2, 2, 5, 5}}, {{3, 2, 3, 2}}, {{3}}}, true});
+         {X({2, 2, 5, 5}), X({3, 2, 3, 2}), X({3})}, true});
   Check({"conv2d grouped dilated", Model("(float[2,4,5,5] x, float[4,2,2,2] w) => (float[2,4,3,3] y)",
                                          "y = Conv<group = 2, dilations = [2, 2]>(x, w)"),
-         {{{2, 4, 5, 5}}, {{4, 2, 2, 2}}}, true});
+         {X({2, 4, 5, 5}), X({4, 2, 2, 2})}, true});
   Check({"depthwise same_upper", Model("(float[2,3,4,4] x, float[3,1,3,3] w) => (float[2,3,4,4] y)",
                                        "y = Conv<group = 3, auto_pad = \"SAME_UPPER\">(x, w)"),
-         {{{2, 3, 4, 4}}, {{3, 1, 3, 3}}}, true});
+         {X({2, 3, 4, 4}), X({3, 1, 3, 3})}, true});
   Check({"conv transpose", Model("(float[2,2,3,3] x, float[2,3,2,2] w, float[3] b) => (float[2,3,6,6] y)",
                                  "y = ConvTranspose<strides = [2, 2], pads = [1, 0, 0, 1], output_padding = [1, 1]>(x, w, b)"),
-         {{{2, 2, 3, 3}}, {{2, 3, 2, 2}}, {{3}}}, true});
+         {X({2, 2, 3, 3}), X({2, 3, 2, 2}), X({3})}, true});
 }
 
 TEST(TorchOpsGradTest, GemmAndMatMul) {
   Check({"gemm transB alpha beta", Model("(float[2,5] a, float[3,5] w, float[3] c) => (float[2,3] y)",
                                          "y = Gemm<transB = 1, alpha = 0.5, beta = 2.0>(a, w, c)"),
-         {{{2, 5}}, {{3, 5}}, {{3}}}, true});
+         {X({2, 5}), X({3, 5}), X({3})}, true});
   Check({"matmul 3d", Model("(float[2,3,4] a, float[4,5] w) => (float[2,3,5] y)", "y = MatMul(a, w)"),
-         {{{2, 3, 4}}, {{4, 5}}}, true});
+         {X({2, 3, 4}), X({4, 5})}, true});
 }
 
 TEST(TorchOpsGradTest, Activations) {
   const std::string sig = "(float[2,3,4] x) => (float[2,3,4] y)";
   for (const char* op : {"Relu", "Sigmoid", "Tanh", "HardSwish"}) {
-    Check({op, Model(sig, absl::StrCat("y = ", op, "(x)"), 14), {{{2, 3, 4}}}});
+    Check({op, Model(sig, absl::StrCat("y = ", op, "(x)"), 14), {X({2, 3, 4})}});
   }
-  Check({"leaky", Model(sig, "y = LeakyRelu<alpha = 0.2>(x)"), {{{2, 3, 4}}}});
-  Check({"hardsigmoid", Model(sig, "y = HardSigmoid<alpha = 0.3, beta = 0.4>(x)"), {{{2, 3, 4}}}});
+  Check({"leaky", Model(sig, "y = LeakyRelu<alpha = 0.2>(x)"), {X({2, 3, 4})}});
+  Check({"hardsigmoid", Model(sig, "y = HardSigmoid<alpha = 0.3, beta = 0.4>(x)"), {X({2, 3, 4})}});
   Check({"clip", Model("(float[2,3,4] x, float lo, float hi) => (float[2,3,4] y)", "y = Clip(x, lo, hi)"),
-         {{{2, 3, 4}}, {{}, {-0.5}, false, true}, {{}, {0.55}, false, true}}});
-  Check({"softmax", Model(sig, "y = Softmax<axis = 1>(x)"), {{{2, 3, 4}}}});
-  Check({"softmax opset 11", Model(sig, "y = Softmax<axis = 1>(x)", 11), {{{2, 3, 4}}}});
+         {X({2, 3, 4}), Bound(-0.5), Bound(0.55)}});
+  Check({"softmax", Model(sig, "y = Softmax<axis = 1>(x)"), {X({2, 3, 4})}});
+  Check({"softmax opset 11", Model(sig, "y = Softmax<axis = 1>(x)", 11), {X({2, 3, 4})}});
 }
 
 TEST(TorchOpsGradTest, Pooling) {
   Check({"maxpool ceil asymmetric", Model("(float[2,2,5,5] x) => (float[2,2,3,3] y)",
                                           "y = MaxPool<kernel_shape = [2, 2], strides = [2, 2], pads = [0, 0, 1, 1]>(x)"),
-         {{{2, 2, 5, 5}}}});
+         {X({2, 2, 5, 5})}});
   Check({"maxpool1d", Model("(float[2,2,7] x) => (float[2,2,3] y)", "y = MaxPool<kernel_shape = [3], strides = [2]>(x)"),
-         {{{2, 2, 7}}}});
+         {X({2, 2, 7})}});
   Check({"avgpool pads excluded", Model("(float[2,2,4,4] x) => (float[2,2,4,4] y)",
                                         "y = AveragePool<kernel_shape = [3, 3], pads = [1, 1, 1, 1]>(x)"),
-         {{{2, 2, 4, 4}}}});
+         {X({2, 2, 4, 4})}});
   Check({"avgpool pads included", Model("(float[2,2,4,4] x) => (float[2,2,2,2] y)",
                                         "y = AveragePool<kernel_shape = [2, 2], strides = [2, 2], pads = [0, 0, 1, 1], count_include_pad = 1>(x)"),
-         {{{2, 2, 4, 4}}}});
-  Check({"gap", Model("(float[2,3,4,2] x) => (float[2,3,1,1] y)", "y = GlobalAveragePool(x)"), {{{2, 3, 4, 2}}}});
+         {X({2, 2, 4, 4})}});
+  Check({"gap", Model("(float[2,3,4,2] x) => (float[2,3,1,1] y)", "y = GlobalAveragePool(x)"), {X({2, 3, 4, 2})}});
 }
 
 TEST(TorchOpsGradTest, ElementwiseAndLayout) {
   Check({"add broadcast", Model("(float[2,3,4] a, float[3,1] b) => (float[2,3,4] y)", "y = Add(a, b)"),
-         {{{2, 3, 4}}, {{3, 1}}}});
-  Check({"mul", Model("(float[2,3] a, float[2,3] b) => (float[2,3] y)", "y = Mul(a, b)"), {{{2, 3}}, {{2, 3}}}});
+         {X({2, 3, 4}), X({3, 1})}});
+  Check({"mul", Model("(float[2,3] a, float[2,3] b) => (float[2,3] y)", "y = Mul(a, b)"), {X({2, 3}), X({2, 3})}});
   Check({"concat", Model("(float[2,2,3] a, float[2,1,3] b) => (float[2,3,3] y)", "y = Concat<axis = 1>(a, b)"),
-         {{{2, 2, 3}}, {{2, 1, 3}}}});
+         {X({2, 2, 3}), X({2, 1, 3})}});
   Check({"reshape", Model("(float[2,3,4] x, int64[3] s) => (float[2,12,1] y)", "y = Reshape(x, s)"),
-         {{{2, 3, 4}}, {{3}, {2, -1, 1}, true}}});
-  Check({"flatten", Model("(float[2,3,2,2] x) => (float[2,12] y)", "y = Flatten<axis = 1>(x)"), {{{2, 3, 2, 2}}}});
+         {X({2, 3, 4}), Ints({2, -1, 1})}});
+  Check({"flatten", Model("(float[2,3,2,2] x) => (float[2,12] y)", "y = Flatten<axis = 1>(x)"), {X({2, 3, 2, 2})}});
   Check({"transpose", Model("(float[2,3,4] x) => (float[2,4,3] y)", "y = Transpose<perm = [0, 2, 1]>(x)"),
-         {{{2, 3, 4}}}});
+         {X({2, 3, 4})}});
   Check({"squeeze", Model("(float[2,3,1,4] x, int64[1] a) => (float[2,3,4] y)", "y = Squeeze(x, a)"),
-         {{{2, 3, 1, 4}}, {{1}, {2}, true}}});
+         {X({2, 3, 1, 4}), Ints({2})}});
   Check({"unsqueeze", Model("(float[2,3] x, int64[1] a) => (float[2,3,1] y)", "y = Unsqueeze(x, a)"),
-         {{{2, 3}}, {{1}, {-1}, true}}});
+         {X({2, 3}), Ints({-1})}});
   Check({"pad", Model("(float[2,2,3] x, int64[6] p) => (float[2,2,6] y)", "y = Pad(x, p)"),
-         {{{2, 2, 3}}, {{6}, {0, 0, 1, 0, 0, 2}, true}}});
+         {X({2, 2, 3}), Ints({0, 0, 1, 0, 0, 2})}});
 }
 
 TEST(TorchOpsTest, RejectsUnsupportedOpsAndBatchMoves) {

@@ -8,6 +8,7 @@
 #include <torch/optim/sgd.h>
 #include <torch/serialize.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -56,6 +57,10 @@ class Loop {
   absl::StatusOr<TrainResult> Run();
 
  private:
+  std::unique_ptr<torch::optim::Optimizer> MakeOptimizer() const;
+  void SetLearningRate(torch::optim::Optimizer& opt, double lr) const;
+  absl::Status TrainEpoch(int e, const EpochState& st, torch::optim::Optimizer& opt,
+                          EpochReport& r);
   absl::Status Sync(bool final);
   at::Tensor LossOf(const at::Tensor& out, const at::Tensor& y) const;
   double Metric(const at::Tensor& x, const at::Tensor& y, bool fake_quant,
@@ -191,117 +196,128 @@ absl::StatusOr<int> Loop::LoadCheckpoint(torch::optim::Optimizer& opt) {
   return static_cast<int>(done.item<int64_t>());
 }
 
+std::unique_ptr<torch::optim::Optimizer> Loop::MakeOptimizer() const {
+  std::vector<at::Tensor> params = sim_.Parameters();
+  if (o_.optimizer == Optimizer::kAdam) {
+    return std::make_unique<torch::optim::Adam>(
+        params, torch::optim::AdamOptions(o_.lr).weight_decay(o_.weight_decay));
+  }
+  return std::make_unique<torch::optim::SGD>(
+      params, torch::optim::SGDOptions(o_.lr).momentum(o_.momentum).weight_decay(o_.weight_decay));
+}
+
+void Loop::SetLearningRate(torch::optim::Optimizer& opt, double lr) const {
+  for (auto& group : opt.param_groups()) {
+    if (o_.optimizer == Optimizer::kAdam) {
+      static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    } else {
+      static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
+    }
+  }
+}
+
+// One pass over the training data in this epoch's order; fills the
+// report's loss, training metric and time.
+absl::Status Loop::TrainEpoch(int e, const EpochState& st, torch::optim::Optimizer& opt,
+                              EpochReport& r) {
+  const int64_t n = x_.size(0);
+  const int64_t batches = (n + o_.batch_size - 1) / o_.batch_size;
+  at::Tensor perm = ToTorch(Tensor::FromVector<int64_t>({n}, Shuffle(n, o_.seed, e)));
+  RunMode mode;
+  mode.training = true;
+  mode.bn_frozen = st.bn_frozen;
+  mode.observers_frozen = st.observers_frozen;
+  double loss_sum = 0, metric_sum = 0;
+  int64_t seen = 0;
+  const auto started = std::chrono::steady_clock::now();
+  for (int64_t b = 0; b < batches; ++b) {
+    int64_t len = std::min(o_.batch_size, n - b * o_.batch_size);
+    if (len < 2 && b > 0) break;  // batch statistics need two samples
+    at::Tensor idx = perm.narrow(0, b * o_.batch_size, len);
+    at::Tensor xb = x_.index_select(0, idx), yb = y_.index_select(0, idx);
+    const std::string where = absl::StrCat(" in epoch ", e + 1, " (batch ", b + 1, " of ", batches,
+                                           "); nothing was written; a lower --lr (now ", o_.lr,
+                                           ") usually helps");
+    at::Tensor out, loss;
+    double l = 0;
+    try {
+      out = sim_.Forward(xb, mode);
+      loss = LossOf(out, yb);
+      l = loss.item<double>();
+    } catch (const c10::Error& err) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("training diverged (", err.what_without_backtrace(), ")", where));
+    }
+    if (!std::isfinite(l)) {
+      return absl::InvalidArgumentError(absl::StrCat("the training loss became ", l, where));
+    }
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    loss_sum += l * static_cast<double>(len);
+    metric_sum += o_.loss == Loss::kMse
+                      ? l * static_cast<double>(len)
+                      : 100.0 * out.detach().reshape({len, -1}).argmax(1).eq(yb).sum().item<double>();
+    seen += len;
+    if (cb_.on_batch) cb_.on_batch(e + 1, b + 1, batches);
+    if (o_.interrupted && o_.interrupted->load()) {
+      return absl::CancelledError(absl::StrCat("interrupted in epoch ", e + 1, " of ", o_.epochs));
+    }
+  }
+  r.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  r.loss = loss_sum / static_cast<double>(seen);
+  r.train_metric = metric_sum / static_cast<double>(seen);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<TrainResult> Loop::Run() {
   TrainResult result;
-  std::vector<at::Tensor> params = sim_.Parameters();
-  std::unique_ptr<torch::optim::Optimizer> opt;
-  if (o_.optimizer == Optimizer::kAdam) {
-    opt = std::make_unique<torch::optim::Adam>(
-        params, torch::optim::AdamOptions(o_.lr).weight_decay(o_.weight_decay));
-  } else {
-    opt = std::make_unique<torch::optim::SGD>(
-        params, torch::optim::SGDOptions(o_.lr).momentum(o_.momentum).weight_decay(o_.weight_decay));
-  }
+  std::unique_ptr<torch::optim::Optimizer> opt = MakeOptimizer();
   int start = 0;
   if (o_.resume) {
-    auto done = LoadCheckpoint(*opt);
-    if (!done.ok()) return done.status();
-    start = *done;
+    QC_ASSIGN_OR_RETURN(start, LoadCheckpoint(*opt));
   }
   const bool has_val = vx_.defined();
+  auto report = [&](const EpochReport& r) {
+    result.epochs.push_back(r);
+    if (cb_.on_epoch) cb_.on_epoch(r);
+  };
   if (start == 0) {
     // Epoch 0: the calibrated (PTQ) model as it would be emitted.
-    if (absl::Status st = Sync(false); !st.ok()) return st;
+    QC_RETURN_IF_ERROR(Sync(false));
     EpochReport r;
     r.train_metric = Metric(x_, y_, true);
     if (has_val) r.val_metric = Metric(vx_, vy_, true);
-    result.epochs.push_back(r);
-    if (cb_.on_epoch) cb_.on_epoch(r);
+    report(r);
   }
-  const int64_t n = x_.size(0);
-  const int64_t batches = (n + o_.batch_size - 1) / o_.batch_size;
   for (int e = start; e < o_.epochs; ++e) {
     EpochState st = StateAt(e, o_.epochs, o_.bn_update, o_.observer_update);
-    double lr = LearningRate(o_.lr_schedule, o_.lr, e, o_.epochs);
-    for (auto& group : opt->param_groups()) {
-      if (o_.optimizer == Optimizer::kAdam) {
-        static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
-      } else {
-        static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-      }
-    }
-    // Frozen ranges: train against the quantization that will be emitted.
-    if (st.observers_frozen) {
-      if (absl::Status s = Sync(false); !s.ok()) return s;
-    }
-    at::Tensor perm = ToTorch(Tensor::FromVector<int64_t>({n}, Shuffle(n, o_.seed, e)));
-    RunMode mode;
-    mode.training = true;
-    mode.bn_frozen = st.bn_frozen;
-    mode.observers_frozen = st.observers_frozen;
-    double loss_sum = 0, metric_sum = 0;
-    int64_t seen = 0;
-    for (int64_t b = 0; b < batches; ++b) {
-      int64_t len = std::min(o_.batch_size, n - b * o_.batch_size);
-      if (len < 2 && b > 0) break;  // batch statistics need two samples
-      at::Tensor idx = perm.narrow(0, b * o_.batch_size, len);
-      at::Tensor xb = x_.index_select(0, idx), yb = y_.index_select(0, idx);
-      const std::string where = absl::StrCat(" in epoch ", e + 1, " (batch ", b + 1, " of ", batches,
-                                             "); nothing was written; a lower --lr (now ", o_.lr,
-                                             ") usually helps");
-      at::Tensor out, loss;
-      double l = 0;
-      try {
-        out = sim_.Forward(xb, mode);
-        loss = LossOf(out, yb);
-        l = loss.item<double>();
-      } catch (const c10::Error& err) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("training diverged (", err.what_without_backtrace(), ")", where));
-      }
-      if (!std::isfinite(l)) {
-        return absl::InvalidArgumentError(absl::StrCat("the training loss became ", l, where));
-      }
-      opt->zero_grad();
-      loss.backward();
-      opt->step();
-      loss_sum += l * static_cast<double>(len);
-      if (o_.loss == Loss::kMse) {
-        metric_sum += l * static_cast<double>(len);
-      } else {
-        metric_sum += 100.0 * out.detach().reshape({len, -1}).argmax(1).eq(yb).sum().item<double>();
-      }
-      seen += len;
-      if (cb_.on_batch) cb_.on_batch(e + 1, b + 1, batches);
-      if (o_.interrupted && o_.interrupted->load()) {
-        return absl::CancelledError(absl::StrCat("interrupted in epoch ", e + 1, " of ", o_.epochs));
-      }
-    }
     EpochReport r;
     r.epoch = e + 1;
-    r.loss = loss_sum / static_cast<double>(seen);
-    r.train_metric = metric_sum / static_cast<double>(seen);
-    r.lr = lr;
+    r.lr = LearningRate(o_.lr_schedule, o_.lr, e, o_.epochs);
     r.bn_frozen = st.bn_frozen;
     r.observers_frozen = st.observers_frozen;
+    SetLearningRate(*opt, r.lr);
+    // Frozen ranges: train against the quantization that will be emitted.
+    if (st.observers_frozen) QC_RETURN_IF_ERROR(Sync(false));
+    QC_RETURN_IF_ERROR(TrainEpoch(e, st, *opt, r));
     if (has_val) {
-      if (absl::Status s = Sync(false); !s.ok()) return s;
+      QC_RETURN_IF_ERROR(Sync(false));
       r.val_metric = Metric(vx_, vy_, true);
     }
-    result.epochs.push_back(r);
-    if (cb_.on_epoch) cb_.on_epoch(r);
-    if (absl::Status s = SaveCheckpoint(e + 1, *opt); !s.ok()) return s;
+    report(r);
+    QC_RETURN_IF_ERROR(SaveCheckpoint(e + 1, *opt));
   }
   // Everything frozen (TI's convert()): the quantization to emit, then the
   // model as the simulation will report it.
-  if (absl::Status st = Sync(true); !st.ok()) return st;
+  QC_RETURN_IF_ERROR(Sync(true));
   const at::Tensor& ex = has_val ? vx_ : x_;
   const at::Tensor& ey = has_val ? vy_ : y_;
   at::Tensor outputs;
   result.fake_quant_metric = Metric(ex, ey, true, &outputs);
   result.fake_quant_outputs = FromTorch(outputs);
   result.sqnr = Sqnr(ex);
-  if (absl::Status st = sim_.WriteBack(); !st.ok()) return st;
+  QC_RETURN_IF_ERROR(sim_.WriteBack());
   return result;
 }
 
@@ -316,13 +332,12 @@ absl::StatusOr<TrainResult> Train(std::unique_ptr<Graph> model, const TrainData&
       return absl::UnimplementedError(absl::StrCat("quantc train handles models with one input; this one has ",
                                                    model->inputs().size()));
     }
-    auto calib = CalibrationData::FromTensors(*model, {data.x}, {"--train"});
-    if (!calib.ok()) return calib.status();
+    QC_ASSIGN_OR_RETURN(CalibrationData calib, CalibrationData::FromTensors(*model, {data.x}, {"--train"}));
     std::vector<FoldedBatchNorm> folds;
     std::vector<std::string> log;
-    QatPipeline pipeline(options, &*calib, &folds, &log);
+    QatPipeline pipeline(options, &calib, &folds, &log);
     // Calibrate: the PTQ start (and the BN fold records).
-    if (absl::Status st = RunPasses(pipeline.Stages(0).calibrate, *model); !st.ok()) return st;
+    QC_RETURN_IF_ERROR(RunPasses(pipeline.Stages(0).calibrate, *model));
     // Emit once before training: a model the target cannot take fails now,
     // not after the last epoch.
     {
@@ -340,16 +355,14 @@ absl::StatusOr<TrainResult> Train(std::unique_ptr<Graph> model, const TrainData&
     so.weight_power2 = pipeline.weight_power2();
     so.float_ops = options.float_ops;
     so.output_int = options.output_int;
-    auto sim = SimModel::Build(*model, std::move(folds), so);
-    if (!sim.ok()) return sim.status();
-    Loop loop(data, options, callbacks, *model, pipeline, **sim);
-    auto result = loop.Run();
-    if (!result.ok()) return result.status();
+    QC_ASSIGN_OR_RETURN(std::unique_ptr<SimModel> sim, SimModel::Build(*model, std::move(folds), so));
+    Loop loop(data, options, callbacks, *model, pipeline, *sim);
+    QC_ASSIGN_OR_RETURN(TrainResult result, loop.Run());
     QuantizeStages s = pipeline.Stages(0);  // biases were corrected in the final sync
-    if (absl::Status st = RunPasses(std::move(s.quantize), *model); !st.ok()) return st;
-    if (absl::Status st = RunPasses(std::move(s.lower), *model); !st.ok()) return st;
-    result->emitted = std::move(model);
-    result->log = std::move(log);
+    QC_RETURN_IF_ERROR(RunPasses(std::move(s.quantize), *model));
+    QC_RETURN_IF_ERROR(RunPasses(std::move(s.lower), *model));
+    result.emitted = std::move(model);
+    result.log = std::move(log);
     return result;
   } catch (const c10::Error& e) {
     return absl::InvalidArgumentError(absl::StrCat("training failed: ", e.what_without_backtrace()));

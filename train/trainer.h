@@ -74,6 +74,7 @@ struct EpochReport {
   std::optional<double> val_metric;  ///< fake-quant model on the validation data
   double lr = 0;
   bool bn_frozen = false, observers_frozen = false;
+  double train_seconds = 0;  ///< wall time of the epoch's batches (no validation)
 };
 
 struct LayerSqnr {

@@ -143,9 +143,9 @@ std::string ReportJson(const train::TrainResult& r, Metric m, double flt, double
   for (const train::EpochReport& e : r.epochs) {
     epochs.push_back(absl::StrFormat(
         "{\"epoch\":%d,\"loss\":%.6g,\"train\":%.6g,\"val\":%s,\"lr\":%.6g,\"bn_frozen\":%s,"
-        "\"observers_frozen\":%s}",
+        "\"observers_frozen\":%s,\"train_seconds\":%.3f}",
         e.epoch, e.loss, e.train_metric, e.val_metric ? absl::StrFormat("%.6g", *e.val_metric) : "null",
-        e.lr, e.bn_frozen ? "true" : "false", e.observers_frozen ? "true" : "false"));
+        e.lr, e.bn_frozen ? "true" : "false", e.observers_frozen ? "true" : "false", e.train_seconds));
   }
   for (const train::LayerSqnr& s : r.sqnr) {
     layers.push_back(absl::StrCat("{\"tensor\":", JsonString(s.tensor), ",\"sqnr_db\":",

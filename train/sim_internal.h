@@ -14,11 +14,11 @@
 
 namespace quantc::train {
 
-/// y = hard in the forward pass; dy/dsoft = mask in the backward pass (the
-/// straight-through estimator, zero where the value was clipped).
-at::Tensor Ste(const at::Tensor& soft, const at::Tensor& hard, const at::Tensor& mask);
-/// Round half to even with a gradient of 1.
-at::Tensor SteRound(const at::Tensor& v);
+/// The straight-through estimator: `value` (a quantized function of
+/// `input`) in the forward pass; in the backward pass d value / d input is
+/// taken as `factor` (elementwise, broadcast; undefined means 1): the mask
+/// of unclipped elements, times the scale between the two.
+at::Tensor Ste(const at::Tensor& input, const at::Tensor& value, const at::Tensor& factor);
 
 /// One activation observer's range and quantization.
 struct ActState {

@@ -3,6 +3,8 @@
 // quantization is in sim_requant.cc.
 #include "train/sim_model.h"
 
+#include <torch/csrc/autograd/custom_function.h>
+
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -61,13 +63,33 @@ int64_t OutputChannels(const Node& n, const Tensor& w) {
 
 }  // namespace
 
-at::Tensor Ste(const at::Tensor& soft, const at::Tensor& hard, const at::Tensor& mask) {
-  if (!soft.requires_grad()) return hard;
-  at::Tensor delta = soft - soft.detach();
-  return hard.detach() + (mask.defined() ? delta * mask : delta);
-}
+namespace {
 
-at::Tensor SteRound(const at::Tensor& v) { return Ste(v, at::round(v.detach()), at::Tensor()); }
+// The straight-through estimator as one autograd node: forward returns
+// `value`, backward multiplies the incoming gradient by `factor`.
+struct SteFunction : public torch::autograd::Function<SteFunction> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& input,
+                            const at::Tensor& value, const at::Tensor& factor) {
+    ctx->save_for_backward({factor});
+    ctx->saved_data["shape"] = input.sizes().vec();
+    return value.detach();
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad) {
+    at::Tensor g = grad[0] * ctx->get_saved_variables()[0];
+    std::vector<int64_t> shape = ctx->saved_data["shape"].toIntVector();
+    if (g.sizes().vec() != shape) g = at::sum_to(g, shape);
+    return {g, at::Tensor(), at::Tensor()};
+  }
+};
+
+}  // namespace
+
+at::Tensor Ste(const at::Tensor& input, const at::Tensor& value, const at::Tensor& factor) {
+  if (!input.requires_grad()) return value.detach();
+  // autograd needs defined tensors: an absent factor is a scalar 1.
+  return SteFunction::apply(input, value, factor.defined() ? factor : at::ones({}, input.options()));
+}
 
 absl::StatusOr<QParams> ActState::Current(const ActivationScheme& s) const {
   if (emitted) return *emitted;
@@ -234,9 +256,9 @@ at::Tensor SimModel::Impl::Weighted(LayerState& l, const at::Tensor& x, const Ru
   std::vector<int64_t> wshape = l.axis < 0 ? std::vector<int64_t>(w.dim(), 1)
                                            : AlongAxis(static_cast<int64_t>(sws.size()), l.axis, w.dim());
   at::Tensor s_w = FromFloats(sws).view(wshape);
-  at::Tensor soft = w / s_w;
-  at::Tensor hard = at::round(soft.detach());
-  at::Tensor w_int = Ste(soft, hard.clamp(-qmax, qmax), (hard.abs() <= qmax).to(at::kFloat));
+  at::Tensor hard = at::round(w.detach() / s_w);  // QuantizeTensor: float32 division, rne
+  at::Tensor mask = (hard.abs() <= qmax).to(at::kFloat);
+  hard = hard.clamp(-qmax, qmax);
 
   const Value* xv = n.input(0);
   auto xit = slot_.find(xv);
@@ -252,7 +274,7 @@ at::Tensor SimModel::Impl::Weighted(LayerState& l, const at::Tensor& x, const Ru
     return v.view(ChannelShape(n, v.numel(), rank));
   };
   if (o_.target == Target::kGeneric || !xq) {
-    at::Tensor w_fq = w_int * s_w;
+    at::Tensor w_fq = Ste(w, hard * s_w, mask);
     if (bn_train) {
       out = RunWeighted(n, x, w_fq, at::Tensor());
     } else {
@@ -260,7 +282,7 @@ at::Tensor SimModel::Impl::Weighted(LayerState& l, const at::Tensor& x, const Ru
       if (bias_q) {
         at::Tensor s_b = FromFloats(BiasScales(xq->scale, sws));
         if (s_b.numel() == 1) s_b = s_b.expand({l.channels});
-        b_fq = SteRound(b / s_b).clamp(-2147483648.0, 2147483647.0) * s_b;
+        b_fq = Ste(b, at::round(b.detach() / s_b).clamp(-2147483648.0, 2147483647.0) * s_b, at::Tensor());
       }
       return RunWeighted(n, x, w_fq, b_fq);
     }
@@ -268,6 +290,7 @@ at::Tensor SimModel::Impl::Weighted(LayerState& l, const at::Tensor& x, const Ru
     // TINPU: the integer accumulator the emitted Conv/MatMul computes, then
     // the bias in accumulator units as lower_to_integer derives it.
     const float sx = xq->scale;
+    at::Tensor w_int = Ste(w, hard, mask / s_w);
     std::vector<double> sw(sws.begin(), sws.end());
     if (sw.size() == 1) sw.assign(l.channels, sw[0]);
     // sum |w_int| per output channel (before the offset repair, as the
@@ -304,8 +327,7 @@ at::Tensor SimModel::Impl::Weighted(LayerState& l, const at::Tensor& x, const Ru
       if (repaired && l.axis >= 0) {
         std::vector<float> ff(f.begin(), f.end());
         at::Tensor ft = FromFloats(ff).view(AlongAxis(l.channels, l.axis, w.dim()));
-        at::Tensor v = w_int / ft;
-        w_int = Ste(v, at::round(v.detach()), at::Tensor());
+        w_int = Ste(w_int, at::round(w_int.detach() / ft), 1.0 / ft);
       }
     }
     at::Tensor acc = RunWeighted(n, x / sx, w_int, at::Tensor());
@@ -319,7 +341,7 @@ at::Tensor SimModel::Impl::Weighted(LayerState& l, const at::Tensor& x, const Ru
       if (bias_q) {
         std::vector<float> qbf(qb.begin(), qb.end());
         at::Tensor qbt = channel_view(FromFloats(qbf), acc.dim());
-        sum = acc + Ste(channel_view(b, acc.dim()) / sacc, qbt, at::Tensor());
+        sum = acc + Ste(channel_view(b, acc.dim()), qbt, 1.0 / sacc);
       } else if (b.defined()) {  // no integer form: emitting fails; train in float meanwhile
         sum = acc + b / sacc;
       }

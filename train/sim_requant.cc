@@ -220,7 +220,8 @@ at::Tensor SimModel::Impl::Observe(const ObserverPlan& op, const at::Tensor& x, 
   if (mode.training && !mode.observers_frozen) {
     // PyTorch's MovingAverageMinMaxObserver, started from the PTQ range.
     at::Tensor xd = x.detach();
-    float lo = xd.min().item<float>(), hi = xd.max().item<float>();
+    auto [mn, mx] = at::aminmax(xd);
+    float lo = mn.item<float>(), hi = mx.item<float>();
     TORCH_CHECK(std::isfinite(lo) && std::isfinite(hi), "tensor '", op.observer->input(0)->name(),
                 "' holds non-finite values");
     a.lo = a.lo + o_.ema_momentum * (lo - a.lo);
@@ -231,19 +232,19 @@ at::Tensor SimModel::Impl::Observe(const ObserverPlan& op, const at::Tensor& x, 
   TORCH_CHECK(current.ok(), a.node->Describe(), ": ", std::string(current.status().message()));
   const QParams q = *current;
   qparams_[out_slot] = q;
-  at::Tensor soft = x / q.scale;
+  at::Tensor soft = x.detach() / q.scale;
   at::Tensor hard;
   tinpu::ClipRange clip = ClipOf(q);
   if (o_.target == Target::kTinpu) {
     IntDomain d = DomainOf(q);
     clip = FusedClip(op.act, d);
     hard = Hard(op, x, d, mode);
-    if (!hard.defined()) hard = at::floor(soft.detach() + 0.5f);  // the OSS's round half up
+    if (!hard.defined()) hard = at::floor(soft + 0.5f);  // the OSS's round half up
   } else {
-    hard = at::round(soft.detach());
+    hard = at::round(soft);
   }
   at::Tensor mask = (hard >= static_cast<double>(clip.lo)) & (hard <= static_cast<double>(clip.hi));
-  at::Tensor y = Ste(soft, Clamp(hard, clip), mask.to(at::kFloat)) * q.scale;
+  at::Tensor y = Ste(x, Clamp(hard, clip) * q.scale, mask.to(at::kFloat));
   if (mode.observed) mode.observed->push_back(y.detach());
   return y;
 }

@@ -113,22 +113,7 @@ Value* Lowering::LowerInputBatchNorm(IntegerBuilder& b, Node* bn, const IntValue
 }
 
 ClipRange Lowering::FusedClip(const Node* act, const IntValue& out) {
-  ClipRange r = model_.DomainRange(out.is_unsigned);
-  if (!act) return r;
-  if (act->op_type() == "Relu") r.lo = std::max<int64_t>(r.lo, 0);
-  if (act->op_type() == "Clip") {
-    auto bound = [&](int input, const char* attr, double dflt) {
-      const Value* v = act->input(input);
-      if (v && v->is_initializer()) return v->initializer().GetAsDouble(0);
-      return static_cast<double>(act->GetFloat(attr, static_cast<float>(dflt)));
-    };
-    // q(clip(y)) = clamp(rne(y/s), rne(min/s), rne(max/s)): rne is monotone.
-    double lo = RoundHalfEven(bound(1, "min", -INFINITY) / out.scale);
-    double hi = RoundHalfEven(bound(2, "max", INFINITY) / out.scale);
-    if (std::isfinite(lo)) r.lo = std::max<int64_t>(r.lo, static_cast<int64_t>(lo));
-    if (std::isfinite(hi)) r.hi = std::min<int64_t>(r.hi, static_cast<int64_t>(hi));
-  }
-  return r;
+  return FusedActivationClip(act, out.scale, model_.DomainRange(out.is_unsigned));
 }
 
 // Nodes reading a quantized tensor that no QuantizeLinear follows (e.g. an

@@ -176,6 +176,23 @@ absl::StatusOr<Accumulator> AccumulatorOf(const Node& m, const tinpu::Legality& 
   return a;
 }
 
+tinpu::ClipRange FusedActivationClip(const Node* act, double scale, tinpu::ClipRange r) {
+  if (!act) return r;
+  if (act->op_type() == "Relu") r.lo = std::max<int64_t>(r.lo, 0);
+  if (act->op_type() == "Clip") {
+    auto bound = [&](int input, const char* attr, double dflt) {
+      const Value* v = act->input(input);
+      if (v && v->is_initializer()) return v->initializer().GetAsDouble(0);
+      return static_cast<double>(act->GetFloat(attr, static_cast<float>(dflt)));
+    };
+    double lo = RoundHalfEven(bound(1, "min", -INFINITY) / scale);
+    double hi = RoundHalfEven(bound(2, "max", INFINITY) / scale);
+    if (std::isfinite(lo)) r.lo = std::max<int64_t>(r.lo, static_cast<int64_t>(lo));
+    if (std::isfinite(hi)) r.hi = std::min<int64_t>(r.hi, static_cast<int64_t>(hi));
+  }
+  return r;
+}
+
 double PoolArea(const Node& p) {
   double area = 1;
   if (p.op_type() == "AveragePool") {

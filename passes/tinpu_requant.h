@@ -63,6 +63,12 @@ struct Accumulator {
 };
 absl::StatusOr<Accumulator> AccumulatorOf(const Node& layer, const tinpu::Legality& model);
 
+/// `domain` (the output's integer range) narrowed by a Relu or Clip fused
+/// into the requantization to `scale`: Relu clips at 0, Clip at its bounds
+/// in integer units (q(clip(y)) = clamp(rne(y/s), rne(min/s), rne(max/s)):
+/// rne is monotone). Null `act` leaves `domain`.
+tinpu::ClipRange FusedActivationClip(const Node* act, double scale, tinpu::ClipRange domain);
+
 /// The window area a pool divides by (kernel product; static spatial size
 /// for GlobalAveragePool), or 0 when unknown.
 double PoolArea(const Node& pool);

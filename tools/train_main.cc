@@ -151,7 +151,7 @@ std::string ReportJson(const train::TrainResult& r, Metric m, double flt, double
     layers.push_back(absl::StrCat("{\"tensor\":", JsonString(s.tensor), ",\"sqnr_db\":",
                                   std::isfinite(s.sqnr_db) ? absl::StrFormat("%.3f", s.sqnr_db) : "null", "}"));
   }
-  for (const std::string& l : r.log) log.push_back(JsonString(l));
+  for (const Diagnostic& d : r.log) log.push_back(JsonString(d.ToString()));
   return absl::StrCat("{\"metric\":\"", m == Metric::kTop1 ? "top1" : "mse", "\",\n\"epochs\":[\n  ",
                       absl::StrJoin(epochs, ",\n  "), "],\n\"final\":{\"data\":\"", data,
                       absl::StrFormat("\",\"float\":%.6g,\"fake_quant\":%.6g,\"emitted\":%.6g},\n", flt, fq, emitted),
@@ -257,11 +257,13 @@ int Main(const std::vector<std::string>& argv) {
     }
     return Fail(absl::Status(result.status().code(), absl::StrCat(f.model, ": ", result.status().message())));
   }
-  for (const std::string& line : result->log) {
-    if (line.find(": warning: ") != std::string::npos) std::fprintf(stderr, "quantc: %s\n", line.c_str());
+  for (const Diagnostic& d : result->log) {
+    if (d.severity == Diagnostic::Severity::kWarning) {
+      std::fprintf(stderr, "quantc: warning: %s\n", d.ToString().c_str());
+    }
   }
   StampProvenance(o, *result->emitted);
-  auto bytes = o.target == train::Target::kTinpu ? tinpu::SerializeTinpu(*result->emitted, o.float_ops)
+  auto bytes = o.target == train::Target::kTinpu ? tinpu::SerializeTinpu(*result->emitted)
                                                   : ExportModelBytes(*result->emitted);
   if (!bytes.ok()) return Fail(bytes.status());
   // The three numbers on the same data, the float and emitted models run by

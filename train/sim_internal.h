@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "backends/tinpu/legality.h"
 #include "train/sim_model.h"
 
 namespace quantc::train {
@@ -36,6 +37,14 @@ struct BnParams {
   float momentum = 0.9f;      ///< ONNX convention
 };
 
+/// A weight as insert_qdq quantizes it: per-channel scales (one entry for
+/// per-tensor), the same broadcast along the weight's channel axis, the
+/// integers, and the mask of weights inside the integer range.
+struct QuantizedWeight {
+  std::vector<float> scales;
+  at::Tensor scale, ints, mask;
+};
+
 /// A Conv/ConvTranspose/Gemm/MatMul.
 struct LayerState {
   const Node* node = nullptr;
@@ -45,12 +54,12 @@ struct LayerState {
   int64_t channels = 1;
   int64_t axis = 0;                   ///< weight channel axis; -1: per-tensor scales
   std::optional<std::vector<float>> bias_override;  ///< SetBiases
-  /// The last forward, for the TINPU requantization of the output: the
-  /// integer accumulator (no bias), integer bias, weight scales (after
-  /// lower_to_integer's offset repair), sum |w_int| per channel.
+  /// The last forward, for the TINPU requantization of the output: its
+  /// integer input, integer weights, accumulator (no bias), integer bias
+  /// and weight scales per output channel.
   bool exact = false;
-  at::Tensor acc;
-  std::vector<double> qbias, weight_scales, abs_sums;
+  at::Tensor x_int, w_int, acc;
+  std::vector<double> qbias, weight_scales;
 };
 
 /// A standalone BatchNormalization.
@@ -72,6 +81,7 @@ class SimModel::Impl {
 
   Graph& g_;
   SimOptions o_;
+  std::optional<tinpu::Legality> model_;  ///< TINPU: the legality model the lowering asks
   RequantPlan plan_;
   std::vector<at::Tensor> params_;
   std::vector<ActState> acts_;  ///< per plan_.observers entry
@@ -82,9 +92,14 @@ class SimModel::Impl {
   friend class SimModel;
   int Param(const at::Tensor& t);
   at::Tensor Weighted(LayerState& l, const at::Tensor& x, const RunMode& mode);
+  at::Tensor TinpuWeighted(LayerState& l, const at::Tensor& x, const QParams& xq,
+                           const at::Tensor& w, const QuantizedWeight& q, const at::Tensor& b,
+                           bool exact);
+  QuantizedWeight QuantizeWeight(const LayerState& l, const at::Tensor& w, const at::Tensor& bias,
+                                 float s_x) const;
+  std::vector<double> ChannelSums(const LayerState& l, const at::Tensor& t) const;
   at::Tensor BatchNorm(BnState& b, const at::Tensor& x, const RunMode& mode);
   void EffectiveWeights(const LayerState& l, at::Tensor& w, at::Tensor& b) const;
-  std::vector<float> WeightScales(const LayerState& l, const at::Tensor& w) const;
 
   // sim_requant.cc: the TINPU integer result of a requantization, before
   // clipping, or an undefined tensor when only the approximation applies.
@@ -98,6 +113,7 @@ class SimModel::Impl {
   at::Tensor HardElementwise(const ObserverPlan& op, const IntDomain& out);
   at::Tensor HardInputBatchNorm(const ObserverPlan& op, const IntDomain& out);
   at::Tensor Rescale(const at::Tensor& ints, const IntDomain& from, const IntDomain& to);
+  std::optional<tinpu::Realization> Realize(const tinpu::Requant& r, double out_scale) const;
   /// The integers and domain of a quantized value of this forward.
   bool IntOf(const Value* v, at::Tensor& ints, IntDomain& d) const;
   IntDomain DomainOf(const QParams& q) const;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "passes/insert_observers.h"
 #include "passes/quant_roles.h"
+#include "quant/numeric.h"
 #include "train/sim_internal.h"
 #include "train/torch_ops.h"
 
@@ -120,12 +121,13 @@ absl::Status SimModel::Impl::Build(std::vector<FoldedBatchNorm> folds) {
   constants_.resize(slot_.size());
   for (const Value* v : g_.initializers()) constants_[slot_[v]] = ToTorch(v->initializer());
 
-  plan_ = BuildRequantPlan(g_, o_.target, o_.float_ops);
+  if (o_.target == Target::kTinpu) model_.emplace(tinpu::BitWidths{o_.weight_bits, o_.activations.bits});
+  plan_ = BuildRequantPlan(g_, o_.target);
   for (const ObserverPlan& op : plan_.observers) {
     ActState a;
     a.node = op.observer;
     std::vector<float> r = op.observer->GetFloats("range");
-    if (op.kind != RequantKind::kInherit) {
+    if (!op.inherit) {
       if (r.size() != 2) {
         return absl::FailedPreconditionError(
             absl::StrCat(op.observer->Describe(), ": observer has no range (run calibrate first)"));
@@ -166,7 +168,7 @@ absl::Status SimModel::Impl::Build(std::vector<FoldedBatchNorm> folds) {
     if (RoleOf(*n) != QuantRole::kWeighted) continue;
     LayerState l;
     l.node = n;
-    l.quantized = !IsFloatOp(*n, o_.float_ops);
+    l.quantized = !n->float_op();
     const Tensor& wt = n->input(1)->initializer();
     l.channels = OutputChannels(*n, wt);
     int64_t axis = WeightChannelAxis(*n, wt.rank());
@@ -220,7 +222,24 @@ void SimModel::Impl::EffectiveWeights(const LayerState& l, at::Tensor& w, at::Te
   if (l.bias_override) b = FromFloats(*l.bias_override);
 }
 
-std::vector<float> SimModel::Impl::WeightScales(const LayerState& l, const at::Tensor& w) const {
+// Per output channel sums over every other axis of a weight-shaped tensor
+// (one entry for per-tensor layers).
+std::vector<double> SimModel::Impl::ChannelSums(const LayerState& l, const at::Tensor& t) const {
+  at::Tensor a = t.detach().abs().to(at::kDouble);
+  if (l.axis < 0) return {a.sum().item<double>()};
+  std::vector<int64_t> dims;
+  for (int64_t d = 0; d < a.dim(); ++d) {
+    if (d != l.axis) dims.push_back(d);
+  }
+  return ToDoubles(a.sum(dims));
+}
+
+// insert_qdq's weight quantization on the current weights: scales from max
+// |w| (WeightScales), all-zero channels at the layer's largest scale, scales
+// grown where the bias would overflow int32 at s_x * s_w (s_x = 0: no
+// quantized bias), then round-half-even integers in the narrow range.
+QuantizedWeight SimModel::Impl::QuantizeWeight(const LayerState& l, const at::Tensor& w,
+                                               const at::Tensor& bias, float s_x) const {
   at::Tensor a = w.detach().abs();
   if (l.axis < 0) {
     a = a.max().reshape({1});
@@ -231,12 +250,27 @@ std::vector<float> SimModel::Impl::WeightScales(const LayerState& l, const at::T
     }
     a = a.amax(dims);
   }
-  // insert_qdq's own arithmetic on the per-channel max |w|.
-  auto s = quantc::WeightScales(FromTorch(a), 0, o_.weight_bits, false, o_.weight_power2);
-  TORCH_CHECK(s.ok(), l.node->Describe(), ": ", std::string(s.status().message()),
+  auto scales = quantc::WeightScales(FromTorch(a), 0, o_.weight_bits, false, o_.weight_power2);
+  TORCH_CHECK(scales.ok(), l.node->Describe(), ": ", std::string(scales.status().message()),
               " (training diverged)");
-  ReplaceDeadChannelScales(*s);
-  return *s;
+  QuantizedWeight q;
+  q.scales = *scales;
+  ReplaceDeadChannelScales(ChannelSums(l, w), q.scales);
+  if (s_x > 0) {
+    std::vector<double> b = ToDoubles(bias);
+    for (size_t c = 0; c < b.size(); ++c) {
+      float& sc = q.scales[q.scales.size() == 1 ? 0 : c];
+      sc = Int32BiasWeightScale(b[c], s_x, sc, o_.weight_power2);
+    }
+  }
+  const int64_t qmax = (int64_t{1} << (o_.weight_bits - 1)) - 1;
+  std::vector<int64_t> shape = l.axis < 0 ? std::vector<int64_t>(w.dim(), 1)
+                                          : AlongAxis(static_cast<int64_t>(q.scales.size()), l.axis, w.dim());
+  q.scale = FromFloats(q.scales).view(shape);
+  at::Tensor hard = at::round(w.detach() / q.scale);  // QuantizeTensor: float32 division, rne
+  q.mask = (hard.abs() <= qmax).to(at::kFloat);
+  q.ints = hard.clamp(-qmax, qmax);
+  return q;
 }
 
 at::Tensor SimModel::Impl::Weighted(LayerState& l, const at::Tensor& x, const RunMode& mode) {
@@ -251,112 +285,79 @@ at::Tensor SimModel::Impl::Weighted(LayerState& l, const at::Tensor& x, const Ru
     g_run = params_[l.bn->gamma] / at::sqrt(l.bn->var + l.bn->eps);
     w = ScaleOutputChannels(n, params_[l.weight], g_run);
   }
-  std::vector<float> sws = WeightScales(l, w);
-  const int64_t qmax = (int64_t{1} << (o_.weight_bits - 1)) - 1;
-  std::vector<int64_t> wshape = l.axis < 0 ? std::vector<int64_t>(w.dim(), 1)
-                                           : AlongAxis(static_cast<int64_t>(sws.size()), l.axis, w.dim());
-  at::Tensor s_w = FromFloats(sws).view(wshape);
-  at::Tensor hard = at::round(w.detach() / s_w);  // QuantizeTensor: float32 division, rne
-  at::Tensor mask = (hard.abs() <= qmax).to(at::kFloat);
-  hard = hard.clamp(-qmax, qmax);
-
-  const Value* xv = n.input(0);
-  auto xit = slot_.find(xv);
-  const std::optional<QParams>& xq = qparams_[xit->second];
+  const std::optional<QParams>& xq = qparams_[slot_.at(n.input(0))];
   // insert_qdq quantizes a bias only for a quantized input, per channel, and
   // (Gemm) with alpha = beta = 1.
-  const bool bias_q = b.defined() && xq && l.axis >= 0 && b.dim() == 1 && b.numel() == l.channels &&
+  const bool bias_q = !bn_train && b.defined() && xq && l.axis >= 0 && b.dim() == 1 &&
+                      b.numel() == l.channels &&
                       (n.op_type() != "Gemm" ||
                        (n.GetFloat("alpha", 1.f) == 1.f && n.GetFloat("beta", 1.f) == 1.f));
-  at::Tensor out;
-  std::vector<int64_t> oshape;
-  auto channel_view = [&](const at::Tensor& v, int64_t rank) {
-    return v.view(ChannelShape(n, v.numel(), rank));
-  };
+  QuantizedWeight q = QuantizeWeight(l, w, b, bias_q ? xq->scale : 0.0f);
+  at::Tensor conv;  // without bias, for the folded-BN training path
   if (o_.target == Target::kGeneric || !xq) {
-    at::Tensor w_fq = Ste(w, hard * s_w, mask);
-    if (bn_train) {
-      out = RunWeighted(n, x, w_fq, at::Tensor());
-    } else {
+    at::Tensor w_fq = Ste(w, q.ints * q.scale, q.mask);
+    if (!bn_train) {
       at::Tensor b_fq = b;
       if (bias_q) {
-        at::Tensor s_b = FromFloats(BiasScales(xq->scale, sws));
-        if (s_b.numel() == 1) s_b = s_b.expand({l.channels});
-        b_fq = Ste(b, at::round(b.detach() / s_b).clamp(-2147483648.0, 2147483647.0) * s_b, at::Tensor());
+        at::Tensor s_b = FromFloats(BiasScales(xq->scale, q.scales)).expand({l.channels});
+        b_fq = Ste(b, at::round(b.detach() / s_b).clamp(-2147483648.0, 2147483647.0) * s_b,
+                   at::Tensor());
       }
       return RunWeighted(n, x, w_fq, b_fq);
     }
+    conv = RunWeighted(n, x, w_fq, at::Tensor());
   } else {
-    // TINPU: the integer accumulator the emitted Conv/MatMul computes, then
-    // the bias in accumulator units as lower_to_integer derives it.
-    const float sx = xq->scale;
-    at::Tensor w_int = Ste(w, hard, mask / s_w);
-    std::vector<double> sw(sws.begin(), sws.end());
-    if (sw.size() == 1) sw.assign(l.channels, sw[0]);
-    // sum |w_int| per output channel (before the offset repair, as the
-    // lowering measures it) bounds the accumulator.
-    std::vector<double> sums;
-    if (l.axis < 0) {
-      sums.assign(l.channels, ToDoubles(w_int.detach().abs().sum())[0]);
-    } else {
-      std::vector<int64_t> dims;
-      for (int64_t d = 0; d < w.dim(); ++d) {
-        if (d != l.axis) dims.push_back(d);
-      }
-      sums = ToDoubles(w_int.detach().abs().sum(dims));
-    }
-    std::vector<double> qb(l.channels, 0.0);
-    if (bias_q && !bn_train) {
-      std::vector<float> s_b = BiasScales(sx, sws);
-      std::vector<double> bd = ToDoubles(b);
-      std::vector<double> real(l.channels);
-      for (int64_t c = 0; c < l.channels; ++c) {
-        float sb = s_b.size() == 1 ? s_b[0] : s_b[c];
-        double q = tinpu::RoundHalfEven(static_cast<float>(bd[c]) / sb);  // QuantizeBias: float32 division
-        real[c] = q * sb;
-        qb[c] = q;
-      }
-      std::vector<double> f = BiasFitFactors(real, sx, sw, o_.weight_bits);
-      bool repaired = false;
-      for (int64_t c = 0; c < l.channels; ++c) {
-        // lower_to_integer re-derives the bias at the (repaired) scale.
-        if (f[c] != 1) repaired = true;
-        sw[c] *= f[c];
-        qb[c] = tinpu::RoundHalfEven(real[c] / (static_cast<double>(sx) * sw[c]));
-      }
-      if (repaired && l.axis >= 0) {
-        std::vector<float> ff(f.begin(), f.end());
-        at::Tensor ft = FromFloats(ff).view(AlongAxis(l.channels, l.axis, w.dim()));
-        w_int = Ste(w_int, at::round(w_int.detach() / ft), 1.0 / ft);
-      }
-    }
-    at::Tensor acc = RunWeighted(n, x / sx, w_int, at::Tensor());
-    std::vector<float> s_acc(l.channels);
-    for (int64_t c = 0; c < l.channels; ++c) s_acc[c] = static_cast<float>(sx * sw[c]);
-    at::Tensor sacc = channel_view(FromFloats(s_acc), acc.dim());
-    if (bn_train) {
-      out = acc * sacc;
-    } else {
-      at::Tensor sum = acc;
-      if (bias_q) {
-        std::vector<float> qbf(qb.begin(), qb.end());
-        at::Tensor qbt = channel_view(FromFloats(qbf), acc.dim());
-        sum = acc + Ste(channel_view(b, acc.dim()), qbt, 1.0 / sacc);
-      } else if (b.defined()) {  // no integer form: emitting fails; train in float meanwhile
-        sum = acc + b / sacc;
-      }
-      l.exact = bias_q || !b.defined();
-      l.acc = acc.detach();
-      l.qbias = qb;
-      l.weight_scales = sw;
-      l.abs_sums = sums;
-      return sum * sacc;
-    }
+    at::Tensor out = TinpuWeighted(l, x, *xq, w, q, bias_q ? b : at::Tensor(), !bn_train);
+    if (!bn_train) return out;
+    conv = out;
   }
   // Folded BN in training: undo the scale, normalize with batch statistics.
-  at::Tensor conv = out / channel_view(g_run, out.dim()) + channel_view(params_[l.bias], out.dim());
+  auto channel_view = [&](const at::Tensor& v) { return v.view(ChannelShape(n, v.numel(), conv.dim())); };
+  conv = conv / channel_view(g_run) + channel_view(params_[l.bias]);
   return at::batch_norm(conv, params_[l.bn->gamma], params_[l.bn->beta], l.bn->mean, l.bn->var,
                         true, 1.0 - l.bn->momentum, l.bn->eps, false);
+}
+
+// TINPU: the integer accumulator the emitted Conv/MatMul computes and the
+// integer bias lower_to_integer adds (AccumulatorOf: the bias quantized by
+// insert_qdq, re-derived at s_x s_w), as the real value (acc + qbias) s_acc;
+// the observer's OSS block reads them from `l` (sim_requant.cc).
+at::Tensor SimModel::Impl::TinpuWeighted(LayerState& l, const at::Tensor& x, const QParams& xq,
+                                         const at::Tensor& w, const QuantizedWeight& q,
+                                         const at::Tensor& b, bool exact) {
+  const Node& n = *l.node;
+  const float sx = xq.scale;
+  // d w_int / d w = mask / s_w: the straight-through gradient of w / s_w.
+  at::Tensor w_int = Ste(w, q.ints, q.mask / q.scale);
+  std::vector<double> sw(q.scales.begin(), q.scales.end());
+  if (sw.size() == 1) sw.assign(l.channels, sw[0]);
+  at::Tensor xi = x / sx;
+  at::Tensor acc = RunWeighted(n, xi, w_int, at::Tensor());
+  std::vector<float> s_acc(l.channels);
+  for (int64_t c = 0; c < l.channels; ++c) s_acc[c] = static_cast<float>(sx * sw[c]);
+  at::Tensor sacc = FromFloats(s_acc).view(ChannelShape(n, l.channels, acc.dim()));
+  if (!exact) return acc * sacc;
+  std::vector<double> qb(l.channels, 0.0);
+  at::Tensor sum = acc;
+  if (b.defined()) {
+    std::vector<float> s_b = BiasScales(sx, q.scales);
+    std::vector<double> bd = ToDoubles(b);
+    for (int64_t c = 0; c < l.channels; ++c) {
+      float sb = s_b.size() == 1 ? s_b[0] : s_b[c];
+      double qi = RoundHalfEven(static_cast<float>(bd[c]) / sb);  // QuantizeBias: float32 division
+      qb[c] = RoundHalfEven(qi * sb / (static_cast<double>(sx) * sw[c]));
+    }
+    std::vector<float> qbf(qb.begin(), qb.end());
+    at::Tensor qbt = FromFloats(qbf).view(ChannelShape(n, l.channels, acc.dim()));
+    sum = acc + Ste(b.view(ChannelShape(n, l.channels, acc.dim())), qbt, 1.0 / sacc);
+  }
+  l.exact = true;
+  l.acc = acc.detach();
+  l.x_int = xi.detach();
+  l.w_int = q.ints;
+  l.qbias = qb;
+  l.weight_scales = sw;
+  return sum * sacc;
 }
 
 at::Tensor SimModel::Impl::BatchNorm(BnState& b, const at::Tensor& x, const RunMode& mode) {
@@ -404,7 +405,7 @@ absl::Status SimModel::Impl::WriteBack() const {
   }
   for (size_t i = 0; i < acts_.size(); ++i) {
     const ActState& a = acts_[i];
-    if (plan_.observers[i].kind == RequantKind::kInherit) continue;
+    if (plan_.observers[i].inherit) continue;
     std::vector<float> range = {a.lo, a.hi};
     if (a.emitted) {
       // A range the quantize pipeline turns into exactly this quantization.
@@ -512,7 +513,7 @@ std::vector<std::string> SimModel::ObservedNames() const {
 absl::Status SimModel::SetEmittedQParams(const std::map<std::string, QuantParams>& by_tensor) {
   for (size_t i = 0; i < impl_->acts_.size(); ++i) {
     const ObserverPlan& op = impl_->plan_.observers[i];
-    if (op.kind == RequantKind::kInherit) continue;
+    if (op.inherit) continue;
     auto it = by_tensor.find(op.observer->input(0)->name());
     if (it == by_tensor.end() || it->second.scale.size() != 1) {
       return absl::InternalError(absl::StrCat("the emitted model does not quantize tensor '",

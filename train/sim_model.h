@@ -46,7 +46,6 @@ struct SimOptions {
   ActivationScheme activations;  ///< as the quantize pipeline's insert_qdq uses it
   int weight_bits = 8;
   bool weight_power2 = false;
-  std::vector<std::string> float_ops;
   bool output_int = true;  ///< TINPU: the model outputs the last layer's integers
   float ema_momentum = 0.01f;  ///< PyTorch's MovingAverageMinMaxObserver constant
   /// Parameters and constants in float64, for gradient checks of the float

@@ -6,7 +6,7 @@
 namespace quantc::train {
 
 QatPipeline::QatPipeline(const TrainOptions& o, const CalibrationData* calib,
-                         std::vector<FoldedBatchNorm>* folds, std::vector<std::string>* log)
+                         std::vector<FoldedBatchNorm>* folds, std::vector<Diagnostic>* log)
     : target_(o.target) {
   GenericQuantizeOptions& g = tinpu_.generic;
   g.calibrate.data = calib;
@@ -14,16 +14,17 @@ QatPipeline::QatPipeline(const TrainOptions& o, const CalibrationData* calib,
   // exponents with the MSE observer, generic uses min/max.
   g.calibrate.observer = o.target == Target::kTinpu ? ObserverKind::kMse : ObserverKind::kMinMax;
   g.qdq.weight_bits = o.weight_bits;
-  g.qdq.float_ops = o.float_ops;
+  g.float_ops = o.float_ops;
   g.folded_batch_norms = folds;
+  g.log = log;
   tinpu_.output_int = o.output_int;
-  tinpu_.log = log;
-  generic_ = o.target == Target::kTinpu ? TinpuSchemes(tinpu_) : g;
+  schemes_ = o.target == Target::kTinpu ? WithTinpuSchemes(tinpu_).generic : g;
 }
 
-QuantizeStages QatPipeline::Stages(double bias_correction) const {
+QuantizeStages QatPipeline::Stages(double bias_correction, bool quiet) const {
   TinpuQuantizeOptions t = tinpu_;
   t.generic.bias_correction = bias_correction;
+  if (quiet) t.generic.log = nullptr;
   if (target_ == Target::kTinpu) return TinpuQuantizeStages(t);
   return GenericQuantizeStages(t.generic);
 }

@@ -23,20 +23,21 @@ class QatPipeline {
   /// `folds` receives the BN fold records of the calibrate stage, `log` the
   /// legalization moves.
   QatPipeline(const TrainOptions& o, const CalibrationData* calib,
-              std::vector<FoldedBatchNorm>* folds, std::vector<std::string>* log);
+              std::vector<FoldedBatchNorm>* folds, std::vector<Diagnostic>* log);
 
   /// The target's stages; `bias_correction` > 0 adds correct_bias before
-  /// insert_qdq, as in quantc quantize --bias-correction.
-  QuantizeStages Stages(double bias_correction) const;
+  /// insert_qdq, as in quantc quantize --bias-correction. `quiet` drops the
+  /// log (and with it the pricing of repairs): the syncs during training.
+  QuantizeStages Stages(double bias_correction, bool quiet = false) const;
 
   /// The activation scheme and weight power-of-two rule insert_qdq uses.
-  const ActivationScheme& activations() const { return generic_.qdq.activations; }
-  bool weight_power2() const { return generic_.qdq.weight_power2; }
+  const ActivationScheme& activations() const { return schemes_.qdq.activations; }
+  bool weight_power2() const { return schemes_.qdq.weight_power2; }
 
  private:
   Target target_;
   TinpuQuantizeOptions tinpu_;
-  GenericQuantizeOptions generic_;  ///< for TINPU: with TINPU's schemes
+  GenericQuantizeOptions schemes_;  ///< the options with the target's schemes filled in
 };
 
 /// Runs passes in order with verification; errors name the pass.

@@ -83,7 +83,7 @@ absl::Status Loop::Sync(bool final) {
   QC_RETURN_IF_ERROR(sim_.WriteBack());
   std::unique_ptr<Graph> copy = g_.Clone();
   double bc = final ? o_.bias_calibration : 0;
-  QC_RETURN_IF_ERROR(RunPasses(pipeline_.Stages(bc).quantize, *copy));
+  QC_RETURN_IF_ERROR(RunPasses(pipeline_.Stages(bc, /*quiet=*/true).quantize, *copy));
   QC_RETURN_IF_ERROR(sim_.SetEmittedQParams(QuantizedTensors(*copy)));
   if (bc > 0) sim_.SetBiases(QuantizedBiases(*copy));
   return absl::OkStatus();
@@ -334,7 +334,7 @@ absl::StatusOr<TrainResult> Train(std::unique_ptr<Graph> model, const TrainData&
     }
     QC_ASSIGN_OR_RETURN(CalibrationData calib, CalibrationData::FromTensors(*model, {data.x}, {"--train"}));
     std::vector<FoldedBatchNorm> folds;
-    std::vector<std::string> log;
+    std::vector<Diagnostic> log;
     QatPipeline pipeline(options, &calib, &folds, &log);
     // Calibrate: the PTQ start (and the BN fold records).
     QC_RETURN_IF_ERROR(RunPasses(pipeline.Stages(0).calibrate, *model));
@@ -342,7 +342,7 @@ absl::StatusOr<TrainResult> Train(std::unique_ptr<Graph> model, const TrainData&
     // not after the last epoch.
     {
       std::unique_ptr<Graph> copy = model->Clone();
-      QuantizeStages s = pipeline.Stages(0);
+      QuantizeStages s = pipeline.Stages(0, /*quiet=*/true);
       absl::Status st = RunPasses(std::move(s.quantize), *copy);
       if (st.ok()) st = RunPasses(std::move(s.lower), *copy);
       if (!st.ok()) return st;
@@ -353,7 +353,6 @@ absl::StatusOr<TrainResult> Train(std::unique_ptr<Graph> model, const TrainData&
     so.activations = pipeline.activations();
     so.weight_bits = options.weight_bits;
     so.weight_power2 = pipeline.weight_power2();
-    so.float_ops = options.float_ops;
     so.output_int = options.output_int;
     QC_ASSIGN_OR_RETURN(std::unique_ptr<SimModel> sim, SimModel::Build(*model, std::move(folds), so));
     Loop loop(data, options, callbacks, *model, pipeline, *sim);

@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "ir/graph.h"
 #include "ir/tensor.h"
+#include "passes/diagnostic.h"
 #include "train/requant_plan.h"
 #include "train/schedule.h"
 
@@ -90,7 +91,7 @@ struct TrainResult {
   Tensor fake_quant_outputs;
   std::vector<EpochReport> epochs;
   std::vector<LayerSqnr> sqnr;     ///< per quantized tensor, on the same data
-  std::vector<std::string> log;    ///< legalization moves and warnings of the final emission
+  std::vector<Diagnostic> log;     ///< repairs and notes of the final emission
 };
 
 /// Callbacks for progress output (the driver prints; may be empty).

@@ -25,6 +25,7 @@
 #include "quant/calibration_data.h"
 #include "tools/cli.h"
 #include "tools/evaluate.h"
+#include "tools/quantize_report.h"
 #include "tools/train_flags.h"
 #include "train/trainer.h"
 #include "util/file.h"
@@ -159,24 +160,12 @@ std::string ReportJson(const train::TrainResult& r, Metric m, double flt, double
                       absl::StrJoin(log, ",\n  "), "]}\n");
 }
 
-void StampProvenance(const train::TrainOptions& o, Graph& g) {
-  ModelInfo& info = g.info();
-  info.producer_name = "quantc";
-  info.producer_version = "0.1";
-  std::vector<std::pair<std::string, std::string>> stamp = {
+void Stamp(const train::TrainOptions& o, Graph& g) {
+  StampProvenance(g, {
       {"quantc.target", o.target == train::Target::kTinpu ? "tinpu" : "generic"},
       {"quantc.weight_bits", absl::StrCat(o.weight_bits)},
       {"quantc.training", absl::StrCat("qat, ", o.epochs, " epochs")},
-  };
-  for (auto& kv : stamp) {
-    auto it = std::find_if(info.metadata.begin(), info.metadata.end(),
-                           [&](const auto& m) { return m.first == kv.first; });
-    if (it != info.metadata.end()) {
-      it->second = kv.second;
-    } else {
-      info.metadata.push_back(kv);
-    }
-  }
+  });
 }
 
 int Fail(const absl::Status& st) { return cli::ReportError(st); }
@@ -262,7 +251,7 @@ int Main(const std::vector<std::string>& argv) {
       std::fprintf(stderr, "quantc: warning: %s\n", d.ToString().c_str());
     }
   }
-  StampProvenance(o, *result->emitted);
+  Stamp(o, *result->emitted);
   auto bytes = o.target == train::Target::kTinpu ? tinpu::SerializeTinpu(*result->emitted)
                                                   : ExportModelBytes(*result->emitted);
   if (!bytes.ok()) return Fail(bytes.status());

@@ -91,6 +91,8 @@ class SimModel::Impl {
  private:
   friend class SimModel;
   int Param(const at::Tensor& t);
+  absl::Status BuildParameters(std::vector<FoldedBatchNorm>& folds);
+  void Widen();
   at::Tensor Weighted(LayerState& l, const at::Tensor& x, const RunMode& mode);
   at::Tensor TinpuWeighted(LayerState& l, const at::Tensor& x, const QParams& xq,
                            const at::Tensor& w, const QuantizedWeight& q, const at::Tensor& b,

@@ -14,6 +14,7 @@
 #include "quant/numeric.h"
 #include "train/sim_internal.h"
 #include "train/torch_ops.h"
+#include "util/status_macros.h"
 
 namespace quantc::train {
 namespace {
@@ -62,10 +63,6 @@ int64_t OutputChannels(const Node& n, const Tensor& w) {
   return w.dims().back();  // MatMul
 }
 
-}  // namespace
-
-namespace {
-
 // The straight-through estimator as one autograd node: forward returns
 // `value`, backward multiplies the incoming gradient by `factor`.
 struct SteFunction : public torch::autograd::Function<SteFunction> {
@@ -103,13 +100,13 @@ int SimModel::Impl::Param(const at::Tensor& t) {
 }
 
 absl::Status SimModel::Impl::Build(std::vector<FoldedBatchNorm> folds) {
-  const int64_t opset = g_.opset();
   std::vector<std::string> errors;
   for (const Node* n : g_.nodes()) {
     if (IsObserver(*n)) continue;
-    if (absl::Status st = CheckTrainable(*n, opset); !st.ok()) errors.emplace_back(st.message());
+    if (absl::Status st = CheckTrainable(*n, g_.opset()); !st.ok()) errors.emplace_back(st.message());
   }
   if (!errors.empty()) return absl::UnimplementedError(absl::StrJoin(errors, "; "));
+  // One slot per value: graph inputs, constants, node outputs.
   auto add_slot = [&](const Value* v) {
     if (v && !slot_.contains(v)) slot_[v] = static_cast<int>(slot_.size());
   };
@@ -120,24 +117,30 @@ absl::Status SimModel::Impl::Build(std::vector<FoldedBatchNorm> folds) {
   }
   constants_.resize(slot_.size());
   for (const Value* v : g_.initializers()) constants_[slot_[v]] = ToTorch(v->initializer());
-
   if (o_.target == Target::kTinpu) model_.emplace(tinpu::BitWidths{o_.weight_bits, o_.activations.bits});
   plan_ = BuildRequantPlan(g_, o_.target);
   for (const ObserverPlan& op : plan_.observers) {
     ActState a;
     a.node = op.observer;
     std::vector<float> r = op.observer->GetFloats("range");
+    if (!op.inherit && r.size() != 2) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(op.observer->Describe(), ": observer has no range (run calibrate first)"));
+    }
     if (!op.inherit) {
-      if (r.size() != 2) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(op.observer->Describe(), ": observer has no range (run calibrate first)"));
-      }
       a.lo = r[0];
       a.hi = r[1];
     }
     acts_.push_back(a);
   }
+  QC_RETURN_IF_ERROR(BuildParameters(folds));
+  if (o_.float64) Widen();
+  return absl::OkStatus();
+}
 
+// Parameters of every weighted layer (a folded one trains its own weight,
+// bias and BN) and every standalone BatchNormalization.
+absl::Status SimModel::Impl::BuildParameters(std::vector<FoldedBatchNorm>& folds) {
   std::map<const Node*, FoldedBatchNorm*> fold_of;
   for (FoldedBatchNorm& f : folds) fold_of[f.folded] = &f;
   std::map<const Value*, int> shared;  // one parameter per initializer
@@ -172,7 +175,7 @@ absl::Status SimModel::Impl::Build(std::vector<FoldedBatchNorm> folds) {
     const Tensor& wt = n->input(1)->initializer();
     l.channels = OutputChannels(*n, wt);
     int64_t axis = WeightChannelAxis(*n, wt.rank());
-    l.axis = axis < 0 || opset < 13 || wt.rank() == 0 ? -1 : axis;
+    l.axis = axis < 0 || g_.opset() < 13 || wt.rank() == 0 ? -1 : axis;
     auto fit = fold_of.find(n);
     if (fit != fold_of.end()) {
       const FoldedBatchNorm& f = *fit->second;
@@ -193,21 +196,23 @@ absl::Status SimModel::Impl::Build(std::vector<FoldedBatchNorm> folds) {
     }
     layers_[n] = l;
   }
-  if (o_.float64) {
-    for (at::Tensor& p : params_) p = p.detach().to(at::kDouble).set_requires_grad(true);
-    for (at::Tensor& c : constants_) {
-      if (c.defined() && c.scalar_type() == at::kFloat) c = c.to(at::kDouble);
-    }
-    auto widen = [](BnParams& p) {
-      p.mean = p.mean.to(at::kDouble);
-      p.var = p.var.to(at::kDouble);
-    };
-    for (auto& [n, l] : layers_) {
-      if (l.bn) widen(*l.bn);
-    }
-    for (auto& [n, b] : bns_) widen(b.p);
-  }
   return absl::OkStatus();
+}
+
+// float64 for gradient checks of the float model.
+void SimModel::Impl::Widen() {
+  for (at::Tensor& p : params_) p = p.detach().to(at::kDouble).set_requires_grad(true);
+  for (at::Tensor& c : constants_) {
+    if (c.defined() && c.scalar_type() == at::kFloat) c = c.to(at::kDouble);
+  }
+  auto widen = [](BnParams& p) {
+    p.mean = p.mean.to(at::kDouble);
+    p.var = p.var.to(at::kDouble);
+  };
+  for (auto& [n, l] : layers_) {
+    if (l.bn) widen(*l.bn);
+  }
+  for (auto& [n, b] : bns_) widen(b.p);
 }
 
 void SimModel::Impl::EffectiveWeights(const LayerState& l, at::Tensor& w, at::Tensor& b) const {

@@ -182,8 +182,8 @@ absl::StatusOr<QuantizeFlags> ParseQuantizeFlags(const cli::Args& a) {
     return Usage(absl::StrCat("unknown --target '", target, "'"));
   }
   p.tinpu = target == "tinpu";
-  // TINPU picks power-of-two exponents: the MSE search prices each choice.
-  auto kind = ParseObserverKind(a.Get("observer", p.tinpu ? "mse" : "minmax"));
+  auto kind = ParseObserverKind(
+      a.Get("observer", std::string(ObserverKindName(DefaultActivationObserver(p.tinpu)))));
   if (!kind.ok()) return cli::AsUsageError(kind.status());
   QC_RETURN_IF_ERROR(RejectInapplicable(a, p.tinpu, *kind));
   const std::string input_mode = a.Get("input-mode", "quantize");

@@ -43,6 +43,18 @@ PassList TinpuLegalizeAndLower(const TinpuQuantizeOptions& o,
                                std::shared_ptr<FloatReference> reference,
                                std::vector<LayerTap>* taps, bool reference_is_quantized = false);
 
+// Observers become Q/DQ pairs with TINPU's schemes (o has them): the QDQ
+// model is the contract legalization and lowering work on.
+PassList TinpuInsertQdq(const TinpuQuantizeOptions& o) {
+  InsertQdqOptions qdq = o.generic.qdq;
+  qdq.log = o.generic.log;
+  PassList p;
+  p.push_back(std::make_unique<InsertQdqPass>(qdq));
+  // The observers are now dead.
+  p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  return p;
+}
+
 void Append(PassList& to, PassList more) {
   for (auto& p : more) to.push_back(std::move(p));
 }
@@ -140,6 +152,10 @@ PassList GenericQuantizePipeline(const GenericQuantizeOptions& o) {
   return Concat(GenericQuantizeStages(o));
 }
 
+ObserverKind DefaultActivationObserver(bool tinpu) {
+  return tinpu ? ObserverKind::kMse : ObserverKind::kMinMax;
+}
+
 absl::Status ValidateTinpuOptions(const TinpuQuantizeOptions& o) {
   const GenericQuantizeOptions& g = o.generic;
   QC_RETURN_IF_ERROR(tinpu::ValidateBitWidths({g.qdq.weight_bits, g.calibrate.scheme.bits}));
@@ -165,14 +181,7 @@ PassList TinpuLowerPipeline(const TinpuQuantizeOptions& options,
                             std::shared_ptr<FloatReference> reference,
                             std::vector<LayerTap>* taps) {
   const TinpuQuantizeOptions o = WithTinpuSchemes(options);
-  const GenericQuantizeOptions& g = o.generic;
-  PassList p;
-  // Observers become Q/DQ pairs with TINPU's schemes: the QDQ model is the
-  // contract legalization and lowering work on.
-  InsertQdqOptions qdq = g.qdq;
-  qdq.log = g.log;
-  p.push_back(std::make_unique<InsertQdqPass>(qdq));
-  p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  PassList p = TinpuInsertQdq(o);
   Append(p, TinpuLegalizeAndLower(o, std::move(reference), taps));
   return p;
 }
@@ -247,10 +256,7 @@ QuantizeStages TinpuQuantizeStages(const TinpuQuantizeOptions& options) {
   }
   // Q/DQ with TINPU's schemes, then legalization: the QDQ model TINPU
   // realizes; then the integer lowering.
-  InsertQdqOptions qdq = o.generic.qdq;
-  qdq.log = o.generic.log;
-  s.quantize.push_back(std::make_unique<InsertQdqPass>(qdq));
-  s.quantize.push_back(std::make_unique<RemoveDeadNodesPass>());
+  Append(s.quantize, TinpuInsertQdq(o));
   Append(s.quantize, TinpuLegalize(o, reference, /*reference_is_quantized=*/false));
   s.lower = TinpuLower(o, nullptr);
   return s;

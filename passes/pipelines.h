@@ -60,6 +60,11 @@ struct TinpuQuantizeOptions {
   bool input_prequantized = false;
 };
 
+/// The activation observer `quantc quantize` and `quantc train` calibrate
+/// with unless told otherwise: TINPU picks power-of-two exponents, which the
+/// MSE search prices; generic uses min/max.
+ObserverKind DefaultActivationObserver(bool tinpu);
+
 /// InvalidArgument naming every option TINPU would ignore, and unsupported
 /// weight widths (8, 4 and 2 bits only).
 absl::Status ValidateTinpuOptions(const TinpuQuantizeOptions& o);

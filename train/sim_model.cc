@@ -305,8 +305,10 @@ at::Tensor SimModel::Impl::Weighted(LayerState& l, const at::Tensor& x, const Ru
       at::Tensor b_fq = b;
       if (bias_q) {
         at::Tensor s_b = FromFloats(BiasScales(xq->scale, q.scales)).expand({l.channels});
-        b_fq = Ste(b, at::round(b.detach() / s_b).clamp(-2147483648.0, 2147483647.0) * s_b,
-                   at::Tensor());
+        const IntRange i32 = RangeFor(DType::kInt32, 32, /*narrow=*/false);
+        at::Tensor b_int = at::round(b.detach() / s_b).clamp(static_cast<double>(i32.qmin),
+                                                              static_cast<double>(i32.qmax));
+        b_fq = Ste(b, b_int * s_b, at::Tensor());
       }
       return RunWeighted(n, x, w_fq, b_fq);
     }

@@ -36,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "ir/graph.h"
 #include "passes/fold_batch_norm.h"
+#include "quant/observers.h"
 #include "quant/qparams.h"
 #include "train/requant_plan.h"
 
@@ -47,7 +48,8 @@ struct SimOptions {
   int weight_bits = 8;
   bool weight_power2 = false;
   bool output_int = true;  ///< TINPU: the model outputs the last layer's integers
-  float ema_momentum = 0.01f;  ///< PyTorch's MovingAverageMinMaxObserver constant
+  /// PyTorch's MovingAverageMinMaxObserver constant, as quantc's EMA observer.
+  float ema_momentum = static_cast<float>(ObserverOptions{}.ema_momentum);
   /// Parameters and constants in float64, for gradient checks of the float
   /// model (fake_quant off); quantization runs in float32 only.
   bool float64 = false;

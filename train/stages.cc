@@ -10,9 +10,7 @@ QatPipeline::QatPipeline(const TrainOptions& o, const CalibrationData* calib,
     : target_(o.target) {
   GenericQuantizeOptions& g = tinpu_.generic;
   g.calibrate.data = calib;
-  // quantc quantize's defaults per target: TINPU picks power-of-two
-  // exponents with the MSE observer, generic uses min/max.
-  g.calibrate.observer = o.target == Target::kTinpu ? ObserverKind::kMse : ObserverKind::kMinMax;
+  g.calibrate.observer = DefaultActivationObserver(o.target == Target::kTinpu);
   g.qdq.weight_bits = o.weight_bits;
   g.float_ops = o.float_ops;
   g.folded_batch_norms = folds;

@@ -27,9 +27,11 @@
 #include "absl/strings/str_cat.h"
 #include "api/compile.h"
 #include "api/convert.h"
+#include "api/eval.h"
 #include "api/inspect.h"
 #include "api/quantize.h"
 #include "api/run.h"
+#include "api/train.h"
 #include "api/version.h"
 #include "ir/interpreter.h"
 #include "tools/cli.h"
@@ -99,16 +101,33 @@ absl::StatusOr<DType> DTypeOf(const py::dtype& d, const std::string& source) {
       source, ": numpy dtype '", py::cast<std::string>(py::str(static_cast<const py::handle&>(d))), "' has no quantc element type"));
 }
 
-// Copies each array into a Tensor (the GIL is held: numpy memory is read).
+// Copies an array into a Tensor (the GIL is held: numpy memory is read).
+Tensor ToTensor(const py::array& a, const std::string& source) {
+  DType dtype = Check(DTypeOf(a.dtype(), source));
+  std::vector<int64_t> dims(a.shape(), a.shape() + a.ndim());
+  std::string bytes(static_cast<const char*>(a.data()), a.nbytes());
+  return Tensor(dtype, std::move(dims), std::move(bytes));
+}
+
 std::vector<api::NamedArray> ToArrays(const Arrays& arrays) {
   std::vector<api::NamedArray> out;
-  for (const auto& [input, a, source] : arrays) {
-    DType dtype = Check(DTypeOf(a.dtype(), source));
-    std::vector<int64_t> dims(a.shape(), a.shape() + a.ndim());
-    std::string bytes(static_cast<const char*>(a.data()), a.nbytes());
-    out.push_back({input, Tensor(dtype, std::move(dims), std::move(bytes)), source});
-  }
+  for (const auto& [input, a, source] : arrays) out.push_back({input, ToTensor(a, source), source});
   return out;
+}
+
+// A data argument: (path, None) or (None, ndarray); `name` labels arrays.
+using DataArg = std::tuple<std::optional<std::string>, std::optional<py::array>>;
+
+ArrayInput ToInput(const DataArg& arg, const std::string& name) {
+  ArrayInput in;
+  const auto& [path, array] = arg;
+  if (array) {
+    in.array = ToTensor(*array, name);
+    in.name = name;
+  } else {
+    in.path = path.value_or("");
+  }
+  return in;
 }
 
 py::array ToNumpy(const Tensor& t) {
@@ -143,6 +162,12 @@ class PythonConsole {
     }
   }
   const api::Console& console() const { return console_; }
+  /// Whether a callback raised or a signal (Ctrl-C) is pending: then quantc
+  /// should stop.
+  bool Poll() {
+    Call([] {});
+    return pending_.has_value();
+  }
   void RethrowPending() {
     if (pending_) {
       py::error_already_set e = std::move(*pending_);
@@ -253,9 +278,52 @@ py::tuple Compile(std::optional<std::string> path, std::optional<py::bytes> byte
   return py::make_tuple(files, py::bytes(out.report));
 }
 
+py::tuple Eval(std::optional<std::string> path, std::optional<py::bytes> bytes,
+               std::string display_name, const DataArg& data, const DataArg& labels,
+               const Options& options, py::object progress) {
+  const api::ModelInput model = Model(path, bytes, display_name);
+  cli::Args args = FlagsFor(api::EvalSpec(), options,
+                            {{"data", "it is the data parameter"},
+                             {"labels", "it is the labels parameter"},
+                             {"quiet", "pass progress= instead"}});
+  const ArrayInput x = ToInput(data, "data"), y = ToInput(labels, "labels");
+  PythonConsole pc(progress, false);
+  EvalResult r =
+      Released<EvalResult>(pc, [&] { return api::Eval(model, x, y, args, pc.console()); });
+  return py::make_tuple(r.metric == Metric::kTop1 ? "top1" : "mse", r.value, r.samples,
+                        r.correct);
+}
+
+// Training runs in the quantc-train binary beside this module (or
+// QUANTC_TRAIN), as a child process: libtorch never loads into Python.
+py::tuple Train(std::optional<std::string> path, std::optional<py::bytes> bytes,
+                std::string display_name, const DataArg& data, const DataArg& labels,
+                const std::optional<DataArg>& val_data, const std::optional<DataArg>& val_labels,
+                const Options& options, py::object progress, const std::string& module_dir) {
+  api::TrainInputs in;
+  in.model = Model(path, bytes, display_name);
+  cli::Args args = FlagsFor(api::TrainSpec(), options,
+                            {{"output", "the model is returned"},
+                             {"train", "it is the data parameter"},
+                             {"labels", "it is the labels parameter"},
+                             {"val", "it is the val_data parameter"},
+                             {"val-labels", "it is the val_labels parameter"}});
+  in.train = ToInput(data, "data");
+  in.labels = ToInput(labels, "labels");
+  if (val_data) in.val = ToInput(*val_data, "val_data");
+  if (val_labels) in.val_labels = ToInput(*val_labels, "val_labels");
+  PythonConsole pc(progress, /*print=*/!args.Has("quiet"));
+  api::TrainOutput out = Released<api::TrainOutput>(pc, [&] {
+    return api::RunTrainer(api::TrainerPath(module_dir), in, args, pc.console(),
+                           [&] { return pc.Poll(); });
+  });
+  return py::make_tuple(py::bytes(out.model), out.report_json, out.summary);
+}
+
 const cli::CommandSpec& SpecOf(const std::string& command) {
   for (const cli::CommandSpec* s : {&api::QuantizeSpec(), &api::RunSpec(), &api::InspectSpec(),
-                                    &api::ConvertSpec(), &api::CompileSpec()}) {
+                                    &api::ConvertSpec(), &api::CompileSpec(), &api::EvalSpec(),
+                                    &api::TrainSpec()}) {
     if (s->name == command) return *s;
   }
   Raise(cli::AsUsageError(absl::InvalidArgumentError(absl::StrCat("unknown command '", command, "'"))));
@@ -281,6 +349,8 @@ PYBIND11_MODULE(_quantc, m) {
   m.def("inspect", &qp::Inspect);
   m.def("convert", &qp::Convert);
   m.def("compile", &qp::Compile);
+  m.def("eval", &qp::Eval);
+  m.def("train", &qp::Train);
   m.def("help", [](const std::string& command) { return quantc::cli::FormatHelp(qp::SpecOf(command)); });
   m.def("list_passes", &quantc::api::ListPasses);
   m.def("supported_ops", &quantc::SupportedOps);

@@ -37,6 +37,7 @@ td.num, th.num { text-align: right; white-space: nowrap; }
 td.name { overflow-wrap: anywhere; max-width: 420px; }
 tr.warning td { background: #fff4e0; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(270px, 1fr)); gap: 12px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); gap: 12px; }
 figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; }
 figcaption { font-size: 12px; color: var(--muted); overflow-wrap: anywhere; }
 figcaption b { color: var(--fg); font-weight: 600; }

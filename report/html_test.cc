@@ -94,5 +94,16 @@ TEST(Svg, LineChartPointsCarryTheirValues) {
   EXPECT_NE(svg.find("data-series=\"loss\""), std::string::npos);
 }
 
+TEST(Svg, LineChartFromZeroOrAroundTheData) {
+  const std::vector<Series> acc = {{"acc", {{1, 91.3}, {2, 96.8}}}};
+  const std::string zero = LineChart("a", acc, "epoch", "%");
+  const std::string zoom = LineChart("a", acc, "epoch", "%", /*y_from_zero=*/false);
+  EXPECT_NE(zero.find(">0</text>"), std::string::npos) << zero;
+  EXPECT_EQ(zoom.find(">0</text>"), std::string::npos) << zoom;
+  // Whole ticks around the data: 91.3 sits above the lowest, 96.8 below the highest.
+  EXPECT_NE(zoom.find(">91</text>"), std::string::npos) << zoom;
+  EXPECT_NE(zoom.find(">97</text>"), std::string::npos) << zoom;
+}
+
 }  // namespace
 }  // namespace quantc::report

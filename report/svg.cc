@@ -131,7 +131,7 @@ std::string HistogramChart(const HistogramData& hd) {
 }
 
 std::string LineChart(absl::string_view id, const std::vector<Series>& series,
-                      absl::string_view x_label, absl::string_view y_label) {
+                      absl::string_view x_label, absl::string_view y_label, bool y_from_zero) {
   constexpr double kW = 560, kH = 260, kLeft = 56, kRight = 16, kTop = 28, kBottom = 40;
   double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
   for (const Series& s : series) {
@@ -142,10 +142,15 @@ std::string LineChart(absl::string_view id, const std::vector<Series>& series,
     }
   }
   if (!(xmax >= xmin)) xmin = 0, xmax = 1, ymin = 0, ymax = 1;
-  if (ymin > 0) ymin = 0;
+  if (y_from_zero && ymin > 0) ymin = 0;
   if (xmax == xmin) xmax = xmin + 1;
   if (ymax <= ymin) ymax = ymin + 1;
-  const std::vector<double> yt = NiceTicks(ymin, ymax, 5);
+  std::vector<double> yt = NiceTicks(ymin, ymax, 5);
+  if (!y_from_zero && yt.size() >= 2) {  // widen to whole ticks around the data
+    const double step = yt[1] - yt[0];
+    ymin = std::floor(ymin / step + 1e-9) * step;
+    yt = NiceTicks(ymin, std::ceil(ymax / step - 1e-9) * step, 5);
+  }
   ymax = std::max(ymax, yt.back());
   const double px0 = kLeft, px1 = kW - kRight, py0 = kH - kBottom, py1 = kTop;
   auto X = [&](double x) { return px0 + (x - xmin) / (xmax - xmin) * (px1 - px0); };

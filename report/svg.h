@@ -46,10 +46,12 @@ struct Series {
   std::vector<std::pair<double, double>> points;  ///< (x, y), x increasing
 };
 
-/// Lines with dots and a legend; axes from the data's ranges (y from 0 when
-/// all values are positive). `id` goes on the <svg>.
+/// Lines with dots and a legend; axes from the data's ranges, y from 0 when
+/// all values are positive and `y_from_zero` (else from the tick below the
+/// smallest value: accuracies near 100% stay apart). `id` goes on the <svg>.
 std::string LineChart(absl::string_view id, const std::vector<Series>& series,
-                      absl::string_view x_label, absl::string_view y_label);
+                      absl::string_view x_label, absl::string_view y_label,
+                      bool y_from_zero = true);
 
 /// Ticks 1, 2 or 5 x 10^k apart covering [lo, hi], about `count` of them.
 std::vector<double> NiceTicks(double lo, double hi, int count);

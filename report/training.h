@@ -12,13 +12,19 @@ namespace quantc::report {
 struct EpochRecord {
   int epoch = 0;
   std::optional<double> loss;  ///< unset for epoch 0 (the calibrated start)
-  double train_metric = 0;     ///< top-1 accuracy in [0, 1], or MSE
+  double train_metric = 0;     ///< top-1 accuracy in %, or MSE
   std::optional<double> val_metric;
+  double lr = 0;
+  bool bn_frozen = false, observers_frozen = false;
 };
+
+/// "BN+observers", "BN", "observers" or "" (what is frozen in the epoch).
+std::string FrozenText(const EpochRecord& e);
 
 /// A <section id="training"> with a loss chart (id "loss-curve"), a metric
 /// chart (id "metric-curve", train and validation) and a table
-/// ("epoch-table"). `metric` is "top1" (shown as %) or "mse".
+/// ("epoch-table": epoch, loss, train, validation, learning rate, frozen).
+/// `metric` is "top1" (values in %) or "mse".
 std::string TrainingSection(const std::vector<EpochRecord>& epochs, const std::string& metric);
 
 }  // namespace quantc::report

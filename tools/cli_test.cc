@@ -8,9 +8,11 @@
 
 #include "api/compile.h"
 #include "api/convert.h"
+#include "api/eval.h"
 #include "api/inspect.h"
 #include "api/quantize.h"
 #include "api/run.h"
+#include "api/train.h"
 #include "gtest/gtest.h"
 
 namespace quantc::cli {
@@ -18,7 +20,7 @@ namespace {
 
 std::vector<const CommandSpec*> AllCommands() {
   return {&api::InspectSpec(), &api::ConvertSpec(), &api::QuantizeSpec(), &api::RunSpec(),
-          &api::CompileSpec()};
+          &api::CompileSpec(), &api::EvalSpec(),    &api::TrainSpec()};
 }
 
 // The help text of flag `f`: from its line to the next flag's line.

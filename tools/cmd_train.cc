@@ -1,23 +1,31 @@
-// `quantc train ...`: quantization-aware training lives in its own binary,
-// quantc-train, which links libtorch (about 0.8 s and 160 MB at start-up);
-// quantc finds it next to its own executable and execs it, so no other
-// command pays that cost.
+// `quantc train ...` (api/train.h): quantization-aware training lives in its
+// own binary, quantc-train, which links libtorch (about 0.8 s and 160 MB at
+// start-up). quantc prints the help and checks the flags itself, then execs
+// quantc-train from its own folder, so no other command, and no usage
+// error, pays that cost.
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "api/train.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
 
 namespace quantc {
 
 int TrainCommand(const std::vector<std::string>& args) {
+  const cli::CommandSpec& spec = api::TrainSpec();
+  cli::Args parsed;
+  if (auto done = cli::ParseCommand(spec, args, &parsed)) return *done;
+  if (auto flags = api::ParseTrainFlags(parsed); !flags.ok()) {
+    return cli::Fail(spec.name, flags.status());
+  }
   char self[PATH_MAX];
   ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
   std::string dir = ".";
@@ -26,7 +34,7 @@ int TrainCommand(const std::vector<std::string>& args) {
     std::string path(self);
     dir = path.substr(0, path.rfind('/'));
   }
-  std::string binary = dir + "/quantc-train";
+  const std::string binary = api::TrainerPath(dir);
   std::vector<char*> argv;
   std::string name = "quantc-train";
   argv.push_back(name.data());

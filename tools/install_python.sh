@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bazel build //python:_quantc.so
+bazel build //python:_quantc.so //tools:quantc-train
 version="$(sed -n 's/.*kQuantcVersion\[\] = "\(.*\)";/\1/p' api/version.h)"
 arch="$(dpkg --print-architecture)"
 suffix="$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')"
@@ -20,14 +20,17 @@ dest="$root/usr/lib/python3/dist-packages/quantc"
 install -d "$dest" "$root/DEBIAN" "$root/usr/share/doc/python3-quantc/examples"
 install -m 644 python/quantc/*.py "$dest/"
 install -m 644 bazel-bin/python/_quantc.so "$dest/_quantc$suffix"
+# quantc.train runs it from the package folder (libtorch stays out of Python).
+install -m 755 bazel-bin/tools/quantc-train "$dest/quantc-train"
 install -m 644 python/examples/quantize_digits.py "$root/usr/share/doc/python3-quantc/examples/"
 
-# Depends: the packages of the shared libraries the extension links.
+# Depends: the packages of the shared libraries the extension and
+# quantc-train link (libtorch's for the latter).
 deps=()
 while read -r lib; do
   pkg="$(dpkg -S "$lib" 2>/dev/null || dpkg -S "/usr$lib" 2>/dev/null || true)"
   [[ -n "$pkg" ]] && deps+=("${pkg%%:*}")
-done < <(ldd "$dest/_quantc$suffix" | awk '$2 == "=>" && $3 ~ /^\// {print $3}')
+done < <(ldd "$dest/_quantc$suffix" "$dest/quantc-train" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u)
 depends="$(printf '%s\n' "${deps[@]}" python3-numpy | sort -u | paste -sd, | sed 's/,/, /g')"
 next="${pyver%.*}.$((${pyver#*.} + 1))"
 cat >"$root/DEBIAN/control" <<CONTROL
@@ -39,9 +42,10 @@ Section: python
 Priority: optional
 Depends: python3 (>= ${pyver}), python3 (<< ${next}), ${depends}
 Description: quantize neural networks for microcontrollers (Python module)
- quantc's Python module: quantize, run, inspect, convert and compile ONNX
- models from numpy, with the same code, options and errors as the quantc
- command. Built locally from the quantc source tree.
+ quantc's Python module: quantize, run, inspect, convert, compile, evaluate
+ and train (quantization-aware) ONNX models from numpy, with the same code,
+ options and errors as the quantc command. Built locally from the quantc
+ source tree.
 CONTROL
 deb="$stage/python3-quantc_${version}-1~local_${arch}.deb"
 dpkg-deb --root-owner-group --build "$root" "$deb" >/dev/null

@@ -7,9 +7,11 @@
 #include "absl/strings/str_cat.h"
 #include "api/compile.h"
 #include "api/convert.h"
+#include "api/eval.h"
 #include "api/inspect.h"
 #include "api/quantize.h"
 #include "api/run.h"
+#include "api/train.h"
 #include "api/version.h"
 #include "fmt/format.h"
 #include "ir/onnx_import.h"
@@ -33,6 +35,8 @@ const std::vector<Command>& Commands() {
       {quantc::api::QuantizeSpec, quantc::QuantizeCommand},
       {quantc::api::RunSpec, quantc::RunCommand},
       {quantc::api::CompileSpec, quantc::CompileCommand},
+      {quantc::api::EvalSpec, quantc::EvalCommand},
+      {quantc::api::TrainSpec, quantc::TrainCommand},
   };
   return *commands;
 }

@@ -14,7 +14,9 @@ void Write(FILE* f, absl::string_view text) { std::fwrite(text.data(), 1, text.s
 void DrawProgress(absl::string_view stage, int64_t done, int64_t total) {
   const int width = 30;
   const int filled = static_cast<int>(width * done / std::max<int64_t>(total, 1));
-  const std::string label = stage == "calibrate" ? "calibrating" : "measuring  ";
+  const std::string label = stage == "calibrate"  ? "calibrating"
+                            : stage == "evaluate" ? "evaluating "
+                                                  : "measuring  ";
   std::fprintf(stderr, "\r%s [%s%s] %lld/%lld", label.c_str(), std::string(filled, '#').c_str(),
                std::string(width - filled, '.').c_str(), static_cast<long long>(done),
                static_cast<long long>(total));

@@ -12,10 +12,12 @@ messages and output bytes are the command's::
 Models are a path, ONNX bytes or an ``onnx.ModelProto``. Arrays are numpy
 arrays of the model input's dtype, shaped like the input or N samples of it
 (a leading N, or N in place of a batch dimension of 1); a dict of input
-name -> array feeds several inputs. Options are the command's flags in
-snake_case (``weight_bits=4``, ``bias_correction=True`` or ``=0.5``,
-``float_ops=["Softmax"]``); ``quantc.help("quantize")`` lists them with
-their defaults. Failures raise a ``quantc.Error`` subclass per exit code of
+name -> array feeds several inputs. ``quantc.train`` runs quantization-aware
+training in the quantc-train program beside the module (libtorch is never
+loaded into Python); ``quantc.eval`` measures accuracy. Options are the
+command's flags in snake_case (``weight_bits=4``, ``bias_correction=True`` or
+``=0.5``, ``float_ops=["Softmax"]``); ``quantc.help("quantize")`` lists them
+with their defaults. Failures raise a ``quantc.Error`` subclass per exit code of
 the command: UsageError (2), InvalidInputError (3), UnsupportedError (4),
 InternalError (1). Warnings (repairs that cost accuracy) are Python warnings
 of category ``quantc.QuantizationWarning``. quantc releases the GIL while it
@@ -34,8 +36,9 @@ from . import _quantc
 __version__ = _quantc.__version__
 
 __all__ = [
-    "quantize", "run", "inspect", "convert", "compile", "help", "list_passes",
-    "supported_ops", "QuantizeResult", "CompileResult", "Error", "UsageError",
+    "quantize", "run", "inspect", "convert", "compile", "eval", "train", "help", "list_passes",
+    "supported_ops", "QuantizeResult", "CompileResult", "EvalResult", "TrainResult", "Error",
+    "UsageError",
     "InvalidInputError", "UnsupportedError", "InternalError", "QuantizationWarning",
 ]
 
@@ -85,6 +88,17 @@ CompileResult = collections.namedtuple("CompileResult", ["files", "report"])
 CompileResult.__doc__ = """compile()'s result: ``files``, {file name: C source}, and
 ``report``, the report as a dict (None unless ``report=`` named a .json or
 .html file, which is then written too)."""
+
+
+EvalResult = collections.namedtuple("EvalResult", ["metric", "value", "samples", "correct"])
+EvalResult.__doc__ = """eval()'s result: ``metric`` ("top1" or "mse"), ``value`` (top-1
+accuracy in percent, or the mean squared error), ``samples``, and ``correct``
+(top1: the samples whose argmax equals the label)."""
+TrainResult = collections.namedtuple("TrainResult", ["model", "report"])
+TrainResult.__doc__ = """train()'s result: ``model``, the emitted model's bytes (what
+``quantc train -o`` writes), and ``report``, the ``--report=FILE.json``
+document as a dict (per-epoch numbers, ``report["final"]``: float,
+fake-quant and emitted metric)."""
 
 
 def _call(fn, *args):
@@ -139,6 +153,26 @@ def _options(options):
     return out
 
 
+def _data(value, what):
+    """(path, None) for a file name, (None, ndarray) for an array."""
+    if isinstance(value, (str, os.PathLike)):
+        return os.fspath(value), None
+    return None, _array(value, what)
+
+
+def _warn(report, options):
+    """The report's diagnostics as the command prints them: warnings always
+    (as QuantizationWarning), notes with verbose=True."""
+    for d in report["diagnostics"]:
+        text = "%s: %s" % (d["subject"], d["message"])
+        if d["cost_db"] is not None:
+            text += "; costs %.2f dB of output SQNR" % d["cost_db"]
+        if d["severity"] == "warning":
+            warnings.warn(text, QuantizationWarning, stacklevel=3)
+        elif options.get("verbose"):
+            print("quantc: note: " + text, file=sys.stderr)
+
+
 def _write_report(path, contents):
     """Writes the report file as the command does: whole, or not at all."""
     if path is None:
@@ -172,14 +206,7 @@ def quantize(model, calib=None, target="generic", *, progress=None, **options):
         _quantc.quantize, *_model(model), None if calib is None else _arrays(calib, "calib"),
         _options(options), progress, True)
     report = json.loads(report_json)
-    for d in report["diagnostics"]:
-        text = "%s: %s" % (d["subject"], d["message"])
-        if d["cost_db"] is not None:
-            text += "; costs %.2f dB of output SQNR" % d["cost_db"]
-        if d["severity"] == "warning":
-            warnings.warn(text, QuantizationWarning, stacklevel=2)
-        elif options.get("verbose"):
-            print("quantc: note: " + text, file=sys.stderr)
+    _warn(report, options)
     _write_report(options.get("report"), report_file)
     return QuantizeResult(blob, report)
 
@@ -221,6 +248,51 @@ def compile(model, **options):  # noqa: A001 (the command's name)
     _write_report(path, report)
     parsed = json.loads(report) if path and path.endswith(".json") else None
     return CompileResult(collections.OrderedDict(files), parsed)
+
+
+def eval(model, data, labels, *, progress=None, **options):  # noqa: A001 (the command's name)
+    """A model's top-1 accuracy or mean squared error on labelled data, as
+    ``quantc eval``, with quantc's reference interpreter (float, generic or
+    TINPU models).
+
+    ``data``: (N, ...) inputs and ``labels``: (N,) integer classes, or
+    float32 targets with ``metric="mse"``; each an ndarray or a .npy path.
+    ``progress``, if given, is called as progress("evaluate", done, total).
+    Returns EvalResult(metric, value, samples, correct)."""
+    metric, value, samples, correct = _call(
+        _quantc.eval, *_model(model), _data(data, "data"), _data(labels, "labels"),
+        _options(options), progress)
+    return EvalResult(metric, value, samples, correct)
+
+
+def train(model, data, labels, target="generic", *, epochs, val_data=None, val_labels=None,
+          progress=None, **options):
+    """Quantization-aware training, as ``quantc train``: fine-tunes the float
+    ``model`` with fake quantization that simulates the emitted model, then
+    emits it for ``target`` ("generic" or "tinpu").
+
+    ``data``/``labels`` (and ``val_data``/``val_labels``) are ndarrays or
+    .npy paths, shaped as the command's files. ``options`` are train's flags
+    in snake_case (``weight_bits=4``, ``bn_update_epochs="never"``,
+    ``threads=1``, ``report="train.html"``, ...; see
+    ``quantc.help("train")``). Training runs in the quantc-train program
+    beside this module (libtorch never loads into Python), so the bytes and
+    errors are the command's. Its per-epoch lines go to sys.stderr unless
+    ``quiet=True``; ``progress``, if given, is called as
+    progress("epoch", epoch, epochs). Ctrl-C (or an exception from
+    ``progress``) stops training after the current batch and is raised.
+    Returns TrainResult(model bytes, report dict)."""
+    options = dict(options, target=target, epochs=epochs)
+    val = [None if v is None else _data(v, name)
+           for v, name in ((val_data, "val_data"), (val_labels, "val_labels"))]
+    blob, report_json, summary = _call(
+        _quantc.train, *_model(model), _data(data, "data"), _data(labels, "labels"), val[0],
+        val[1], _options(options), progress, os.path.dirname(os.path.abspath(__file__)))
+    if not options.get("quiet"):
+        print(summary, file=sys.stderr)
+    report = json.loads(report_json)
+    _warn(report, options)
+    return TrainResult(blob, report)
 
 
 def help(command):  # noqa: A001 (like the command's `quantc help`)

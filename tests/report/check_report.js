@@ -5,7 +5,7 @@
 // same run:
 //
 //   node --experimental-websocket check_report.js [--screenshot=PNG]
-//        KIND:PAGE.html:REPORT.json ...   (KIND: quantize, imported or compile)
+//        KIND:PAGE.html:REPORT.json ...   (KIND: quantize, imported, compile or train)
 //
 // Per page: nothing fetched over the network, no script; readable at 1280
 // px (no horizontal overflow, every chart bar drawn); printable (print media
@@ -14,7 +14,10 @@
 // repair tables equal to the JSON's (exact value in data-v, shown value its
 // rounding). imported (quantize of a model quantized elsewhere): its
 // quantization, repair and NPU tables equal to the JSON. compile: one arena
-// rectangle per arena tensor, tensor table equal to the JSON. --screenshot writes the first page at 1280 px, whole.
+// rectangle per arena tensor, tensor table equal to the JSON. train: the
+// epoch table and the loss and metric curves' points equal to the JSON's
+// epochs, SQNR bars and table, final numbers, repairs. --screenshot writes
+// the first page at 1280 px, whole.
 // Prints one line per check group; exit 1 on any failure.
 'use strict';
 const { spawn } = require('child_process');
@@ -150,6 +153,15 @@ function collect() {
     diagnostics: table('diagnostic-table'),
     quantization: table('quantization-table'),
     arenaTensors: table('tensor-table'),
+    epochs: table('epoch-table'),
+    curves: [...document.querySelectorAll('#training svg')].map((svg) => ({
+      id: svg.id,
+      series: [...svg.querySelectorAll('path.line')].map((p) => p.dataset.series),
+      points: [...svg.querySelectorAll('circle.point')].map((c) => {
+        const b = c.getBoundingClientRect();
+        return { x: c.dataset.x, y: c.dataset.y, top: b.top, width: b.width };
+      }),
+    })),
     activationFigures: document.querySelectorAll('#activation-histograms figure').length,
     weightFigures: document.querySelectorAll('#weight-histograms figure').length,
     cards,
@@ -260,6 +272,64 @@ function checkImported(dom, json, name) {
   checkRepairsAndNpu(dom, json, name);
 }
 
+// Training: every epoch in the table and as points of the loss and metric
+// curves (a higher value drawn higher), the per-tensor SQNR
+// bars and table, the final three numbers on the cards, the repairs.
+function checkTrain(dom, json, name) {
+  const top1 = json.metric === 'top1';
+  const shown = (x) => (top1 ? `${num(x).toFixed(2)}%` : null);
+  check(dom.epochs && dom.epochs.length === json.epochs.length && json.epochs.length >= 2,
+        `${name}: ${dom.epochs && dom.epochs.length} epoch rows for ${json.epochs.length} epochs`);
+  json.epochs.forEach((e, i) => {
+    const r = (dom.epochs || [])[i] || [];
+    const frozen = e.bn_frozen && e.observers_frozen ? 'BN+observers'
+      : e.bn_frozen ? 'BN' : e.observers_frozen ? 'observers' : '';
+    check(r.length === 6 && Number(r[0].v) === e.epoch &&
+          (e.loss === null ? r[1].text === '–' : same(r[1].v, e.loss)) &&
+          same(r[2].v, e.train) && (!top1 || r[2].text === shown(e.train)) &&
+          (e.val === null ? r[3].text === '–' : same(r[3].v, e.val)) &&
+          same(r[4].v, e.lr) && r[5].text === frozen,
+          `${name}: epoch row ${i} ${JSON.stringify(r)} vs ${JSON.stringify(e)}`);
+  });
+  const curve = (id) => dom.curves.find((c) => c.id === id) || { series: [], points: [] };
+  const loss = curve('loss-curve');
+  const withLoss = json.epochs.filter((e) => e.loss !== null);
+  check(loss.points.length === withLoss.length &&
+        withLoss.every((e, i) => Number(loss.points[i].x) === e.epoch && same(loss.points[i].y, e.loss)),
+        `${name}: loss curve ${JSON.stringify(loss.points)}`);
+  const metric = curve('metric-curve');
+  const val = json.epochs.every((e) => e.val !== null);
+  check(metric.series.length === (val ? 2 : 1), `${name}: metric series ${metric.series}`);
+  const want = [...json.epochs.map((e) => [e.epoch, e.train]),
+                ...(val ? json.epochs.map((e) => [e.epoch, e.val]) : [])];
+  check(metric.points.length === want.length &&
+        want.every(([x, y], i) => Number(metric.points[i].x) === x && same(metric.points[i].y, y)),
+        `${name}: metric curve ${JSON.stringify(metric.points)}`);
+  for (const a of metric.points) {
+    for (const b of metric.points) {
+      if (num(a.y) > num(b.y) + 0.5) {
+        check(a.top < b.top, `${name}: point ${a.y} not drawn above ${b.y}`);
+      }
+    }
+  }
+  check(dom.bars.length === json.layers.length && json.layers.length > 0,
+        `${name}: ${dom.bars.length} bars for ${json.layers.length} tensors`);
+  json.layers.forEach((l, i) => {
+    const bar = dom.bars[i] || {};
+    const r = (dom.layers || [])[i] || [];
+    check(bar.label === l.tensor && same(bar.value, l.sqnr_db) && bar.width >= 1 &&
+          r[0] && r[0].text === l.tensor && same(r[1].v, l.sqnr_db) && r[1].text === shown2(l.sqnr_db),
+          `${name}: tensor ${i} ${JSON.stringify(bar)} ${JSON.stringify(r)} vs ${JSON.stringify(l)}`);
+  });
+  const on = json.final.data === 'val' ? 'validation data' : 'training data';
+  for (const [key, label] of [['float', 'float'], ['fake_quant', 'fake-quant'], ['emitted', 'emitted']]) {
+    const card = dom.cards.find(([k]) => k === `${label} (${on})`);
+    check(card && (!top1 || card[1] === shown(json.final[key])),
+          `${name}: ${label} card ${card} vs ${json.final[key]}`);
+  }
+  checkRepairsAndNpu(dom, json, name);
+}
+
 function checkCompile(dom, json, name) {
   const arena = json.tensors.filter((t) => t.home === 'arena');
   const named = new Set(arena.map((t) => t.name));
@@ -290,6 +360,7 @@ async function checkPage(browser, kind, html, jsonFile, screenshot) {
   check(dom.fontSize >= 13, `${name}: body text ${dom.fontSize} px`);
   if (kind === 'quantize') checkQuantize(dom, json, name);
   else if (kind === 'imported') checkImported(dom, json, name);
+  else if (kind === 'train') checkTrain(dom, json, name);
   else checkCompile(dom, json, name);
 
   if (screenshot) {
@@ -313,7 +384,8 @@ async function checkPage(browser, kind, html, jsonFile, screenshot) {
   check(pdf.subarray(0, 5).toString() === '%PDF-' && pages >= 1, `${name}: printed ${pages} pages`);
   await page.close();
   console.log(`${failures === before ? 'ok  ' : 'FAIL'} ${name}: ${dom.bars.length} bars, ` +
-              `${(dom.tensors || dom.quantization || []).length} table rows, ${pages} printed pages`);
+              `${(dom.tensors || dom.quantization || dom.epochs || []).length} table rows, ` +
+              `${pages} printed pages`);
 }
 
 async function main() {

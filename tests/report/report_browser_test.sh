@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The HTML reports as a browser shows them: quantize (generic and TINPU) and
-# compile reports of the digits CNN, and quantize's report of a model
-# quantized elsewhere, each written next to its JSON report by
-# the same command, rendered in headless Chromium and checked against the
+# The HTML reports as a browser shows them: quantize (generic and TINPU),
+# compile and train reports of the digits CNN, and quantize's report of a
+# model quantized elsewhere, each written next to its JSON report by the
+# same command, rendered in headless Chromium and checked against the
 # JSON by check_report.js. Writes the generic page's screenshot to the test
 # outputs (docs/report.png is that image; regenerate it with
 # `bash tests/report/report_browser_test.sh --update-screenshot`).
@@ -35,6 +35,11 @@ for ext in json html; do
   run "$QUANTC" quantize "$ROOT/tests/imported/torch_qat/model.onnx" -o "$TMP/imported.onnx" \
     --target=tinpu --report="$TMP/imported.$ext"
 done
+# quantc train writes both reports of one run (two epochs on the digits CNN,
+# validated on its test split).
+run "$QUANTC" train "$fx/model.onnx" -o "$TMP/trained.onnx" --train "$fx/train_x.npy" \
+  --labels "$fx/train_y.npy" --val "$fx/test_x.npy" --val-labels "$fx/test_y.npy" --epochs 2 \
+  --threads 1 --target=tinpu --weight-bits=4 --report="$TMP/train.json,$TMP/train.html"
 # A report name that is neither .json nor .html is a usage error.
 "$QUANTC" quantize "$fx/model.onnx" -o "$TMP/x.onnx" --calib "$fx/calib.npy" --report="$TMP/r.txt" \
   2>"$TMP/err"
@@ -43,4 +48,5 @@ done
 
 "$NODE" --experimental-websocket "$ROOT/tests/report/check_report.js" --screenshot="$shot" \
   "quantize:$TMP/generic.html:$TMP/generic.json" "quantize:$TMP/tinpu.html:$TMP/tinpu.json" \
-  "compile:$TMP/compile.html:$TMP/compile.json" "imported:$TMP/imported.html:$TMP/imported.json"
+  "compile:$TMP/compile.html:$TMP/compile.json" "imported:$TMP/imported.html:$TMP/imported.json" \
+  "train:$TMP/train.html:$TMP/train.json"

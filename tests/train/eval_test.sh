@@ -36,6 +36,9 @@ for m in digits_cnn digits_resnet wine_mlp; do
   correct=$(awk -v a="$acc" -v n="$n" 'BEGIN { printf "%d", a * n + 0.5 }')
   want=$(awk -v c="$correct" -v n="$n" 'BEGIN { printf "top1 %.2f%% (%d/%d)", 100 * c / n, c, n }')
   check "eval $m" 0 "$want" "$QUANTC" eval "$f/model.onnx" --data "$f/test_x.npy" --labels "$f/test_y.npy"
+  # The other value spelling gives the same line.
+  check "eval $m, --flag=value" 0 "$want" "$QUANTC" eval "$f/model.onnx" --data="$f/test_x.npy" \
+    --labels="$f/test_y.npy" --metric=top1
 done
 
 # MSE against ONNX Runtime's logits of the same model: ~0; shifted by 1: ~1.

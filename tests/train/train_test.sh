@@ -127,7 +127,8 @@ check "resume without checkpoint" 2 "--resume needs --checkpoint=DIR" "$M" "${E1
 
 # quantc alone (no quantc-train beside it) says what is missing.
 mkdir "$TMP/alone" && cp "$QUANTC" "$TMP/alone/quantc"
-"$TMP/alone/quantc" train "$M" -o "$TMP/bad.onnx" >/dev/null 2>"$TMP/err"
+"$TMP/alone/quantc" train "$M" -o "$TMP/bad.onnx" "${E1[@]}" --train "$BADD/x.npy" --labels "$BADD/y.npy" \
+  >/dev/null 2>"$TMP/err"
 [[ $? -eq 4 ]] && grep -q "needs the quantc-train binary next to quantc" "$TMP/err" && ok ||
   fail "missing quantc-train: $(cat "$TMP/err")"
 

@@ -1,11 +1,12 @@
 // Model quality on labelled data with the reference interpreter: what
 // `quantc eval` prints and what `quantc train` reports for the float and
 // the emitted model.
-#ifndef QUANTC_TOOLS_EVALUATE_H_
-#define QUANTC_TOOLS_EVALUATE_H_
+#ifndef QUANTC_API_EVALUATE_H_
+#define QUANTC_API_EVALUATE_H_
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -14,6 +15,15 @@
 #include "quant/calibration_data.h"
 
 namespace quantc {
+
+/// An array given as a .npy file, or already in memory (the Python module)
+/// under a name messages use.
+struct ArrayInput {
+  std::string path;
+  std::optional<Tensor> array;
+  std::string name;  ///< for an in-memory array: "data", "labels", ...
+  const std::string& label() const { return array ? name : path; }
+};
 
 enum class Metric {
   kTop1,  ///< % of samples whose first output's argmax equals the label
@@ -28,6 +38,9 @@ absl::StatusOr<Metric> ParseMetric(const std::string& name);
 /// (InvalidArgument, starting with `path`): unreadable file, wrong dtype,
 /// wrong length, negative class, NaN/Inf target.
 absl::StatusOr<Tensor> LoadLabels(const std::string& path, int64_t num_samples, Metric metric);
+/// LoadLabels' checks on labels already in memory; `source` names them.
+absl::StatusOr<Tensor> CheckLabels(Tensor labels, int64_t num_samples, Metric metric,
+                                   const std::string& source);
 
 /// Class `label` must index the model's output of `classes` scores.
 /// InvalidArgument naming `file`, the sample and the value otherwise.
@@ -52,4 +65,4 @@ absl::StatusOr<EvalResult> Evaluate(const Graph& g, const CalibrationData& data,
 
 }  // namespace quantc
 
-#endif  // QUANTC_TOOLS_EVALUATE_H_
+#endif  // QUANTC_API_EVALUATE_H_

@@ -1,4 +1,4 @@
-#include "tools/evaluate.h"
+#include "api/evaluate.h"
 
 #include <cmath>
 
@@ -34,15 +34,20 @@ absl::StatusOr<Metric> ParseMetric(const std::string& name) {
 
 absl::StatusOr<Tensor> LoadLabels(const std::string& path, int64_t num_samples, Metric metric) {
   QC_ASSIGN_OR_RETURN(Tensor t, ReadNpyFile(path));
+  return CheckLabels(std::move(t), num_samples, metric, path);
+}
+
+absl::StatusOr<Tensor> CheckLabels(Tensor t, int64_t num_samples, Metric metric,
+                                   const std::string& path) {
   if (t.rank() == 0 || t.dims()[0] != num_samples) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, ": ", t.rank() == 0 ? 0 : t.dims()[0], " labels for ", num_samples, " samples"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", t.rank() == 0 ? 0 : t.dims()[0],
+                                                   " labels for ", num_samples, " samples"));
   }
   if (metric == Metric::kTop1) {
     if (!IsIntegerType(t.dtype()) || t.rank() != 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": top1 labels must be integer class indices of shape (N,), got ",
-          DTypeName(t.dtype()), " of rank ", t.rank()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": top1 labels must be integer class indices of shape (N,), got ",
+                       DTypeName(t.dtype()), " of rank ", t.rank()));
     }
     for (int64_t i = 0; i < t.num_elements(); ++i) {
       if (t.GetAsDouble(i) < 0) {
@@ -58,7 +63,8 @@ absl::StatusOr<Tensor> LoadLabels(const std::string& path, int64_t num_samples, 
   }
   for (int64_t i = 0; i < t.num_elements(); ++i) {
     if (!std::isfinite(t.data<float>()[i])) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": target element ", i, " is not finite"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": target element ", i, " is not finite"));
     }
   }
   return t;
@@ -107,9 +113,9 @@ absl::StatusOr<EvalResult> Evaluate(const Graph& g, const CalibrationData& data,
       r.correct += Argmax(y) == static_cast<int64_t>(labels.GetAsDouble(i));
     } else {
       if (y.num_elements() != per_target) {
-        return absl::InvalidArgumentError(absl::StrCat(labels_file, ": ", per_target,
-                                                       " target values per sample, the model outputs ",
-                                                       y.num_elements()));
+        return absl::InvalidArgumentError(
+            absl::StrCat(labels_file, ": ", per_target,
+                         " target values per sample, the model outputs ", y.num_elements()));
       }
       for (int64_t k = 0; k < per_target; ++k) {
         double d = y.GetAsDouble(k) - labels.GetAsDouble(i * per_target + k);

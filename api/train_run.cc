@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -100,7 +101,11 @@ absl::StatusOr<Invocation> BuildInvocation(const std::string& trainer, const Tra
   for (const auto& [name, value] : args.values) {
     const cli::FlagSpec* f = nullptr;
     for (const cli::FlagSpec& s : TrainSpec().flags) f = s.name == name ? &s : f;
-    if (f == nullptr || name == "output" || name == "quiet" || name == "help") continue;
+    // The inputs and outputs are the invocation's own; the child always
+    // prints its epoch lines (the caller decides what to show).
+    static const char* const kOwn[] = {"output", "train", "labels", "val", "val-labels",
+                                       "quiet", "help"};
+    if (f == nullptr || absl::c_linear_search(kOwn, name)) continue;
     if (name == "report") {
       reports = absl::StrCat(value, ",", reports);
     } else {

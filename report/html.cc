@@ -90,6 +90,11 @@ std::string JsonNumber(double v) {
   return fmt::format("{:.6g}", v);
 }
 
+std::string JsonValue(double v) {
+  std::string s = JsonNumber(v);
+  return s == "inf" || s == "-inf" ? absl::StrCat("\"", s, "\"") : s;
+}
+
 std::string Fixed(double v, int decimals) {
   if (std::isinf(v)) return v > 0 ? "∞" : "-∞";
   if (std::isnan(v)) return "–";

@@ -18,6 +18,9 @@ std::string Escape(absl::string_view s);
 /// A number as the JSON reports write it ("%.6g"; "inf"/"-inf"; "null" for
 /// NaN, unquoted here), so a page can carry the exact value it rounds.
 std::string JsonNumber(double v);
+/// A number inside a JSON document: JsonNumber, with infinities as the
+/// strings "inf"/"-inf" (JSON has no infinity).
+std::string JsonValue(double v);
 /// `v` with `decimals` digits after the point; "∞" for +inf.
 std::string Fixed(double v, int decimals);
 /// `v` with 4 significant digits (scales, ranges).

@@ -14,12 +14,7 @@
 namespace quantc::report {
 namespace {
 
-// JSON numbers; infinities as the strings "inf"/"-inf", as the quantize
-// report writes them.
-std::string Num(double v) {
-  std::string s = JsonNumber(v);
-  return s == "inf" || s == "-inf" ? absl::StrCat("\"", s, "\"") : s;
-}
+std::string Num(double v) { return JsonValue(v); }
 
 std::string Optional(const std::optional<double>& v) { return v ? Num(*v) : "null"; }
 

@@ -189,14 +189,14 @@ struct StderrLines {
 
 absl::Status ExitStatus(int status, const StderrLines& lines, bool stopped) {
   const std::string message = !lines.error.empty() ? lines.error : absl::StrJoin(lines.other, "; ");
+  if (stopped || (WIFEXITED(status) && WEXITSTATUS(status) == 130)) {
+    return absl::CancelledError("training interrupted; nothing was written");
+  }
   if (WIFSIGNALED(status)) {
     return absl::InternalError(
         absl::StrCat("quantc-train was killed by signal ", WTERMSIG(status), ": ", message));
   }
   const int code = WEXITSTATUS(status);
-  if (code == 130 || stopped) {
-    return absl::CancelledError("training interrupted; nothing was written");
-  }
   switch (code) {
     case cli::kUsage:
       return cli::AsUsageError(absl::InvalidArgumentError(message));

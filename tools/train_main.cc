@@ -140,7 +140,7 @@ void PrintEpoch(const train::EpochReport& r, Metric m) {
                          : r.bn_frozen                     ? "BN frozen"
                          : r.observers_frozen              ? "observers frozen"
                                                            : "";
-    std::fprintf(stderr, "\repoch %2d  loss %.4f  train %s  val %s  lr %.3g  %.2f s  %s\n", r.epoch,
+    std::fprintf(stderr, "\repoch %2d  loss %.4f  train %s  val %s  lr %.3g  %.3g s  %s\n", r.epoch,
                  r.loss, Percent(m, r.train_metric).c_str(), val.c_str(), r.lr, r.train_seconds,
                  frozen.c_str());
   }

@@ -5,7 +5,8 @@
 #   model's accuracy in ONNX Runtime equals the reported fake-quant accuracy
 #   (TINPU: the simulated outputs equal ORT's bit for bit) and is within
 #   2 points of float; the report has every epoch and every layer;
-# * the same seed, data, flags and threads give a byte-identical file;
+# * the same seed, data, flags and threads give a byte-identical file and
+#   report;
 # * Ctrl-C leaves no output, and --resume from the last checkpoint gives the
 #   same file as an uninterrupted run;
 # * bad input (labels, shapes, NaN data, a NaN loss, unsupported ops,
@@ -61,9 +62,10 @@ done
 
 # --- Determinism ------------------------------------------------------------
 small() { "$QUANTC" train "$F/model.onnx" "${SMALL[@]}" --threads 2 -q "$@"; }
-small --epochs 3 --target=tinpu --weight-bits=4 -o "$TMP/a.onnx" >/dev/null 2>&1
-small --epochs 3 --target=tinpu --weight-bits=4 -o "$TMP/b.onnx" >/dev/null 2>&1
+small --epochs 3 --target=tinpu --weight-bits=4 -o "$TMP/a.onnx" --report "$TMP/a.json" >/dev/null 2>&1
+small --epochs 3 --target=tinpu --weight-bits=4 -o "$TMP/b.onnx" --report "$TMP/b.json" >/dev/null 2>&1
 cmp -s "$TMP/a.onnx" "$TMP/b.onnx" && ok || fail "same seed/data/flags/threads: files differ"
+cmp -s "$TMP/a.json" "$TMP/b.json" && ok || fail "same seed/data/flags/threads: reports differ"
 
 # --- Ctrl-C, then --resume ----------------------------------------------------
 E=(--epochs 4 --batch-size 8 --target=generic --seed 3)

@@ -114,11 +114,21 @@ Interpreter::Interpreter(const Graph& g) : graph_(g), opset_(g.opset()) {
     producer.push_back(step);
     return s;
   };
-  for (const Value* v : g.initializers()) constants_.emplace_back(add(v, -1), v->initializer());
-  for (const Value* v : g.inputs()) input_slots_.push_back(add(v, -1));
+  std::vector<bool> fixed;  // by slot: the same tensor on every run
+  for (const Value* v : g.initializers()) {
+    constants_.emplace_back(add(v, -1), v->initializer());
+    fixed.push_back(true);
+  }
+  for (const Value* v : g.inputs()) {
+    input_slots_.push_back(add(v, -1));
+    fixed.push_back(false);
+  }
   for (const Node* n : g.nodes()) {
     Step step;
     step.node = n;
+    // A node of constants alone (a weight's DequantizeLinear, shape
+    // arithmetic) gives the same result on every run: compute it once.
+    step.hoisted = n->num_inputs() > 0 || n->op_type() == "Constant";
     for (const Value* v : n->inputs()) {
       auto it = v == nullptr ? slot.end() : slot.find(v);
       if (v != nullptr && it == slot.end() && plan_error_.ok()) {
@@ -127,12 +137,15 @@ Interpreter::Interpreter(const Graph& g) : graph_(g), opset_(g.opset()) {
             absl::StrCat(n->Describe(), ": input '", v->name(),
                          "' is not defined before this node (graph not topologically sorted)"));
       }
-      step.inputs.push_back(it == slot.end() ? -1 : it->second);
-      step.constant.push_back(v != nullptr && v->is_initializer());
+      const int s = it == slot.end() ? -1 : it->second;
+      step.inputs.push_back(s);
+      step.constant.push_back(s >= 0 && fixed[s]);
+      if (v != nullptr && !(s >= 0 && fixed[s])) step.hoisted = false;
     }
     const int index = static_cast<int>(steps_.size());
     for (const Value* v : n->outputs()) {
       step.outputs.push_back(v->name().empty() ? -1 : add(v, index));
+      if (step.outputs.back() >= 0) fixed.push_back(step.hoisted);
     }
     steps_.push_back(std::move(step));
   }
@@ -142,8 +155,7 @@ Interpreter::Interpreter(const Graph& g) : graph_(g), opset_(g.opset()) {
       if (s >= 0) last_use[s] = static_cast<int>(i);
     }
   }
-  std::vector<bool> keep(num_slots_, false);
-  for (const auto& c : constants_) keep[c.first] = true;  // owned by the graph anyway
+  std::vector<bool> keep = fixed;  // owned by the graph or by constants_ anyway
   for (const Value* v : g.outputs()) {
     auto it = slot.find(v);
     if (it == slot.end()) {
@@ -167,8 +179,32 @@ Interpreter::Interpreter(const Graph& g) : graph_(g), opset_(g.opset()) {
   }
 }
 
+absl::Status Interpreter::EvaluateHoisted() {
+  std::vector<Tensor> slots(num_slots_);
+  for (const auto& c : constants_) slots[c.first] = c.second;
+  std::vector<std::pair<int, Tensor>> computed;
+  std::vector<const Tensor*> args;
+  for (Step& step : steps_) {
+    if (!step.hoisted) continue;
+    args.clear();
+    for (int s : step.inputs) args.push_back(s < 0 ? nullptr : &slots[s]);
+    QC_ASSIGN_OR_RETURN(
+        std::vector<Tensor> outs,
+        Evaluate(kernels::KernelContext(*step.node, args, opset_, &step.state, &step.constant)));
+    for (size_t o = 0; o < step.outputs.size(); ++o) {
+      if (step.outputs[o] < 0) continue;
+      slots[step.outputs[o]] = outs[o];
+      computed.emplace_back(step.outputs[o], std::move(outs[o]));
+    }
+  }
+  for (auto& c : computed) constants_.push_back(std::move(c));
+  hoisted_done_ = true;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<Tensor>> Interpreter::Run(absl::Span<const Tensor> inputs) {
   QC_RETURN_IF_ERROR(plan_error_);
+  if (!hoisted_done_) QC_RETURN_IF_ERROR(EvaluateHoisted());
   const auto& gin = graph_.inputs();
   if (inputs.size() != gin.size()) {
     return absl::InvalidArgumentError(absl::StrCat("the graph has ", gin.size(), " inputs but ",
@@ -206,6 +242,14 @@ absl::StatusOr<std::vector<Tensor>> Interpreter::Run(absl::Span<const Tensor> in
   }
   std::vector<const Tensor*> args;
   for (Step& step : steps_) {
+    if (step.hoisted) {
+      if (!observer_) continue;
+      for (size_t o = 0; o < step.outputs.size(); ++o) {
+        const int s = step.outputs[o];
+        if (s >= 0) observer_(*step.node->output(static_cast<int>(o)), slots[s]);
+      }
+      continue;
+    }
     args.clear();
     for (int s : step.inputs) args.push_back(s < 0 ? nullptr : &slots[s]);
     QC_ASSIGN_OR_RETURN(

@@ -83,15 +83,22 @@ class Interpreter {
     std::vector<int> inputs;                      // slot per input, -1 for omitted
     std::vector<int> outputs;                     // slot per output, -1 for omitted
     std::vector<int> release;                     // slots whose last use is this step
-    std::vector<bool> constant;                   // per input: is it an initializer?
+    std::vector<bool> constant;                   // per input: same tensor every run?
     std::unique_ptr<kernels::KernelState> state;  // kernel's cached data
+    // Every input is an initializer or another hoisted step's output (e.g.
+    // DequantizeLinear of a weight): computed once, on the first Run.
+    bool hoisted = false;
   };
+
+  // Evaluates the hoisted steps into constants_ (first Run only).
+  absl::Status EvaluateHoisted();
 
   const Graph& graph_;
   int64_t opset_;
   absl::Status plan_error_;  // a graph the plan cannot run (returned by Run)
   int num_slots_ = 0;
-  std::vector<std::pair<int, Tensor>> constants_;  // initializer slots
+  std::vector<std::pair<int, Tensor>> constants_;  // initializer and hoisted slots
+  bool hoisted_done_ = false;
   std::vector<int> input_slots_;
   std::vector<int> output_slots_;
   std::vector<Step> steps_;

@@ -121,6 +121,38 @@ m (float[1,2,4,4] x, float[3,2,3,3] wx) => (float[1,3] y, float[1,3,2,2] z)
   }
 }
 
+// Nodes of constants alone (a weight's DequantizeLinear) are computed once
+// and reused: the results equal node-by-node evaluation on every run, and
+// the observer still sees their outputs each run, in node order.
+TEST(Interpreter, ConstantNodesComputeOnceAndStillReachTheObserver) {
+  auto g = ImportModelText(R"(<ir_version: 8, opset_import: ["" : 13]>
+m (float[1,2,3,3] x) => (float[1,2,3,3] y)
+  <int8[2,2,1,1] wq = {3, -5, 7, 127}, float[2] ws = {0.5, 0.25}, int8[2] wz = {0, 0}> {
+  w = DequantizeLinear<axis = 0>(wq, ws, wz)
+  y = Conv(x, w)
+})");
+  ASSERT_TRUE(g.ok()) << g.status();
+  Interpreter interp(**g);
+  std::vector<std::string> seen;
+  interp.set_observer([&](const Value& v, const Tensor&) { seen.push_back(v.name()); });
+  const Node* dq = (*g)->nodes().ToVector()[0];
+  const Node* conv = (*g)->nodes().ToVector()[1];
+  for (uint32_t seed = 1; seed <= 2; ++seed) {
+    Tensor x = F32({1, 2, 3, 3}, testing::RandomFloats(18, seed));
+    auto out = interp.Run({x});
+    ASSERT_TRUE(out.ok()) << out.status();
+    const Tensor* dq_in[] = {&dq->input(0)->initializer(), &dq->input(1)->initializer(),
+                             &dq->input(2)->initializer()};
+    auto w = EvaluateNode(*dq, dq_in, 13);
+    ASSERT_TRUE(w.ok());
+    const Tensor* conv_in[] = {&x, &(*w)[0]};
+    auto y = EvaluateNode(*conv, conv_in, 13);
+    ASSERT_TRUE(y.ok());
+    EXPECT_EQ((*out)[0], (*y)[0]) << "seed " << seed;
+  }
+  EXPECT_THAT(seen, ElementsAre("w", "y", "w", "y"));
+}
+
 TEST(Interpreter, UnsortedGraphIsAnErrorNotACrash) {
   Graph g;
   Value* x = g.AddInput("x", TensorType::Static(DType::kFloat32, {1}));

@@ -54,22 +54,32 @@ template <typename X, typename Q>
 void Quantize(const X* x, int64_t n, const float* scale, const Q* zp, const QuantAxis& q, Q* y) {
   constexpr float lo = static_cast<float>(std::numeric_limits<Q>::min());
   constexpr float hi = static_cast<float>(std::numeric_limits<Q>::max());
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t c = (i / q.inner) % q.channels;
+  // Channel blocks of `inner` elements, in memory order: no per-element
+  // division to find the channel.
+  const int64_t inner = q.channels == 1 ? n : q.inner;  // per tensor: one block
+  for (int64_t start = 0, block = 0; start < n; start += inner, ++block) {
+    const int64_t c = block % q.channels;
     const float z = zp ? static_cast<float>(zp[c]) : 0.0f;
-    float v = std::nearbyint(static_cast<float>(x[i]) / scale[c]);
-    v = std::isnan(v) ? z : v + z;
-    y[i] = static_cast<Q>(v < lo ? lo : (v > hi ? hi : v));
+    const float s = scale[c];
+    for (int64_t i = start; i < start + inner; ++i) {
+      float v = std::nearbyint(static_cast<float>(x[i]) / s);
+      v = std::isnan(v) ? z : v + z;
+      y[i] = static_cast<Q>(v < lo ? lo : (v > hi ? hi : v));
+    }
   }
 }
 
 template <typename Q>
 void Dequantize(const Q* x, int64_t n, const float* scale, const Q* zp, const QuantAxis& q,
                 float* y) {
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t c = (i / q.inner) % q.channels;
+  const int64_t inner = q.channels == 1 ? n : q.inner;
+  for (int64_t start = 0, block = 0; start < n; start += inner, ++block) {
+    const int64_t c = block % q.channels;
     const int64_t z = zp ? static_cast<int64_t>(zp[c]) : 0;
-    y[i] = static_cast<float>(static_cast<int64_t>(x[i]) - z) * scale[c];
+    const float s = scale[c];
+    for (int64_t i = start; i < start + inner; ++i) {
+      y[i] = static_cast<float>(static_cast<int64_t>(x[i]) - z) * s;
+    }
   }
 }
 

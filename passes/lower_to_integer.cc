@@ -60,7 +60,7 @@ void Lowering::LowerQuantize(Node* q) {
   auto r = RequantsOf(m, model_, o_.input_prequantized);
   Value* result = nullptr;
   if (!r.ok()) {
-    errors_.push_back(std::string(r.status().message()));
+    Fail(m.op ? *m.op : *q, r.status().message());
   } else {
     IntegerBuilder b(g_, q);
     const Requant& first = r->empty() ? Requant{} : (*r)[0];
@@ -140,7 +140,7 @@ void Lowering::CheckUnloweredReaders() {
     for (const Use& u : n->output(0)->uses()) {
       if (live.contains(u.user) && !visited_.contains(u.user) &&
           !u.user->float_op()) {
-        Fail(*u.user, "has no TINPU integer form; keep it in float with --float-ops");
+        Fail(*u.user, "has no TINPU integer form");
       }
     }
   }

@@ -9,6 +9,15 @@
 
 namespace quantc {
 
+/// A node lowering could not rewrite, and why (for callers that act on the
+/// list, such as the early TINPU op check; the pass's status says the same).
+struct LoweringProblem {
+  std::string node;     ///< the node's name (empty when unnamed)
+  std::string op_type;
+  std::string label;    ///< Node::Describe(): "node 'x' (Op)" or "node producing 'y' (Op)"
+  std::string why;
+};
+
 struct LowerToIntegerOptions {
   int weight_bits = 8;  ///< 8: power-of-two multipliers; 4/2: 8-bit multipliers
   /// The model output holds the last layer's integers (TI's output_int);
@@ -21,6 +30,8 @@ struct LowerToIntegerOptions {
   /// the integer model (its accumulator, offset by the integer bias, times
   /// the accumulator scale): what bias correction measures. May be null.
   std::vector<LayerTap>* taps = nullptr;
+  /// Receives every node that could not be lowered. May be null.
+  std::vector<LoweringProblem>* problems = nullptr;
 };
 
 /// Rewrites a power-of-two QDQ model into TI's integer ONNX form (integer

@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "backends/tinpu/legality.h"
 #include "passes/integer_builder.h"
 #include "passes/lower_to_integer.h"
@@ -50,15 +51,21 @@ class Lowering {
     CheckUnloweredReaders();
     if (errors_.empty()) LowerOutputs();
     if (!errors_.empty()) {
-      return absl::UnimplementedError(absl::StrCat("cannot lower to TINPU integers: ",
-                                                   absl::StrJoin(errors_, "; ")));
+      if (o_.problems) *o_.problems = errors_;
+      std::vector<std::string> lines;
+      for (const LoweringProblem& p : errors_) lines.push_back(absl::StrCat(p.label, ": ", p.why));
+      return absl::UnimplementedError(absl::StrCat(
+          "cannot lower to TINPU integers: ", absl::StrJoin(lines, "; "),
+          " (a node without an integer form can stay in float: --float-ops)"));
     }
     return changed;
   }
 
  private:
-  void Fail(const Node& n, const std::string& why) {
-    errors_.push_back(absl::StrCat(n.Describe(), ": ", why));
+  void Fail(const Node& n, absl::string_view why) {
+    // Messages from shared helpers name the node already.
+    absl::ConsumePrefix(&why, absl::StrCat(n.Describe(), ": "));
+    errors_.push_back({n.name(), n.op_type(), n.Describe(), std::string(why)});
   }
 
   // The output domain of a QuantizeLinear, or nullopt (error recorded).
@@ -143,7 +150,7 @@ class Lowering {
   absl::flat_hash_map<const Value*, IntValue> ints_;  // DequantizeLinear output -> integers
   absl::flat_hash_set<const Value*> failed_;          // DequantizeLinear outputs not lowered
   absl::flat_hash_set<const Node*> visited_;          // nodes LowerQuantize rewrote (or tried)
-  std::vector<std::string> errors_;
+  std::vector<LoweringProblem> errors_;
 };
 
 }  // namespace quantc::lowering

@@ -6,10 +6,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "backends/tinpu/legality.h"
+#include "passes/check_tinpu_ops.h"
 #include "passes/conv1d_to_conv2d.h"
 #include "passes/correct_bias.h"
 #include "passes/fold_batch_norm.h"
 #include "passes/fold_constants.h"
+#include "passes/grow_float_regions.h"
 #include "passes/infer_shapes.h"
 #include "passes/import/complete_quantization.h"
 #include "passes/import/fold_qat_batch_norm.h"
@@ -28,8 +30,11 @@
 #include "passes/lower_to_integer.h"
 #include "passes/mark_float_ops.h"
 #include "passes/pass_manager.h"
+#include "passes/reduce_to_global_pool.h"
 #include "passes/remove_dead_nodes.h"
 #include "passes/remove_identity.h"
+#include "passes/split_to_slices.h"
+#include "passes/squeeze_to_reshape.h"
 #include "passes/update_batch_norm.h"
 #include "util/check.h"
 #include "util/status_macros.h"
@@ -41,7 +46,8 @@ using PassList = std::vector<std::unique_ptr<Pass>>;
 
 PassList TinpuLegalizeAndLower(const TinpuQuantizeOptions& o,
                                std::shared_ptr<FloatReference> reference,
-                               std::vector<LayerTap>* taps, bool reference_is_quantized = false);
+                               std::vector<LayerTap>* taps, bool reference_is_quantized = false,
+                               std::vector<LoweringProblem>* problems = nullptr);
 
 // Observers become Q/DQ pairs with TINPU's schemes (o has them): the QDQ
 // model is the contract legalization and lowering work on.
@@ -66,6 +72,23 @@ PassList Concat(QuantizeStages s) {
   return p;
 }
 
+// From (BN-updated) float graph to observers, no data: what calibration
+// observes, and what the TINPU op check tries.
+PassList ObserverPipeline(const std::vector<std::string>& float_ops,
+                          std::vector<FoldedBatchNorm>* folded) {
+  PassList p;
+  // BN folded into Conv/Gemm weights is quantized once, with the weights.
+  p.push_back(std::make_unique<FoldBatchNormPass>(FoldBatchNormOptions{folded}));
+  p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  // The user's float ops become an explicit mark every later pass reads.
+  p.push_back(std::make_unique<MarkFloatOpsPass>(MarkFloatOpsOptions{float_ops}));
+  // A float gate takes the Muls it gates (HardSwish, SiLU, SE): one region.
+  p.push_back(std::make_unique<GrowFloatRegionsPass>());
+  // Mark the activation tensors to quantize (Conv/Gemm + Relu/Clip share one).
+  p.push_back(std::make_unique<InsertObserversPass>());
+  return p;
+}
+
 // From the canonical graph to calibrated observers (both targets).
 PassList CalibrationPipeline(const GenericQuantizeOptions& o) {
   PassList p;
@@ -74,13 +97,7 @@ PassList CalibrationPipeline(const GenericQuantizeOptions& o) {
     p.push_back(std::make_unique<UpdateBatchNormPass>(
         UpdateBatchNormOptions{o.calibrate.data, o.bn_update_epochs}));
   }
-  // BN folded into Conv/Gemm weights is quantized once, with the weights.
-  p.push_back(std::make_unique<FoldBatchNormPass>(FoldBatchNormOptions{o.folded_batch_norms}));
-  p.push_back(std::make_unique<RemoveDeadNodesPass>());
-  // The user's float ops become an explicit mark every later pass reads.
-  p.push_back(std::make_unique<MarkFloatOpsPass>(MarkFloatOpsOptions{o.float_ops}));
-  // Mark the activation tensors to quantize (Conv/Gemm + Relu/Clip share one).
-  p.push_back(std::make_unique<InsertObserversPass>());
+  Append(p, ObserverPipeline(o.float_ops, o.folded_batch_norms));
   // Observe the float model on the user's data.
   p.push_back(std::make_unique<CalibratePass>(o.calibrate));
   return p;
@@ -126,10 +143,25 @@ PassList CanonicalPipeline() {
   return p;
 }
 
+PassList QuantizableFormsPipeline() {
+  PassList p;
+  // x.mean([2, 3]) is global average pooling; say so.
+  p.push_back(std::make_unique<ReduceToGlobalPoolPass>());
+  // Multi-output Split becomes single-output Slices (channel splits).
+  p.push_back(std::make_unique<SplitToSlicesPass>());
+  // Squeeze/Unsqueeze are Reshapes to a constant shape.
+  p.push_back(std::make_unique<SqueezeToReshapePass>());
+  // The rewrites above leave the old nodes behind.
+  p.push_back(std::make_unique<RemoveDeadNodesPass>());
+  return p;
+}
+
 QuantizeStages GenericQuantizeStages(const GenericQuantizeOptions& o) {
   QuantizeStages s;
   // Start from the clean, fully typed graph every later pattern expects.
   s.calibrate.push_back(CanonicalizePass());
+  // Equivalent forms mapped to the ones the quantizers know.
+  Append(s.calibrate, QuantizableFormsPipeline());
   // BN folding, float-op marks, observers, calibration.
   Append(s.calibrate, CalibrationPipeline(o));
   // Optionally cancel the mean error quantization adds to each layer.
@@ -179,10 +211,12 @@ absl::Status ValidateTinpuOptions(const TinpuQuantizeOptions& o) {
 
 PassList TinpuLowerPipeline(const TinpuQuantizeOptions& options,
                             std::shared_ptr<FloatReference> reference,
-                            std::vector<LayerTap>* taps) {
+                            std::vector<LayerTap>* taps,
+                            std::vector<LoweringProblem>* problems) {
   const TinpuQuantizeOptions o = WithTinpuSchemes(options);
   PassList p = TinpuInsertQdq(o);
-  Append(p, TinpuLegalizeAndLower(o, std::move(reference), taps));
+  Append(p, TinpuLegalizeAndLower(o, std::move(reference), taps, /*reference_is_quantized=*/false,
+                                  problems));
   return p;
 }
 
@@ -206,7 +240,8 @@ PassList TinpuLegalize(const TinpuQuantizeOptions& o, std::shared_ptr<FloatRefer
 }
 
 // Lowering of a legalized TINPU QDQ model to integers.
-PassList TinpuLower(const TinpuQuantizeOptions& o, std::vector<LayerTap>* taps) {
+PassList TinpuLower(const TinpuQuantizeOptions& o, std::vector<LayerTap>* taps,
+                    std::vector<LoweringProblem>* problems = nullptr) {
   PassList p;
   // QDQ -> integer weights and offset-scale-shift blocks.
   LowerToIntegerOptions lower;
@@ -214,6 +249,7 @@ PassList TinpuLower(const TinpuQuantizeOptions& o, std::vector<LayerTap>* taps) 
   lower.output_int = o.output_int;
   lower.input_prequantized = o.input_prequantized;
   lower.taps = taps;
+  lower.problems = problems;
   p.push_back(std::make_unique<LowerToIntegerPass>(lower));
   // Q/DQ nodes and float weights are now dead.
   p.push_back(std::make_unique<RemoveDeadNodesPass>());
@@ -224,9 +260,10 @@ PassList TinpuLower(const TinpuQuantizeOptions& o, std::vector<LayerTap>* taps) 
 // schemes): shared by quantc's own and imported models.
 PassList TinpuLegalizeAndLower(const TinpuQuantizeOptions& o,
                                std::shared_ptr<FloatReference> reference,
-                               std::vector<LayerTap>* taps, bool reference_is_quantized) {
+                               std::vector<LayerTap>* taps, bool reference_is_quantized,
+                               std::vector<LoweringProblem>* problems) {
   PassList p = TinpuLegalize(o, std::move(reference), reference_is_quantized);
-  Append(p, TinpuLower(o, taps));
+  Append(p, TinpuLower(o, taps, problems));
   return p;
 }
 
@@ -240,10 +277,25 @@ QuantizeStages TinpuQuantizeStages(const TinpuQuantizeOptions& options) {
   QuantizeStages s;
   // Start from the clean, fully typed graph every later pattern expects.
   s.calibrate.push_back(CanonicalizePass());
+  // Equivalent forms mapped to the ones the quantizers and TINPU know.
+  Append(s.calibrate, QuantizableFormsPipeline());
   // TI's NPU compiler has no Conv1d: 1-D regions become (k, 1) Conv2d
   // before anything else sees them.
   s.calibrate.push_back(std::make_unique<Conv1dToConv2dPass>());
   s.calibrate.push_back(std::make_unique<RemoveDeadNodesPass>());
+  // Fail before reading any data when nodes cannot become TINPU integers,
+  // naming all of them and the --float-ops value that fixes them.
+  CheckTinpuOpsOptions check;
+  check.float_ops = o.generic.float_ops;
+  check.prepare = [](const std::vector<std::string>& float_ops) {
+    return ObserverPipeline(float_ops, nullptr);
+  };
+  check.lower = [options](std::vector<LoweringProblem>* problems) {
+    TinpuQuantizeOptions quiet = options;
+    quiet.generic.log = nullptr;
+    return TinpuLowerPipeline(quiet, nullptr, nullptr, problems);
+  };
+  s.calibrate.push_back(std::make_unique<CheckTinpuOpsPass>(std::move(check)));
   // BN folding, float-op marks, observers, calibration, as for generic.
   Append(s.calibrate, CalibrationPipeline(o.generic));
   // Keep the float model: legalization prices its repairs against it.

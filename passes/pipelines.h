@@ -15,6 +15,7 @@
 #include "passes/import/import_target.h"
 #include "passes/insert_qdq.h"
 #include "passes/layer_tap.h"
+#include "passes/lower_to_integer.h"
 #include "passes/pass.h"
 
 namespace quantc {
@@ -48,6 +49,12 @@ struct QuantizeStages {
 /// What `quantc convert` runs by default: cleanups that never change the
 /// model's results.
 std::vector<std::unique_ptr<Pass>> CanonicalPipeline();
+
+/// Rewrites of equivalent forms into the ones both quantizers handle:
+/// spatial ReduceMean/ReduceSum -> GlobalAveragePool, Split -> Slices,
+/// Squeeze/Unsqueeze -> Reshape. Numerically equivalent up to float
+/// rounding, so not part of CanonicalPipeline (which `convert` runs).
+std::vector<std::unique_ptr<Pass>> QuantizableFormsPipeline();
 
 /// TI NPU options. TINPU fixes its own schemes (symmetric power-of-two
 /// activations, per-channel symmetric weights, power-of-two at 8 bits):
@@ -86,10 +93,11 @@ QuantizeStages GenericQuantizeStages(const GenericQuantizeOptions& o);
 /// The TINPU back half, from calibrated observers to integers: insert_qdq
 /// with TINPU's schemes, legalize_tinpu (pricing repairs against
 /// `reference` when given), lower_to_integer (reporting each layer's
-/// accumulator into `taps` when given), remove_dead_nodes.
+/// accumulator into `taps` and every node it cannot lower into `problems`
+/// when given), remove_dead_nodes.
 std::vector<std::unique_ptr<Pass>> TinpuLowerPipeline(
     const TinpuQuantizeOptions& o, std::shared_ptr<FloatReference> reference = nullptr,
-    std::vector<LayerTap>* taps = nullptr);
+    std::vector<LayerTap>* taps = nullptr, std::vector<LoweringProblem>* problems = nullptr);
 
 /// TinpuLowerPipeline with default options as one pass named "tinpu_lower",
 /// for golden tests that start from calibrated observers.

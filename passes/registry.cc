@@ -9,9 +9,13 @@
 #include "passes/infer_shapes.h"
 #include "passes/insert_observers.h"
 #include "passes/insert_qdq.h"
+#include "passes/grow_float_regions.h"
 #include "passes/pipelines.h"
+#include "passes/reduce_to_global_pool.h"
 #include "passes/remove_dead_nodes.h"
 #include "passes/remove_identity.h"
+#include "passes/split_to_slices.h"
+#include "passes/squeeze_to_reshape.h"
 
 namespace quantc {
 namespace {
@@ -39,6 +43,14 @@ const PassInfo kPasses[] = {
      &Make<InsertQdqPass>},
     {"infer_shapes", "refresh unknown value types with ONNX shape inference",
      &Make<InferShapesPass>},
+    {"reduce_to_global_pool", "ReduceMean/ReduceSum over the spatial axes -> GlobalAveragePool",
+     &Make<ReduceToGlobalPoolPass>},
+    {"split_to_slices", "Split with static sizes -> one Slice per output",
+     &Make<SplitToSlicesPass>},
+    {"squeeze_to_reshape", "Squeeze/Unsqueeze with a static output -> Reshape",
+     &Make<SqueezeToReshapePass>},
+    {"grow_float_regions", "float Sigmoid/HardSigmoid gates take the Muls they feed",
+     &Make<GrowFloatRegionsPass>},
     {"canonicalize", "the canonical cleanup pipeline, repeated to a fixed point",
      &CanonicalizePass},
     {"tinpu_lower", "calibrated observers -> TINPU integers (insert_qdq, legalize, lower)",

@@ -101,11 +101,11 @@ absl::StatusOr<std::vector<Requant>> One(absl::StatusOr<Requant> r) {
 
 TinpuMatch MatchTinpu(const Graph& g, Node* q) {
   Node* p = q->input(0)->producer();
-  if (!p) return {TinpuPattern::kInput, q, nullptr, nullptr};
+  if (!p) return {TinpuPattern::kInput, q, nullptr, nullptr, ""};
   if (p->op_type() == "BatchNormalization" && !p->input(0)->producer() && !p->float_op()) {
-    return {TinpuPattern::kInputBatchNorm, q, p, nullptr};
+    return {TinpuPattern::kInputBatchNorm, q, p, nullptr, ""};
   }
-  if (p->float_op()) return {TinpuPattern::kFloatOp, q, p, nullptr};
+  if (p->float_op()) return {TinpuPattern::kFloatOp, q, p, nullptr, ""};
   Computation c = ComputationOf(g, p);
   const std::string& op = c.op->op_type();
   auto add = [&](Node* n) {
@@ -113,11 +113,17 @@ TinpuMatch MatchTinpu(const Graph& g, Node* q) {
     return one_constant ? TinpuPattern::kConstantAdd : TinpuPattern::kAdd;
   };
   if (c.activation) {
-    return {op == "Add" ? add(c.op) : TinpuPattern::kWeighted, q, c.op, c.activation};
+    return {op == "Add" ? add(c.op) : TinpuPattern::kWeighted, q, c.op, c.activation, ""};
   }
   TinpuPattern pattern = OpPattern(*p);
   if (pattern == TinpuPattern::kAdd) pattern = add(p);
-  return {pattern, q, p, nullptr};
+  std::string why;  // which vocabulary rule a value-moving op breaks
+  const QuantRole role = RoleOf(*p);
+  if (pattern == TinpuPattern::kUnsupported &&
+      (role == QuantRole::kValuePreserving || role == QuantRole::kActivation)) {
+    tinpu::Legality::MovesIntegers(*p, &why);
+  }
+  return {pattern, q, p, nullptr, why};
 }
 
 TinpuPattern OpPattern(const Node& p) {
@@ -129,7 +135,10 @@ TinpuPattern OpPattern(const Node& p) {
   if (op == "Add") return TinpuPattern::kAdd;
   if (op == "GlobalAveragePool" || op == "AveragePool") return TinpuPattern::kPool;
   if (RoleOf(p) == QuantRole::kValuePreserving || RoleOf(p) == QuantRole::kActivation) {
-    return TinpuPattern::kElementwise;
+    // Only ops that exist on TINPU integers as they are (a constant-shape
+    // Reshape, Slice, MaxPool, ...): the legality model knows which.
+    return tinpu::Legality::MovesIntegers(p, nullptr) ? TinpuPattern::kElementwise
+                                                      : TinpuPattern::kUnsupported;
   }
   return TinpuPattern::kUnsupported;
 }
@@ -252,8 +261,8 @@ absl::StatusOr<std::vector<Requant>> RequantsOf(const TinpuMatch& m,
     }
     case TinpuPattern::kUnsupported: break;
   }
-  return absl::UnimplementedError(absl::StrCat(
-      m.op->Describe(), ": has no TINPU integer form; keep it in float with --float-ops"));
+  return absl::UnimplementedError(
+      absl::StrCat(m.op->Describe(), ": ", m.why.empty() ? "has no TINPU integer form" : m.why));
 }
 
 }  // namespace quantc

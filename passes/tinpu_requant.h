@@ -6,6 +6,7 @@
 #ifndef QUANTC_PASSES_TINPU_REQUANT_H_
 #define QUANTC_PASSES_TINPU_REQUANT_H_
 
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,6 +35,7 @@ struct TinpuMatch {
   Node* q;           ///< the QuantizeLinear
   Node* op;          ///< computes the quantized value; nullptr for kInput
   Node* activation;  ///< a Relu/Clip fused into `op`, or nullptr
+  std::string why;   ///< for kUnsupported: the rule `op` breaks, if known
 };
 
 /// Classifies QuantizeLinear `q`. Pure.

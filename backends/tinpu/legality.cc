@@ -84,6 +84,10 @@ ClipRange Legality::DomainRange(bool is_unsigned) const {
   return is_unsigned ? UnsignedRange(bits_.activation) : SignedRange(bits_.activation);
 }
 
+bool Legality::MovesIntegers(const Node& n, std::string* why) {
+  return IsAllowedNode(n, why);
+}
+
 int Legality::MultiplierBits(RequantSite site, double w) const {
   const bool shift_only = IsPowerOfTwo(w) && w <= 1;  // a plain right shift
   switch (site) {

@@ -44,6 +44,7 @@
 #include "absl/status/statusor.h"
 #include "backends/tinpu/oss.h"
 #include "backends/tinpu/target.h"
+#include "ir/graph.h"
 #include "ir/tensor.h"
 #include "quant/qparams.h"
 
@@ -122,6 +123,11 @@ class Legality {
   std::optional<bool> UnsignedDomain(DType storage, int64_t zero_point) const;
   /// The clip range of an activation domain: U or S of the activation width.
   ClipRange DomainRange(bool is_unsigned) const;
+
+  /// Whether `n`, an op that only moves integers (Reshape, Slice, MaxPool,
+  /// ...) or a standalone Relu/Clip, exists in a TINPU model as it is; on
+  /// false `why` (if non-null) says which rule it breaks.
+  static bool MovesIntegers(const Node& n, std::string* why);
 
   /// The multiplier width B at `site` for factor w (before narrowing).
   int MultiplierBits(RequantSite site, double w) const;

@@ -38,6 +38,9 @@ constexpr OpRule kOpRules[] = {
     // which are not in the vocabulary.
     {"Reshape", true, "layout only with a constant shape, like Flatten (§4.12)"},
     {"Pad", true, "zero padding in front of AveragePool (§1.3); constant mode, value 0 only"},
+    // Like Reshape: a Slice with constant bounds copies integers (a channel
+    // split, as ShuffleNet's x.chunk(2, dim=1) exports), no arithmetic.
+    {"Slice", true, "layout only with constant starts, ends, axes and steps, like Reshape"},
     // Like Reshape, not emitted by TI's exporter (torch.cat gets no rule,
     // §4.15), but lower_to_integer first brings every input to the output's
     // scale, so Concat only moves integers; the NPU report lists it as CPU.
@@ -135,6 +138,14 @@ bool IsAllowedNode(const Node& n, std::string* why) {
   if (n.op_type() == "Reshape" && (n.input(1) == nullptr || !n.input(1)->is_initializer())) {
     reason = "Reshape: the target shape must be a constant";
     return false;
+  }
+  if (n.op_type() == "Slice") {
+    for (int i = 1; i < n.num_inputs(); ++i) {
+      if (n.input(i) != nullptr && !n.input(i)->is_initializer()) {
+        reason = "Slice: starts, ends, axes and steps must be constants";
+        return false;
+      }
+    }
   }
   return true;
 }

@@ -64,7 +64,8 @@ TEST(Limits, ValidateBitWidths) {
 TEST(OpVocabulary, AllowsTheTinpuOps) {
   for (const char* op :
        {"Conv", "ConvTranspose", "MatMul", "Gemm", "Add", "Mul", "Floor", "Clip", "Relu", "Round",
-        "ReduceSum", "AveragePool", "MaxPool", "Flatten", "Transpose", "Reshape", "Pad", "Concat"}) {
+        "ReduceSum", "AveragePool", "MaxPool", "Flatten", "Transpose", "Reshape", "Pad", "Concat",
+        "Slice"}) {
     EXPECT_TRUE(IsAllowedOp(op)) << op;
   }
 }
@@ -118,6 +119,18 @@ TEST(OpVocabulary, ReshapeNeedsAConstantShape) {
   EXPECT_FALSE(
       AllowedNode(Model({1, 8, 4, 1}, {}, "s = Shape(x)\n y = Reshape(x, s)"), "Reshape", &why));
   EXPECT_THAT(why, HasSubstr("constant"));
+}
+
+TEST(OpVocabulary, SliceNeedsConstantBounds) {
+  std::string why;
+  const std::string bounds = "int64[1] s = {0}, int64[1] e = {4}, int64[1] a = {1}";
+  EXPECT_TRUE(AllowedNode(Model({1, 8, 4, 1}, {bounds}, "y = Slice(x, s, e, a)", 4), "Slice", &why))
+      << why;
+  EXPECT_FALSE(AllowedNode(
+      Model({1, 8, 4, 1}, {"int64[1] s = {0}, int64[1] a = {1}"},
+            "sh = Shape(x)\n e = Gather(sh, a)\n y = Slice(x, s, e, a)", 4),
+      "Slice", &why));
+  EXPECT_THAT(why, HasSubstr("constants"));
 }
 
 TEST(OpVocabulary, NodeOutsideTheVocabularyIsNamed) {

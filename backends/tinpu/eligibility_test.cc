@@ -63,9 +63,10 @@ TEST(NpuEligibility, OnlyTheFirstConvIsCheckedAsFconv) {
                    "h = Conv(x, w1)\n y = Conv(h, w2)"));
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].kind, K::kFirstConv);
-  EXPECT_THAT(r[0].failed_constraint, HasSubstr("in channels 1 (got 2)"));
+  EXPECT_THAT(r[0].failed_constraint, HasSubstr("reads 1 input channel: this layer has 2"));
   EXPECT_EQ(r[1].kind, K::kGeneralConv);
-  EXPECT_THAT(r[1].failed_constraint, HasSubstr("in channels multiple of 4 (got 2)"));
+  EXPECT_THAT(r[1].failed_constraint,
+              HasSubstr("input channels must be a multiple of 4: this layer has 2"));
 }
 
 TEST(NpuEligibility, ReadsWeightShapesThroughDequantizeLinear) {
@@ -74,13 +75,13 @@ TEST(NpuEligibility, ReadsWeightShapesThroughDequantizeLinear) {
       "w = DequantizeLinear<axis = 0>(wq, sc, zp)\n y = Conv(x, w)"));
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].kind, K::kFirstConv);
-  EXPECT_EQ(r[0].failed_constraint, "kernel <= 8 (got 9x1)");
+  EXPECT_EQ(r[0].failed_constraint, "FCONV kernels are at most 8 wide: this layer has 9x1; use a smaller kernel, or two stacked ones");
 }
 
 TEST(NpuEligibility, OneDimensionalConvReadsKernelAsKx1) {
   std::vector<LayerReport> r = Report(ConvModel({1, 1, 32}, {8, 1, 9}));
   ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(r[0].failed_constraint, "kernel <= 8 (got 9x1)");
+  EXPECT_EQ(r[0].failed_constraint, "FCONV kernels are at most 8 wide: this layer has 9x1; use a smaller kernel, or two stacked ones");
 }
 
 TEST(NpuEligibility, GraphWithoutLayersGivesEmptyReport) {
@@ -99,7 +100,7 @@ TEST(EligibilityToJson, ListsEveryLayerInOrder) {
             R"j({"weight_bits":4,"activation_bits":8,"layers_on_npu":1,"layers":[)j"
             R"j({"node":"h","op":"Conv","kind":"FCONV","on_npu":true,"failed_constraint":""},)j"
             R"j({"node":"y","op":"Conv","kind":"GCONV","on_npu":false,)j"
-            R"j("failed_constraint":"strides (1,1), (2,1), (2,2) (got (3,1))"}]})j");
+            R"j("failed_constraint":"GCONV strides are (1,1), (2,1), (2,2): this layer has (3,1)"}]})j");
 }
 
 TEST(EligibilityToJson, EscapesNames) {
@@ -114,7 +115,7 @@ TEST(EligibilityToText, OneLinePerLayerWithReason) {
   EXPECT_EQ(EligibilityToText(r, kW8),
             "TINPU NPU eligibility (w8/a8): 1 of 2 layers on the NPU\n"
             "  h     Conv  FCONV    NPU\n"
-            "  y     Conv  GCONV    CPU  strides (1,1), (2,1), (2,2) (got (3,1))\n");
+            "  y     Conv  GCONV    CPU  GCONV strides are (1,1), (2,1), (2,2): this layer has (3,1)\n");
 }
 
 }  // namespace

@@ -63,20 +63,31 @@ TEST(FirstConv, OneInputChannelPasses) {
 }
 
 TEST(FirstConv, TwoInputChannelsFail) {
-  ExpectFails(Last(ConvModel({1, 2, 32, 1}, {8, 2, 3, 1})), K::kFirstConv, "in channels 1 (got 2)");
+  ExpectFails(Last(ConvModel({1, 2, 32, 1}, {8, 2, 3, 1})), K::kFirstConv, "reads 1 input channel: this layer has 2 input channels; give the model a "
+              "1-channel input, or pad it to 4 channels (zeros) so this layer runs as a general "
+              "convolution (GCONV)");
 }
 
 TEST(FirstConv, OutChannelsAndKernelFail) {
   ExpectFails(Last(ConvModel({1, 1, 32, 1}, {6, 1, 3, 1})), K::kFirstConv,
-              "out channels multiple of 4 (got 6)");
-  ExpectFails(Last(ConvModel({1, 1, 32, 1}, {8, 1, 9, 1})), K::kFirstConv, "kernel <= 8 (got 9x1)");
+              "output channels must be a multiple of 4: this layer has 6; 8 would fit");
+  ExpectFails(Last(ConvModel({1, 1, 32, 1}, {8, 1, 9, 1})), K::kFirstConv,
+              "FCONV kernels are at most 8 wide: this layer has 9x1");
 }
 
 TEST(FirstConv, ReportsEveryFailedConstraint) {
   LayerReport r = Last(ConvModel({1, 3, 32, 1}, {6, 3, 9, 1}));
+  // The padded-input advice says what GCONV would still need.
   ExpectFails(r, K::kFirstConv,
-              "in channels 1 (got 3); out channels multiple of 4 (got 6); "
-              "kernel <= 8 (got 9x1)");
+              "FCONV (the NPU's first convolution) reads 1 input channel: this layer has 3 input "
+              "channels; give the model a 1-channel input, or pad it to 4 channels (zeros) so "
+              "this layer runs as a general convolution (GCONV), where output channels must be a "
+              "multiple of 4: this layer has 6; 8 would fit (extra all-zero filters whose outputs "
+              "are ignored); GCONV kernels are at most 7 wide: this layer has 9x1; use a smaller "
+              "kernel, or two stacked ones; FCONV output channels must be a multiple of 4: this "
+              "layer has 6; 8 would fit (extra all-zero filters whose outputs are ignored); FCONV "
+              "kernels are at most 8 wide: this layer has 9x1; use a smaller kernel, or two "
+              "stacked ones");
 }
 
 TEST(FirstConv, MultipleOfFourInputIsAGeneralConv) {
@@ -92,49 +103,55 @@ TEST(GeneralConv, PassesWithinLimits) {
 TEST(GeneralConv, SixChannelsFailMultipleOfFour) {
   std::vector<LayerReport> r = Report(SecondConv(6, {8, 6, 3, 1}));
   ASSERT_EQ(r.size(), 2u);
-  ExpectFails(r[0], K::kFirstConv, "out channels multiple of 4 (got 6)");
-  ExpectFails(r[1], K::kGeneralConv, "in channels multiple of 4 (got 6)");
+  ExpectFails(r[0], K::kFirstConv, "output channels must be a multiple of 4: this layer has 6");
+  ExpectFails(r[1], K::kGeneralConv,
+              "GCONV (general convolution) input channels must be a multiple of 4: this layer has "
+              "6; 8 would fit (zero-padded channels, the layer before producing them)");
   ExpectFails(Last(SecondConv(8, {6, 8, 3, 1})), K::kGeneralConv,
-              "out channels multiple of 4 (got 6)");
+              "GCONV output channels must be a multiple of 4: this layer has 6; 8 would fit");
 }
 
 TEST(GeneralConv, UnsupportedStridesFail) {
   ExpectFails(Last(SecondConv(8, {8, 8, 3, 1}, "strides = [3, 1]")), K::kGeneralConv,
-              "strides (1,1), (2,1), (2,2) (got (3,1))");
+              "GCONV strides are (1,1), (2,1), (2,2): this layer has (3,1)");
   ExpectFails(Last(SecondConv(8, {8, 8, 3, 3}, "strides = [1, 2]")), K::kGeneralConv,
-              "(got (1,2))");
+              "this layer has (1,2)");
 }
 
 TEST(GeneralConv, KernelAboveSevenFails) {
-  ExpectFails(Last(SecondConv(8, {8, 8, 8, 1})), K::kGeneralConv, "kernel <= 7 (got 8x1)");
+  ExpectFails(Last(SecondConv(8, {8, 8, 8, 1})), K::kGeneralConv,
+              "GCONV kernels are at most 7 wide: this layer has 8x1");
 }
 
 TEST(GeneralConv, GroupedConvFails) {
   ExpectFails(Last(SecondConv(8, {8, 4, 3, 1}, "group = 2")), K::kGeneralConv,
-              "groups 1 or in channels");
+              "runs on the NPU only as depthwise (groups = input channels): this layer has 2 "
+              "groups over 8 input channels; use groups 1 or 8");
 }
 
 TEST(DepthwiseConv, KernelSevenPassesNineFails) {
   ExpectOnNpu(Last(SecondConv(8, {8, 1, 7, 1}, "group = 8")), K::kDepthwiseConv);
   ExpectFails(Last(SecondConv(8, {8, 1, 9, 1}, "group = 8")), K::kDepthwiseConv,
-              "kernel <= 7 (got 9x1)");
+              "DWCONV (depthwise convolution) kernels are at most 7 wide: this layer has 9x1");
   ExpectFails(Last(SecondConv(8, {8, 1, 1, 9}, "group = 8")), K::kDepthwiseConv,
-              "kernel <= 7 (got 1x9)");
+              "this layer has 1x9");
 }
 
 TEST(PointwiseConv, ChannelsMultipleOfFour) {
   ExpectOnNpu(Last(SecondConv(8, {16, 8, 1, 1})), K::kPointwiseConv);
   ExpectFails(Last(SecondConv(8, {6, 8, 1, 1})), K::kPointwiseConv,
-              "out channels multiple of 4 (got 6)");
+              "PWCONV (1x1 convolution) output channels must be a multiple of 4: this layer has 6");
 }
 
 TEST(FullyConnected, MinimumInputFeaturesDependOnWeightBits) {
   const std::string fc8 = Model({1, 8}, {Init("w", {8, 4})}, "y = MatMul(x, w)", 2);
-  ExpectFails(Last(fc8, kW8), K::kFullyConnected, "input features >= 16 at 8-bit weights (got 8)");
+  ExpectFails(Last(fc8, kW8), K::kFullyConnected,
+              "an FC (fully connected) layer reads at least 16 input features at 8-bit weights: "
+              "this layer has 8; widen its input, or use 4-bit weights (at least 8)");
   ExpectOnNpu(Last(fc8, kW4), K::kFullyConnected);
   ExpectOnNpu(Last(fc8, BitWidths{2, 8}), K::kFullyConnected);
   ExpectFails(Last(Model({1, 7}, {Init("w", {7, 4})}, "y = MatMul(x, w)", 2), kW4),
-              K::kFullyConnected, "input features >= 8 at 4-bit weights (got 7)");
+              K::kFullyConnected, "at least 8 input features at 4-bit weights: this layer has 7");
   ExpectOnNpu(Last(Model({1, 16}, {Init("w", {16, 4})}, "y = MatMul(x, w)", 2)),
               K::kFullyConnected);
 }
@@ -143,7 +160,7 @@ TEST(FullyConnected, GemmReadsTransB) {
   ExpectOnNpu(Last(Model({1, 16}, {Init("w", {4, 16})}, "y = Gemm<transB = 1>(x, w)", 2)),
               K::kFullyConnected);
   ExpectFails(Last(Model({1, 4}, {Init("w", {4, 16})}, "y = Gemm(x, w)", 2)), K::kFullyConnected,
-              "(got 4)");
+              "this layer has 4");
 }
 
 TEST(FullyConnected, MatMulOfTwoActivationsIsNotAnNpuLayer) {
@@ -159,7 +176,8 @@ TEST(MaxPool, OneDimensionAtMostFour) {
   };
   ExpectOnNpu(Last(pool("[4, 4]")), K::kMaxPool);
   ExpectOnNpu(Last(pool("[8, 1]")), K::kMaxPool);
-  ExpectFails(Last(pool("[5, 5]")), K::kMaxPool, "kernel <= 4 in at least one dimension (got 5x5)");
+  ExpectFails(Last(pool("[5, 5]")), K::kMaxPool,
+              "MAXPOOL kernels are at most 4 in at least one dimension: this layer has 5x5");
 }
 
 TEST(AvgPool, NonGlobalFollowsDepthwiseLimits) {
@@ -167,22 +185,24 @@ TEST(AvgPool, NonGlobalFollowsDepthwiseLimits) {
     return Model({1, 8, 16, 1}, {}, absl::StrCat("y = AveragePool<kernel_shape = ", k, ">(x)"));
   };
   ExpectOnNpu(Last(pool("[7, 1]")), K::kAvgPool);
-  ExpectFails(Last(pool("[9, 1]")), K::kAvgPool, "kernel <= 7 (as DWCONV) (got 9x1)");
+  ExpectFails(Last(pool("[9, 1]")), K::kAvgPool,
+              "average pooling runs as a depthwise convolution (DWCONV), whose kernels are at "
+              "most 7 wide: this layer has 9x1");
 }
 
 TEST(GlobalAvgPool, AreaMustExceedTwo) {
   ExpectFails(Last(Model({1, 8, 1, 2}, {}, "y = GlobalAveragePool(x)")), K::kGlobalAvgPool,
-              "H*W > 2 (got 1x2)");
+              "more than 2 input positions (H*W): this layer has 1x2");
   ExpectOnNpu(Last(Model({1, 8, 1, 3}, {}, "y = GlobalAveragePool(x)")), K::kGlobalAvgPool);
   // An unpadded AveragePool covering the whole input is global too.
   ExpectFails(Last(Model({1, 8, 1, 2}, {}, "y = AveragePool<kernel_shape = [1, 2]>(x)")),
-              K::kGlobalAvgPool, "H*W > 2 (got 1x2)");
+              K::kGlobalAvgPool, "more than 2 input positions (H*W): this layer has 1x2");
 }
 
 TEST(GlobalAvgPool, TinpuReduceSumOverSpatialAxes) {
   const std::string spatial = "int64[2] ax = {2, 3}";
   const char* gap = "y = ReduceSum<keepdims = 0>(x, ax)";
-  ExpectFails(Last(Model({1, 8, 1, 2}, {spatial}, gap, 2)), K::kGlobalAvgPool, "H*W > 2 (got 1x2)");
+  ExpectFails(Last(Model({1, 8, 1, 2}, {spatial}, gap, 2)), K::kGlobalAvgPool, "more than 2 input positions (H*W): this layer has 1x2");
   ExpectOnNpu(Last(Model({1, 8, 4, 1}, {spatial}, gap, 2)), K::kGlobalAvgPool);
   // Negative axes name the same dims.
   ExpectOnNpu(Last(Model({1, 8, 4, 1}, {"int64[2] ax = {-1, -2}"}, gap, 2)), K::kGlobalAvgPool);

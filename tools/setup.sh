@@ -12,7 +12,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev libeigen3-dev
   libtorch-dev
   libonnx-testdata
-  python3 python3-numpy python3-onnx python3-torch python3-sklearn
+  python3 python3-numpy python3-onnx python3-torch python3-torchvision python3-sklearn
   time
   # quantc compile's C on emulated Cortex-M boards (tests/c)
   gcc gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm

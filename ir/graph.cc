@@ -181,15 +181,13 @@ Node* Graph::AddNode(absl::string_view op_type, absl::Span<Value* const> inputs,
     n->outputs_.push_back(v.get());
     n->owned_outputs_.push_back(std::move(v));
   }
-  nodes_.insert(before ? Find(before) : nodes_.end(), std::move(node));
+  n->position_ = nodes_.insert(before ? Find(before) : nodes_.end(), std::move(node));
   return n;
 }
 
 Graph::NodeList::iterator Graph::Find(Node* n) {
-  auto it = std::find_if(nodes_.begin(), nodes_.end(),
-                         [n](const std::unique_ptr<Node>& p) { return p.get() == n; });
-  QC_CHECK(it != nodes_.end());
-  return it;
+  QC_CHECK(n->position_->get() == n);  // a node of this graph
+  return n->position_;
 }
 
 bool Graph::IsGraphOutput(const Value* v) const {

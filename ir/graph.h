@@ -151,6 +151,9 @@ class Node {
   std::vector<Value*> outputs_;
   std::vector<std::unique_ptr<Value>> owned_outputs_;
   std::vector<Attribute> attrs_;
+  // Where the graph's node list holds this node (list iterators survive
+  // inserts, erases of others and splices), so finding it is O(1).
+  std::list<std::unique_ptr<Node>>::iterator position_;
 };
 
 /// Model-level facts that the IR carries through unchanged.

@@ -15,13 +15,18 @@
 // The float model runs once; then layer by layer, in order, the model that
 // will be emitted (options.emit: insert_qdq for the generic target; the whole
 // TINPU back half, legalization and integer lowering included, for TINPU)
-// runs, already carrying the corrections of the layers before it, so each
-// correction sees the error that remains rather than compounding with its
-// predecessors' (L + 1 runs over the data for L layers). The layer's output
-// is read where the emitted model has it (a LayerTap: for TINPU the integer
-// accumulator, (acc + qbias) * s_acc). Only Conv/ConvTranspose/Gemm with a
-// float per-channel bias initializer are corrected; a shared bias is copied
-// first.
+// is built, already carrying the corrections of the layers before it, so
+// each correction sees the error that remains rather than compounding with
+// its predecessors'. The layer's output is read where the emitted model has
+// it (a LayerTap: for TINPU the integer accumulator, (acc + qbias) * s_acc).
+// Cost: one emitted model per layer, but not one run per layer: an
+// IncrementalEvaluator keeps every sample's values at the frontier of what
+// is computed (bounded memory, spilling to a temporary file) and evaluates
+// only what changed, so each node runs about once per sample overall (the
+// corrected layer twice) instead of L times; the values, and so the
+// corrections, are bit-identical to running each emitted model in full.
+// Only Conv/ConvTranspose/Gemm with a float per-channel bias initializer
+// are corrected; a shared bias is copied first.
 #include "passes/correct_bias.h"
 
 #include <algorithm>
@@ -29,6 +34,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "ir/interpreter.h"
+#include "passes/incremental_eval.h"
 #include "passes/insert_observers.h"
 #include "passes/quant_roles.h"
 #include "util/status_macros.h"
@@ -39,9 +45,8 @@ namespace {
 struct Target {
   Node* node;         // the layer in the real graph
   int64_t channels;   // bias length
-  std::vector<double> sum_float, sum_quant;
-  int64_t count = 0;        // values per channel accumulated (float side)
-  int64_t quant_count = 0;  // the same on the quantized side
+  std::vector<double> sum_float;
+  int64_t count = 0;  // values per channel accumulated (float side)
 };
 
 bool HasFloatBias(const Node& n) {
@@ -79,20 +84,31 @@ int64_t AccumulateChannels(const Tensor& t, const LayerTap* tap, std::vector<dou
   return outer * inner;
 }
 
-// Runs `g` over the data, accumulating each target's output channels, read
-// through its tap when `taps` has one.
-absl::Status Measure(const Graph& g, const std::vector<LayerTap>& taps,
-                     const CalibrationData& data, std::vector<Target>& targets, bool quantized) {
+// Where each target's output is read in `g`: its tap, else its name.
+struct Reading {
+  const Value* value = nullptr;
+  const LayerTap* tap = nullptr;
+};
+Reading ReadingOf(const Graph& g, const std::vector<LayerTap>& taps, const Target& t) {
+  const std::string& name = t.node->output(0)->name();
+  auto tap = std::find_if(taps.begin(), taps.end(),
+                          [&](const LayerTap& lt) { return lt.layer_output == name; });
+  if (tap != taps.end()) return {tap->value, &*tap};
+  return {g.FindValue(name), nullptr};
+}
+
+absl::Status ShapeError(const Target& t) {
+  return absl::FailedPreconditionError(
+      absl::StrCat(t.node->Describe(), ": output does not have its bias's channels on axis 1"));
+}
+
+// Runs the float model `g` over the data, accumulating every target's
+// output channels.
+absl::Status MeasureFloat(const Graph& g, const CalibrationData& data,
+                          std::vector<Target>& targets) {
   absl::flat_hash_map<const Value*, size_t> by_value;
-  absl::flat_hash_map<const Value*, const LayerTap*> tap_of;
   for (size_t i = 0; i < targets.size(); ++i) {
-    const std::string& name = targets[i].node->output(0)->name();
-    auto tap = std::find_if(taps.begin(), taps.end(),
-                            [&](const LayerTap& t) { return t.layer_output == name; });
-    const Value* v = tap != taps.end() ? tap->value : g.FindValue(name);
-    if (!v) continue;
-    by_value[v] = i;
-    if (tap != taps.end()) tap_of[v] = &*tap;
+    if (const Value* v = g.FindValue(targets[i].node->output(0)->name())) by_value[v] = i;
   }
   Interpreter interp(g);
   absl::Status shape_error;
@@ -100,14 +116,11 @@ absl::Status Measure(const Graph& g, const std::vector<LayerTap>& taps,
     auto it = by_value.find(&v);
     if (it == by_value.end()) return;
     Target& tg = targets[it->second];
-    auto tap = tap_of.find(&v);
-    int64_t n = AccumulateChannels(t, tap == tap_of.end() ? nullptr : tap->second,
-                                   quantized ? tg.sum_quant : tg.sum_float);
+    int64_t n = AccumulateChannels(t, nullptr, tg.sum_float);
     if (n < 0) {
-      shape_error = absl::FailedPreconditionError(
-          absl::StrCat(tg.node->Describe(), ": output does not have its bias's channels on axis 1"));
+      shape_error = ShapeError(tg);
     } else {
-      (quantized ? tg.quant_count : tg.count) += n;
+      tg.count += n;
     }
   });
   for (int64_t i = 0; i < data.num_samples(); ++i) {
@@ -123,7 +136,14 @@ absl::Status Measure(const Graph& g, const std::vector<LayerTap>& taps,
 EmitFunction QdqEmitter(InsertQdqOptions qdq) {
   return [qdq](std::unique_ptr<Graph> g) -> absl::StatusOr<EmittedModel> {
     QC_RETURN_IF_ERROR(InsertQdqPass(qdq).Run(*g).status());
-    return EmittedModel{CloneWithoutObservers(*g), {}};
+    // insert_qdq leaves its observers dead: only a live one needs a copy
+    // that bypasses it.
+    for (const Node* n : g->nodes()) {
+      if (IsObserver(*n) && !n->output(0)->uses().empty()) {
+        return EmittedModel{CloneWithoutObservers(*g), {}};
+      }
+    }
+    return EmittedModel{std::move(g), {}};
   };
 }
 
@@ -135,30 +155,39 @@ absl::StatusOr<bool> CorrectBiasPass::Run(Graph& graph) {
   for (Node* n : graph.nodes()) {
     if (!HasFloatBias(*n)) continue;
     int64_t c = n->input(WeightInputsOf(*n).bias)->initializer().num_elements();
-    targets.push_back({n, c, std::vector<double>(c, 0.0), std::vector<double>(c, 0.0)});
+    targets.push_back({n, c, std::vector<double>(c, 0.0)});
   }
   if (targets.empty() || options_.factor == 0) return false;
 
   std::unique_ptr<Graph> float_model = CloneWithoutObservers(graph);
-  QC_RETURN_IF_ERROR(Measure(*float_model, {}, *options_.data, targets, false));
+  QC_RETURN_IF_ERROR(MeasureFloat(*float_model, *options_.data, targets));
   // Layer by layer, in order: each layer is measured in a model whose
   // earlier layers are already corrected, so corrections do not compound.
+  IncrementalEvaluator eval(*options_.data, options_.memory_budget);
   bool changed = false;
-  for (size_t i = 0; i < targets.size(); ++i) {
-    Target& t = targets[i];
+  for (Target& t : targets) {
     if (t.count == 0) continue;
     QC_ASSIGN_OR_RETURN(EmittedModel emitted, options_.emit(graph.Clone()));
-    std::vector<Target> one = {t};
-    std::fill(one[0].sum_quant.begin(), one[0].sum_quant.end(), 0.0);
-    QC_RETURN_IF_ERROR(Measure(*emitted.graph, emitted.taps, *options_.data, one, true));
-    if (one[0].quant_count != t.count) continue;  // the emitted model has no such output
+    const Reading r = ReadingOf(*emitted.graph, emitted.taps, t);
+    if (!r.value) continue;  // the emitted model has no such output
+    std::vector<double> sums(static_cast<size_t>(t.channels), 0.0);
+    int64_t count = 0;
+    QC_RETURN_IF_ERROR(eval.ForEachSample(*emitted.graph, r.value, [&](const Tensor& v) {
+      int64_t n = AccumulateChannels(v, r.tap, sums);
+      if (n < 0) return ShapeError(t);
+      count += n;
+      return absl::OkStatus();
+    }));
+    // The next model computes this layer anew: keep what it reads.
+    eval.Prune(*emitted.graph, r.value->producer());
+    if (count != t.count) continue;
     int bias_index = WeightInputsOf(*t.node).bias;
     Value* bias = t.node->input(bias_index);
     Tensor corrected(DType::kFloat32, {t.channels});
     absl::Span<const float> b = bias->initializer().data<float>();
     float* out = corrected.mutable_data<float>();
     for (int64_t c = 0; c < t.channels; ++c) {
-      double diff = (t.sum_float[c] - one[0].sum_quant[c]) / static_cast<double>(t.count);
+      double diff = (t.sum_float[c] - sums[c]) / static_cast<double>(t.count);
       out[c] = static_cast<float>(b[c] + options_.factor * diff);
     }
     if (corrected == bias->initializer()) continue;

@@ -32,6 +32,9 @@ struct CorrectBiasOptions {
   const CalibrationData* data = nullptr;  ///< required; outlives the pass
   double factor = 1.0;                    ///< fraction of the mean error to remove
   EmitFunction emit;                      ///< how the model will be quantized; required
+  /// Bytes of per-sample activations kept in memory between layers; more
+  /// goes to a temporary file.
+  int64_t memory_budget = int64_t{512} << 20;
 };
 
 /// Empirical bias correction: moves each quantized layer's float bias so the

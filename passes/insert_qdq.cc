@@ -21,6 +21,8 @@
 // 1.0001 |b_c| / (s_x (2^31 - 1)), as ONNX Runtime's quantizer does (a
 // warning; never a clamped bias). An all-zero weight channel takes the
 // layer's largest scale (its weights are 0 at any scale).
+// With a weight cache (bias correction's repeated runs), each weight is
+// quantized once per final scale vector and its integers shared.
 // Per-channel DequantizeLinear needs opset >= 13; below that (opset 10-12)
 // weights are per tensor. Opset < 10 has no QuantizeLinear: Unimplemented.
 // The observers become dead; remove_dead_nodes deletes them.
@@ -28,6 +30,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "ir/printer.h"
@@ -37,6 +40,26 @@
 #include "util/status_macros.h"
 
 namespace quantc {
+
+// Per weight buffer: its scales before the int32 bias fit, and its integers
+// for the final scales last used. The Tensor copy keeps the buffer (and so
+// its address, the key) alive.
+struct WeightQuantCache {
+  struct Entry {
+    Tensor weight;
+    int64_t axis;
+    bool per_tensor;
+    std::vector<float> scales;        // before FitScalesToInt32Bias
+    std::vector<float> final_scales;  // what `ints` was quantized with
+    Tensor ints;
+  };
+  absl::flat_hash_map<const char*, Entry> entries;
+};
+
+std::shared_ptr<WeightQuantCache> MakeWeightQuantCache() {
+  return std::make_shared<WeightQuantCache>();
+}
+
 namespace {
 
 struct QdqBuilder {
@@ -169,21 +192,44 @@ absl::StatusOr<bool> QuantizeWeights(QdqBuilder& b, Node* n, int64_t opset) {
   auto fail = [&](const absl::Status& st) {
     return absl::InvalidArgumentError(absl::StrCat(n->Describe(), ": ", st.message()));
   };
-  auto scales = b.o.weight_mse ? WeightScalesMse(wt, per_tensor ? 0 : axis, b.o.weight_bits,
-                                                 per_tensor, b.o.weight_power2)
-                               : WeightScales(wt, per_tensor ? 0 : axis, b.o.weight_bits,
-                                              per_tensor, b.o.weight_power2);
+  WeightQuantCache::Entry* memo = nullptr;
+  if (b.o.weight_cache && wt.raw() != nullptr) {
+    auto it = b.o.weight_cache->entries.find(wt.raw());
+    if (it != b.o.weight_cache->entries.end() && it->second.axis == axis &&
+        it->second.per_tensor == per_tensor && it->second.weight.dims() == wt.dims()) {
+      memo = &it->second;
+    }
+  }
+  absl::StatusOr<std::vector<float>> scales =
+      memo ? memo->scales
+      : b.o.weight_mse ? WeightScalesMse(wt, per_tensor ? 0 : axis, b.o.weight_bits, per_tensor,
+                                         b.o.weight_power2)
+                       : WeightScales(wt, per_tensor ? 0 : axis, b.o.weight_bits, per_tensor,
+                                      b.o.weight_power2);
   if (!scales.ok()) return fail(scales.status());
-  ReplaceDeadChannelScales(per_tensor ? AbsSumsAlongAxis(wt.Reshaped({1, wt.num_elements()}), 0)
-                                      : AbsSumsAlongAxis(wt, axis),
-                           *scales);
+  if (!memo) {
+    ReplaceDeadChannelScales(per_tensor ? AbsSumsAlongAxis(wt.Reshaped({1, wt.num_elements()}), 0)
+                                        : AbsSumsAlongAxis(wt, axis),
+                             *scales);
+  }
+  if (b.o.weight_cache && !memo && wt.raw() != nullptr) {
+    memo = &b.o.weight_cache->entries[wt.raw()];
+    *memo = {wt, axis, per_tensor, *scales, {}, Tensor()};
+  }
   const Tensor* bias = QuantizableBias(*n, wt, axis);
   const float s_x = bias ? DequantizedParams(n->input(0))->scale[0] : 0;
   if (bias) FitScalesToInt32Bias(b, *n, *bias, s_x, *scales);
   IntRange range = RangeFor(DType::kInt8, b.o.weight_bits, /*narrow=*/true);
   std::vector<int64_t> zps(scales->size(), 0);
-  auto wq = QuantizeTensor(wt, *scales, zps, per_tensor ? 0 : axis, DType::kInt8, range);
+  absl::StatusOr<Tensor> wq =
+      memo && memo->final_scales == *scales
+          ? memo->ints
+          : QuantizeTensor(wt, *scales, zps, per_tensor ? 0 : axis, DType::kInt8, range);
   if (!wq.ok()) return fail(wq.status());
+  if (memo) {
+    memo->final_scales = *scales;
+    memo->ints = *wq;
+  }
   std::optional<int64_t> dq_axis;
   if (!per_tensor) dq_axis = axis;
   n->SetInput(wi.weight,

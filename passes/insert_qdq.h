@@ -1,6 +1,7 @@
 #ifndef QUANTC_PASSES_INSERT_QDQ_H_
 #define QUANTC_PASSES_INSERT_QDQ_H_
 
+#include <memory>
 #include <vector>
 
 #include "passes/diagnostic.h"
@@ -8,6 +9,13 @@
 #include "quant/qparams.h"
 
 namespace quantc {
+
+/// A memo for insert_qdq runs on copies of one calibrated graph (bias
+/// correction emits one model per corrected layer): a weight's scales and
+/// integers depend only on the weight and the options, so they are computed
+/// once and shared. Opaque; create with MakeWeightQuantCache.
+struct WeightQuantCache;
+std::shared_ptr<WeightQuantCache> MakeWeightQuantCache();
 
 struct InsertQdqOptions {
   ActivationScheme activations;  ///< int8 asymmetric by default
@@ -20,6 +28,9 @@ struct InsertQdqOptions {
   /// Receives a warning per repair (a weight channel coarsened so its bias
   /// fits int32). May be null.
   std::vector<Diagnostic>* log = nullptr;
+  /// Reuses weight quantization across runs on copies of one graph. May be
+  /// null (each run quantizes every weight).
+  std::shared_ptr<WeightQuantCache> weight_cache;
 };
 
 /// Replaces calibrated observers by QuantizeLinear/DequantizeLinear pairs and

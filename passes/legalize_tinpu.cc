@@ -267,10 +267,12 @@ bool Legalizer::FitRequantizations(Node* q, const TinpuMatch& m, float& s, int64
     auto requants = RequantsOf(m, model_, o_.input_prequantized);
     if (!requants.ok()) return false;
     std::optional<Problem> problem;
-    double legal = s;
     for (const Requant& r : *requants) {
       if (!problem) problem = model_.Check(r, s);
-      legal = std::max(legal, model_.MinOutputScale(r, s));
+    }
+    double legal = s;
+    if (problem) {
+      for (const Requant& r : *requants) legal = std::max(legal, model_.MinOutputScale(r, s));
     }
     if (!problem) {
       if (m.pattern == TinpuPattern::kWeighted) CheckAccumulator(*m.op, (*requants)[0]);

@@ -106,11 +106,16 @@ PassList CalibrationPipeline(const GenericQuantizeOptions& o) {
 // The TINPU back half on a copy of a calibrated graph, for bias correction:
 // it measures each layer in the integer model that will be emitted.
 EmitFunction TinpuEmitter(const TinpuQuantizeOptions& o) {
-  return [o](std::unique_ptr<Graph> g) -> absl::StatusOr<EmittedModel> {
-    TinpuQuantizeOptions quiet = o;
-    quiet.generic.log = nullptr;  // the real run reports the repairs
+  TinpuQuantizeOptions quiet = o;
+  quiet.generic.log = nullptr;  // the real run reports the repairs
+  // One model per corrected layer, from copies of one graph: quantize each
+  // weight once.
+  quiet.generic.qdq.weight_cache = MakeWeightQuantCache();
+  return [quiet](std::unique_ptr<Graph> g) -> absl::StatusOr<EmittedModel> {
     EmittedModel e;
-    PassManager pm;
+    // Not verified after every pass: a model only measured, never emitted
+    // (the real run that follows is verified).
+    PassManager pm(PassManagerOptions{/*verify_each=*/false});
     pm.AddAll(TinpuLowerPipeline(quiet, nullptr, &e.taps));
     QC_RETURN_IF_ERROR(pm.Run(*g).status());
     e.graph = std::move(g);
@@ -168,6 +173,7 @@ QuantizeStages GenericQuantizeStages(const GenericQuantizeOptions& o) {
   if (o.bias_correction != 0) {
     InsertQdqOptions qdq = o.qdq;
     qdq.log = nullptr;  // the real insert_qdq below reports its repairs
+    qdq.weight_cache = MakeWeightQuantCache();  // one model per layer: quantize weights once
     s.quantize.push_back(std::make_unique<CorrectBiasPass>(
         CorrectBiasOptions{o.calibrate.data, o.bias_correction, QdqEmitter(qdq)}));
   }

@@ -303,13 +303,40 @@ absl::StatusOr<Tensor> QuantizeBias(const Tensor& b, float input_scale,
   return q->Reshaped(b.dims());
 }
 
+namespace {
+
+// Blocks of `inner` elements belong to one channel each, in turn; every
+// channel's sum adds its elements in index order.
+template <typename Get>
+void AddAbsBlocks(int64_t n, int64_t inner, std::vector<double>& sums, Get get) {
+  const size_t channels = sums.size();
+  size_t c = 0;
+  for (int64_t start = 0; start < n; start += inner) {
+    double& s = sums[c];
+    for (int64_t i = start; i < start + inner; ++i) s += std::abs(get(i));
+    c = c + 1 == channels ? 0 : c + 1;
+  }
+}
+
+}  // namespace
+
 std::vector<double> AbsSumsAlongAxis(const Tensor& t, int64_t axis) {
   QC_CHECK(axis >= 0 && axis < t.rank());
   int64_t channels = t.dims()[axis];
   int64_t inner = 1;
   for (int64_t d = axis + 1; d < t.rank(); ++d) inner *= t.dims()[d];
   std::vector<double> sums(channels, 0.0);
-  for (int64_t i = 0; i < t.num_elements(); ++i) sums[(i / inner) % channels] += std::abs(t.GetAsDouble(i));
+  const int64_t n = t.num_elements();
+  if (n == 0 || inner == 0) return sums;
+  if (t.dtype() == DType::kInt8) {
+    const int8_t* d = t.data<int8_t>().data();
+    AddAbsBlocks(n, inner, sums, [d](int64_t i) { return static_cast<double>(d[i]); });
+  } else if (t.dtype() == DType::kFloat32) {
+    const float* d = t.data<float>().data();
+    AddAbsBlocks(n, inner, sums, [d](int64_t i) { return static_cast<double>(d[i]); });
+  } else {
+    AddAbsBlocks(n, inner, sums, [&t](int64_t i) { return t.GetAsDouble(i); });
+  }
   return sums;
 }
 

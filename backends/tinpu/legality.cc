@@ -201,24 +201,25 @@ std::optional<Problem> Legality::Check(const Requant& r, double out_scale) const
 }
 
 absl::StatusOr<Realization> Legality::Realize(const Requant& r, double out_scale) const {
-  if (std::optional<Problem> p = Check(r, out_scale)) {
-    return absl::FailedPreconditionError(absl::StrCat(p->why, "; run legalize_tinpu"));
-  }
+  // One pass over the channels; Check (which ranks the problems) only runs
+  // when one fails, to say why.
   Realization out;
-  const double w0 = At(r.unit, 0, 1) / out_scale;
-  if (r.site == RequantSite::kMove && w0 > 1) {
-    out.align = FloorLog2(w0);
-    return out;
-  }
   const int64_t n = static_cast<int64_t>(std::max<size_t>(r.unit.size(), 1));
   for (int64_t c = 0; c < n; ++c) {
     Problem unused;
     std::optional<OssParams> one = Channel(r, c, out_scale, &unused);
-    out.oss.offset.push_back(one->offset[0]);
-    out.oss.mult.push_back(one->mult[0]);
-    out.oss.shift_mult.push_back(one->shift_mult[0]);
-    out.oss.shift.push_back(one->shift[0]);
+    if (!one) {
+      std::optional<Problem> p = Check(r, out_scale);
+      return absl::FailedPreconditionError(absl::StrCat(p->why, "; run legalize_tinpu"));
+    }
+    out.oss.offset.insert(out.oss.offset.end(), one->offset.begin(), one->offset.end());
+    out.oss.mult.insert(out.oss.mult.end(), one->mult.begin(), one->mult.end());
+    out.oss.shift_mult.insert(out.oss.shift_mult.end(), one->shift_mult.begin(),
+                              one->shift_mult.end());
+    out.oss.shift.insert(out.oss.shift.end(), one->shift.begin(), one->shift.end());
   }
+  const double w0 = At(r.unit, 0, 1) / out_scale;
+  if (r.site == RequantSite::kMove && w0 > 1) return Realization{FloorLog2(w0), {}};
   return out;
 }
 

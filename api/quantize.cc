@@ -147,12 +147,16 @@ absl::StatusOr<QuantizeOutput> Quantize(const ModelInput& model, const CalibInpu
                                         const cli::Args& args, const Console& console,
                                         bool want_report) {
   QC_ASSIGN_OR_RETURN(QuantizeFlags p, ParseQuantizeFlags(args));
+  want_report = want_report || p.report || args.Has("verbose");
+  if (args.Has("report-samples") && !want_report) {
+    return cli::AsUsageError(
+        absl::InvalidArgumentError("--report-samples needs --report or --verbose"));
+  }
   QC_ASSIGN_OR_RETURN(std::unique_ptr<Graph> graph, LoadModel(model));
   if (IsQuantizedModel(*graph)) {
     return QuantizeQuantized(model, std::move(graph), p, calib, args, console, want_report);
   }
   if (!calib.given()) return cli::AsUsageError(absl::InvalidArgumentError("missing --calib=DATA"));
-  want_report = want_report || p.report || args.Has("verbose");
   {
     // Usage errors before the data is read: the pipeline's pass names do
     // not depend on it.
@@ -209,6 +213,7 @@ absl::StatusOr<QuantizeOutput> Quantize(const ModelInput& model, const CalibInpu
     in.data = &*data;
     in.diagnostics = &log;
     in.settings = settings;
+    in.max_samples = p.report_samples;
     if (console.progress) {
       in.progress = [&](int64_t done, int64_t total) { console.progress("report", done, total); };
     }

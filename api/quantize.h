@@ -21,6 +21,7 @@ const cli::CommandSpec& QuantizeSpec();
 /// The quantize flags as pipeline options; every error is a usage error.
 struct QuantizeFlags {
   int64_t calib_limit = 0;
+  int64_t report_samples = 16;  ///< --report-samples (0: every calibration sample)
   bool tinpu = false;
   TinpuQuantizeOptions t;  ///< t.generic holds everything both targets share
   std::optional<ReportFormat> report;  ///< set when --report was given

@@ -143,6 +143,9 @@ const cli::CommandSpec& QuantizeSpec() {
              "the float model on the calibration data, per-layer SQNR, the model outputs' SQNR, "
              "every repair with its cost (tinpu: and NPU placement); FILE.html: the same as one "
              "self-contained page with charts"),
+       Value("report-samples", "N", "16",
+             "measure the report's SQNR and histograms on N evenly spaced calibration samples "
+             "(0: all of them, which costs a full pass of both models over the data)"),
        Bool("verbose", "print that report as a table, and every note (stderr)", "v"),
        Bool("print-ir-after-all", "print the IR after every pass (stdout)"),
        Value("print-ir-after", "NAME", "", "print the IR after pass NAME"),
@@ -197,6 +200,7 @@ absl::StatusOr<QuantizeFlags> ParseQuantizeFlags(const cli::Args& a) {
   p.t.output_int = !a.Has("output-float");
   int64_t batch = 32, epochs = 1, bn_epochs = 0;
   for (auto st : {ParseInt(a, "calib-limit", 1, INT64_MAX, p.calib_limit),
+                  ParseInt(a, "report-samples", 0, INT64_MAX, p.report_samples),
                   ParseInt(a, "calib-batch", 1, 1 << 20, batch),
                   ParseInt(a, "calib-epochs", 1, 1000, epochs),
                   ParseInt(a, "bn-update-epochs", 0, 100, bn_epochs),

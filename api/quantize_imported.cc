@@ -28,17 +28,18 @@ ImportedQuantizeOptions StageOptions(bool tinpu, const TinpuQuantizeOptions& tar
   return o;
 }
 
-// The emitted model's outputs against the imported one's, on the data.
+// The emitted model's outputs against the imported one's, on data samples
+// `samples`.
 absl::StatusOr<std::vector<std::pair<std::string, double>>> OutputSqnr(
     const Graph& imported, const Graph& emitted, const Graph& qdq, const CalibrationData& data,
-    bool output_int) {
+    absl::Span<const int64_t> samples, bool output_int) {
   std::vector<double> scales;
   for (const Value* v : qdq.outputs()) {
     const QuantParams* p = DequantizedParams(v);
     scales.push_back(output_int && p && p->scale.size() == 1 ? p->scale[0] : 1.0);
   }
-  QC_ASSIGN_OR_RETURN(auto reference, RunOnData(imported, data));
-  QC_ASSIGN_OR_RETURN(auto acc, CompareOutputs(reference, emitted, data, scales));
+  QC_ASSIGN_OR_RETURN(auto reference, RunOnSamples(imported, data, samples));
+  QC_ASSIGN_OR_RETURN(auto acc, CompareOutputs(reference, emitted, data, scales, samples));
   std::vector<std::pair<std::string, double>> out;
   for (size_t k = 0; k < acc.size(); ++k) out.emplace_back(emitted.outputs()[k]->name(), acc[k].Db());
   return out;
@@ -60,7 +61,8 @@ absl::Status RejectForImported(const cli::Args& a, bool tinpu, bool has_calib) {
   }
   if (!has_calib) {
     for (const char* f :
-         {"observer", "percentile", "ema-momentum", "calib-limit", "calib-batch", "calib-epochs"}) {
+         {"observer", "percentile", "ema-momentum", "calib-limit", "calib-batch", "calib-epochs",
+          "report-samples"}) {
       if (a.Has(f)) {
         return usage(absl::StrCat("--", f,
                                   " needs --calib (a quantized model needs calibration data only "
@@ -126,8 +128,11 @@ absl::StatusOr<QuantizeOutput> QuantizeImported(const ModelInput& model,
   if (want_report || flags.report || args.Has("verbose")) {
     doc.diagnostics = log;
     if (data) {
+      const std::vector<int64_t> samples =
+          EvenlySpacedSamples(data->num_samples(), flags.report_samples);
+      doc.samples = static_cast<int64_t>(samples.size());
       auto sqnr = OutputSqnr(*CloneWithoutObservers(*imported), *graph,
-                             legalized ? *legalized : *graph, *data,
+                             legalized ? *legalized : *graph, *data, samples,
                              flags.tinpu && flags.t.output_int);
       if (!sqnr.ok()) return InModel(model, sqnr.status());
       doc.outputs = *std::move(sqnr);

@@ -155,7 +155,14 @@ void RangeHistogram::Add(double v) {
 
 absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Graph& quantized,
                                              const CalibrationData& data, int weight_bits,
-                                             const std::function<void(int64_t, int64_t)>& progress) {
+                                             const std::function<void(int64_t, int64_t)>& progress,
+                                             absl::Span<const int64_t> samples,
+                                             std::vector<std::vector<Tensor>>* float_outputs) {
+  std::vector<int64_t> all;
+  if (samples.empty()) {
+    all = EvenlySpacedSamples(data.num_samples(), 0);
+    samples = all;
+  }
   QuantReport r;
   std::unique_ptr<Graph> float_model = CloneWithoutObservers(calibrated);
   absl::flat_hash_map<std::string, const Node*> observers;  // observed name -> observer
@@ -222,8 +229,9 @@ absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Grap
       for (float x : f->second.data<float>()) h->Add(x);
     }
   });
-  for (int64_t i = 0; i < data.num_samples(); ++i) {
-    QC_ASSIGN_OR_RETURN(std::vector<Tensor> sample, data.Sample(i));
+  const int64_t total = static_cast<int64_t>(samples.size());
+  for (int64_t done = 0; done < total; ++done) {
+    QC_ASSIGN_OR_RETURN(std::vector<Tensor> sample, data.Sample(samples[done]));
     float_values.clear();
     for (size_t k = 0; k < sample.size(); ++k) {
       const std::string& name = float_model->inputs()[k]->name();
@@ -231,14 +239,16 @@ absl::StatusOr<QuantReport> BuildQuantReport(const Graph& calibrated, const Grap
     }
     QC_ASSIGN_OR_RETURN(std::vector<Tensor> fo, fi.Run(sample));
     QC_ASSIGN_OR_RETURN(std::vector<Tensor> qo, qi.Run(sample));
+    if (float_outputs) float_outputs->push_back(fo);
     for (size_t k = 0; k < fo.size() && k < qo.size(); ++k) {
       if (fo[k].dtype() == DType::kFloat32 && qo[k].dtype() == DType::kFloat32) {
         outs[k].Add(fo[k].data<float>(), qo[k].data<float>());
       }
     }
-    if (progress) progress(i + 1, data.num_samples());
+    if (progress) progress(done + 1, total);
   }
-  r.samples = data.num_samples();
+  r.samples = total;
+  r.calibration_samples = data.num_samples();
   for (size_t i = 0; i < pairs.size(); ++i) r.tensors[pairs[i].report_index].sqnr_db = acts[i].Db();
   for (size_t k = 0; k < outs.size(); ++k) {
     r.outputs.push_back({quantized.outputs()[k]->name(), outs[k].Db(), outs[k].max_abs_error()});

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "ir/graph.h"
 #include "quant/calibration_data.h"
 
@@ -68,7 +69,8 @@ struct QuantReport {
   std::vector<TensorReport> tensors;
   std::vector<LayerReport> layers;  ///< in graph order
   std::vector<OutputReport> outputs;
-  int64_t samples = 0;
+  int64_t samples = 0;              ///< calibration samples measured (SQNR, histograms)
+  int64_t calibration_samples = 0;  ///< calibration samples there are
 };
 
 /// Compares `quantized` (a QDQ graph) with `calibrated` (the same model
@@ -76,10 +78,16 @@ struct QuantReport {
 /// Tensors are matched by name: a QuantizeLinear's input in `quantized` is
 /// the float tensor of the same name in `calibrated`. `weight_bits` is the
 /// width weights were quantized to (their storage is int8 whatever it is).
-/// `progress`, when set, is called with (samples done, total).
+/// Measures on the data samples listed in `samples` (every sample when
+/// empty); `progress`, when set, is called with (samples done, samples to
+/// measure). The float model's outputs on those samples go to
+/// `float_outputs` when given, for comparing other models without running
+/// it again.
 absl::StatusOr<QuantReport> BuildQuantReport(
     const Graph& calibrated, const Graph& quantized, const CalibrationData& data,
-    int weight_bits, const std::function<void(int64_t, int64_t)>& progress = {});
+    int weight_bits, const std::function<void(int64_t, int64_t)>& progress = {},
+    absl::Span<const int64_t> samples = {},
+    std::vector<std::vector<Tensor>>* float_outputs = nullptr);
 
 }  // namespace quantc
 

@@ -27,9 +27,17 @@ absl::StatusOr<std::vector<std::vector<Tensor>>> RunOnData(const Graph& model,
                                                            const CalibrationData& data,
                                                            int64_t limit) {
   int64_t n = limit > 0 ? std::min(limit, data.num_samples()) : data.num_samples();
+  std::vector<int64_t> first(n);
+  for (int64_t i = 0; i < n; ++i) first[i] = i;
+  return RunOnSamples(model, data, first);
+}
+
+absl::StatusOr<std::vector<std::vector<Tensor>>> RunOnSamples(const Graph& model,
+                                                              const CalibrationData& data,
+                                                              absl::Span<const int64_t> samples) {
   Interpreter interp(model);
   std::vector<std::vector<Tensor>> out;
-  for (int64_t i = 0; i < n; ++i) {
+  for (int64_t i : samples) {
     QC_ASSIGN_OR_RETURN(std::vector<Tensor> sample, data.Sample(i));
     QC_ASSIGN_OR_RETURN(std::vector<Tensor> y, interp.Run(sample));
     out.push_back(std::move(y));
@@ -39,11 +47,13 @@ absl::StatusOr<std::vector<std::vector<Tensor>>> RunOnData(const Graph& model,
 
 absl::StatusOr<std::vector<SqnrAccumulator>> CompareOutputs(
     const std::vector<std::vector<Tensor>>& reference, const Graph& model,
-    const CalibrationData& data, const std::vector<double>& output_scale) {
+    const CalibrationData& data, const std::vector<double>& output_scale,
+    absl::Span<const int64_t> samples) {
   std::vector<SqnrAccumulator> acc(model.outputs().size());
   Interpreter interp(model);
   for (size_t i = 0; i < reference.size(); ++i) {
-    QC_ASSIGN_OR_RETURN(std::vector<Tensor> sample, data.Sample(static_cast<int64_t>(i)));
+    const int64_t s = i < samples.size() ? samples[i] : static_cast<int64_t>(i);
+    QC_ASSIGN_OR_RETURN(std::vector<Tensor> sample, data.Sample(s));
     QC_ASSIGN_OR_RETURN(std::vector<Tensor> y, interp.Run(sample));
     for (size_t k = 0; k < y.size() && k < reference[i].size(); ++k) {
       const Tensor& f = reference[i][k];
@@ -53,6 +63,14 @@ absl::StatusOr<std::vector<SqnrAccumulator>> CompareOutputs(
     }
   }
   return acc;
+}
+
+std::vector<int64_t> EvenlySpacedSamples(int64_t num_samples, int64_t at_most) {
+  const int64_t step =
+      at_most <= 0 ? 1 : std::max<int64_t>(1, (num_samples + at_most - 1) / at_most);
+  std::vector<int64_t> out;
+  for (int64_t i = 0; i < num_samples; i += step) out.push_back(i);
+  return out;
 }
 
 }  // namespace quantc

@@ -33,13 +33,24 @@ absl::StatusOr<std::vector<std::vector<Tensor>>> RunOnData(const Graph& model,
                                                            const CalibrationData& data,
                                                            int64_t limit = 0);
 
-/// Per graph output, the SQNR of `model` against `reference` (RunOnData of
-/// the float model on the same samples). `output_scale[k]`, when given,
-/// multiplies output k of `model` (a model whose outputs are integers).
-/// Outputs that are not float32 are skipped (left empty).
+/// `model`'s outputs on data samples `samples`, in that order.
+absl::StatusOr<std::vector<std::vector<Tensor>>> RunOnSamples(const Graph& model,
+                                                              const CalibrationData& data,
+                                                              absl::Span<const int64_t> samples);
+
+/// Per graph output, the SQNR of `model` against `reference` (the float
+/// model's outputs on the same samples: data samples 0, 1, ... or, when
+/// `samples` is given, samples[0], samples[1], ...). `output_scale[k]`,
+/// when given, multiplies output k of `model` (a model whose outputs are
+/// integers). Outputs that are not float32 are skipped (left empty).
 absl::StatusOr<std::vector<SqnrAccumulator>> CompareOutputs(
     const std::vector<std::vector<Tensor>>& reference, const Graph& model,
-    const CalibrationData& data, const std::vector<double>& output_scale = {});
+    const CalibrationData& data, const std::vector<double>& output_scale = {},
+    absl::Span<const int64_t> samples = {});
+
+/// Up to `at_most` evenly spaced sample indices of `num_samples`: every k-th
+/// from 0, k = ceil(num_samples / at_most) (all of them when at_most <= 0).
+std::vector<int64_t> EvenlySpacedSamples(int64_t num_samples, int64_t at_most);
 
 }  // namespace quantc
 

@@ -57,6 +57,7 @@ std::string ToJson(const ImportedReportDoc& doc) {
       rows.push_back(absl::StrCat("{\"name\":", JsonString(name),
                                   ",\"sqnr_db_vs_imported\":", Capped(db), "}"));
     }
+    fields.push_back({"samples", absl::StrCat(doc.samples)});
     fields.push_back({"outputs", absl::StrCat("[", absl::StrJoin(rows, ","), "]")});
   }
   if (doc.has_npu) fields.push_back({"npu", tinpu::EligibilityToJson(doc.npu, doc.npu_bits)});

@@ -23,15 +23,16 @@ struct ImportedReportDoc {
   std::vector<TensorQuantization> quantization;
   std::vector<Diagnostic> diagnostics;
   /// Per model output: SQNR of the emitted model against the imported one
-  /// on the calibration data (only with --calib).
+  /// on `samples` calibration samples (only with --calib).
   std::optional<std::vector<std::pair<std::string, double>>> outputs;
+  int64_t samples = 0;
   bool has_npu = false;
   tinpu::BitWidths npu_bits;
   std::vector<tinpu::LayerReport> npu;
 };
 
 /// {"target", "source", "weight_bits", "quantization", "diagnostics"
-/// [, "outputs"][, "npu"]}.
+/// [, "samples", "outputs"][, "npu"]}.
 std::string ToJson(const ImportedReportDoc& doc);
 std::string ToHtml(const ImportedReportDoc& doc);
 std::string ToText(const ImportedReportDoc& doc);

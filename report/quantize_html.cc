@@ -33,10 +33,16 @@ std::string Basename(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// "N" when SQNR was measured on every calibration sample, else "n of N".
+std::string SamplesMeasured(const QuantReport& r) {
+  if (r.samples == r.calibration_samples) return absl::StrCat(r.samples);
+  return absl::StrCat(r.samples, " of ", r.calibration_samples);
+}
+
 std::string Cards(const QuantizeReportDoc& doc) {
   const QuantReport& r = doc.quant;
   std::string out = "<div class=\"cards\">";
-  absl::StrAppend(&out, Card("target", doc.target), Card("calibration samples", absl::StrCat(r.samples)));
+  absl::StrAppend(&out, Card("target", doc.target), Card("samples measured", SamplesMeasured(r)));
   for (const OutputReport& o : r.outputs) {
     absl::StrAppend(&out, Card(absl::StrCat("output '", o.name, "' SQNR"), Db(o.sqnr_db)));
   }
@@ -192,8 +198,8 @@ std::string ToHtml(const QuantizeReportDoc& doc) {
                                        DiagnosticSection(doc.diagnostics)};
   if (doc.has_npu) sections.push_back(NpuSection(doc.npu, doc.npu_bits));
   return Page(absl::StrCat("Quantization report: ", model),
-              absl::StrCat(doc.float_model.model, " · target ", doc.target, " · ", doc.quant.samples,
-                           " calibration samples"),
+              absl::StrCat(doc.float_model.model, " · target ", doc.target, " · ",
+                           doc.quant.calibration_samples, " calibration samples"),
               sections);
 }
 

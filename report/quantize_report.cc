@@ -47,15 +47,17 @@ std::string LayerJson(const LayerReport& l) {
 // The integer model's outputs against float: output k is the last layer's
 // integers (times its scale from the legalized QDQ model) or, with
 // --output-float or from a float op, real already.
-absl::Status MeasureEmittedOutputs(const QuantizeReportInputs& in, QuantReport& r) {
+// `reference` holds the float model's outputs on the data samples `samples`.
+absl::Status MeasureEmittedOutputs(const QuantizeReportInputs& in,
+                                   const std::vector<std::vector<Tensor>>& reference,
+                                   absl::Span<const int64_t> samples, QuantReport& r) {
   std::vector<double> scales;
   for (const Value* v : in.qdq->outputs()) {
     const QuantParams* p = DequantizedParams(v);
     scales.push_back(in.output_int && p && p->scale.size() == 1 ? p->scale[0] : 1.0);
   }
-  std::unique_ptr<Graph> float_model = CloneWithoutObservers(*in.calibrated);
-  QC_ASSIGN_OR_RETURN(auto reference, RunOnData(*float_model, *in.data));
-  QC_ASSIGN_OR_RETURN(auto acc, CompareOutputs(reference, *in.emitted, *in.data, scales));
+  QC_ASSIGN_OR_RETURN(auto acc,
+                      CompareOutputs(reference, *in.emitted, *in.data, scales, samples));
   r.outputs.clear();
   for (size_t k = 0; k < acc.size(); ++k) {
     r.outputs.push_back({in.emitted->outputs()[k]->name(), acc[k].Db(), acc[k].max_abs_error()});
@@ -86,15 +88,18 @@ absl::StatusOr<QuantizeReportDoc> BuildQuantizeReport(const QuantizeReportInputs
   QuantizeReportDoc doc;
   doc.target = in.tinpu ? "tinpu" : "generic";
   doc.settings = in.settings;
-  QC_ASSIGN_OR_RETURN(doc.quant, BuildQuantReport(*in.calibrated, *in.qdq, *in.data,
-                                                  in.weight_bits, in.progress));
+  // The float model runs once per measured sample, for both comparisons.
+  const std::vector<int64_t> samples = EvenlySpacedSamples(in.data->num_samples(), in.max_samples);
+  std::vector<std::vector<Tensor>> float_outputs;
+  QC_ASSIGN_OR_RETURN(doc.quant, BuildQuantReport(*in.calibrated, *in.qdq, *in.data, in.weight_bits,
+                                                  in.progress, samples, &float_outputs));
   doc.float_model = Summarize(*in.original, in.model_name);
   doc.quantized_model = Summarize(*in.emitted, "");
   doc.diagnostics = *in.diagnostics;
   if (in.tinpu) {
     // Per-tensor SQNR comes from the legalized QDQ model (the integer model
     // matches it up to rounding ties); output SQNR from the integer model.
-    QC_RETURN_IF_ERROR(MeasureEmittedOutputs(in, doc.quant));
+    QC_RETURN_IF_ERROR(MeasureEmittedOutputs(in, float_outputs, samples, doc.quant));
     doc.has_npu = true;
     doc.npu_bits.weight = in.weight_bits;
     doc.npu = tinpu::NpuEligibility(*in.emitted, doc.npu_bits);
@@ -116,7 +121,8 @@ std::string ToJson(const QuantizeReportDoc& doc) {
                         ? absl::StrCat(",\n\"npu\":", tinpu::EligibilityToJson(doc.npu, doc.npu_bits))
                         : "";
   return absl::StrCat(
-      "{\"samples\":", r.samples, ",\"outputs\":[", absl::StrJoin(outputs, ",\n  "),
+      "{\"samples\":", r.samples, ",\"calibration_samples\":", r.calibration_samples,
+      ",\"outputs\":[", absl::StrJoin(outputs, ",\n  "),
       "],\n\"tensors\":[\n  ", absl::StrJoin(tensors, ",\n  "), "\n],\n\"layers\":[\n  ",
       absl::StrJoin(layers, ",\n  "), "\n],\n\"target\":", JsonString(doc.target),
       ",\n\"settings\":{", absl::StrJoin(settings, ","), "},\n\"model\":{\"float\":",

@@ -37,6 +37,10 @@ struct QuantizeReportInputs {
   /// What was asked for, as (name, value) rows (the provenance stamp).
   std::vector<std::pair<std::string, std::string>> settings;
   std::function<void(int64_t, int64_t)> progress;  ///< samples measured
+  /// SQNR and histograms are measured on this many evenly spaced
+  /// calibration samples (every one when <= 0): a report costs a fraction
+  /// of the quantization.
+  int64_t max_samples = 16;
 };
 
 struct QuantizeReportDoc {
@@ -50,10 +54,12 @@ struct QuantizeReportDoc {
   std::vector<tinpu::LayerReport> npu;
 };
 
-/// Runs both models over the calibration data and gathers everything.
+/// Runs both models over (up to `in.max_samples` of) the calibration data
+/// and gathers everything.
 absl::StatusOr<QuantizeReportDoc> BuildQuantizeReport(const QuantizeReportInputs& in);
 
-/// The --report=FILE.json document: {"samples", "outputs", "tensors",
+/// The --report=FILE.json document: {"samples", "calibration_samples",
+/// "outputs", "tensors",
 /// "layers", "target", "settings", "model": {"float", "quantized"},
 /// "diagnostics"[, "npu"]}.
 std::string ToJson(const QuantizeReportDoc& doc);

@@ -124,7 +124,7 @@ check "help unknown command" 2 "unknown command 'nope'" "$QUANTC" help nope
 # --print-ir-after must name a pass that runs; the error lists those that do.
 check "print-ir-after unknown" 2 "--print-ir-after=nope names no pass this command runs; it runs: canonicalize" "$QUANTC" convert "$FIXTURE" -o "$TMP/x.onnx" --print-ir-after=nope
 check "print-ir-after not run" 2 "it runs: remove_identity, remove_dead_nodes" "$QUANTC" convert "$FIXTURE" -o "$TMP/x.onnx" --passes=remove_identity,remove_dead_nodes --print-ir-after=fold_constants
-check "print-ir-after not in quantize" 2 "it runs: canonicalize, fold_batch_norm, remove_dead_nodes, mark_float_ops, insert_observers, calibrate, insert_qdq" "$QUANTC" quantize "$BAD/good.onnx" -o "$TMP/x.onnx" --calib "$BAD/no_such.npy" --print-ir-after=legalize_tinpu
+check "print-ir-after not in quantize" 2 "it runs: canonicalize, reduce_to_global_pool, split_to_slices, squeeze_to_reshape, remove_dead_nodes, fold_batch_norm, mark_float_ops, grow_float_regions, insert_observers, calibrate, insert_qdq" "$QUANTC" quantize "$BAD/good.onnx" -o "$TMP/x.onnx" --calib "$BAD/no_such.npy" --print-ir-after=legalize_tinpu
 [[ -e "$TMP/x.onnx" ]] && { echo "FAIL print-ir-after error left an output"; failed=$((failed + 1)); }
 
 # Unwritable output: an error, and nothing left behind.
@@ -193,6 +193,16 @@ fi
 for want in '"sqnr_db"' '"kind":"weight"' '"outputs":[{"name":"y"'; do
   grep -qF "$want" "$TMP/r.json" || { echo "FAIL report lacks $want"; failed=$((failed + 1)); }
 done
+# The report measures on up to --report-samples evenly spaced samples (10 here).
+grep -qF '"samples":10,"calibration_samples":10' "$TMP/r.json" || { echo "FAIL report not on all 10 samples by default"; failed=$((failed + 1)); }
+check "report samples" 0 "" "$QUANTC" quantize "$GOOD" -o "$TMP/qd.onnx" --calib "$BAD/calib_good.npy" --report="$TMP/r3.json" --report-samples=3
+grep -qF '"samples":3,"calibration_samples":10' "$TMP/r3.json" || { echo "FAIL --report-samples=3 did not measure 3 of 10"; failed=$((failed + 1)); }
+cmp -s "$TMP/qa.onnx" "$TMP/qd.onnx" || { echo "FAIL --report-samples changed the model"; failed=$((failed + 1)); }
+bad_quantize "report samples without report" 2 "--report-samples needs --report or --verbose" "$GOOD" --calib "$BAD/calib_good.npy" --report-samples=3
+bad_quantize "negative report samples" 2 "--report-samples must be an integer in [0," "$GOOD" --calib "$BAD/calib_good.npy" --verbose --report-samples=-1
+bad_quantize "imported report samples without calib" 2 "--report-samples needs --calib" "$TMP/qa.onnx" --report="$TMP/ri.json" --report-samples=3
+check "imported report samples" 0 "" "$QUANTC" quantize "$TMP/qa.onnx" -o "$TMP/qi.onnx" --calib "$BAD/calib_good.npy" --report="$TMP/ri.json" --report-samples=3
+grep -qF '"samples":3' "$TMP/ri.json" || { echo "FAIL imported report did not measure 3 samples"; failed=$((failed + 1)); }
 check "print after calibrate" 0 "" "$QUANTC" quantize "$GOOD" -o "$TMP/qc.onnx" --calib "$BAD/calib_good.npy" --print-ir-after=calibrate
 grep -q 'quantc.Observe(.*range=\[' "$TMP/out" || { echo "FAIL no calibrated ranges printed"; failed=$((failed + 1)); }
 check "inspect quantized" 0 "" "$QUANTC" inspect "$TMP/qa.onnx"

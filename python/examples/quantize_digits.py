@@ -36,8 +36,9 @@ def main():
     with open(os.path.join(out, "digits_cnn_int8.onnx"), "wb") as f:
         f.write(result.model)
 
-    print("quantc %s, %d calibration samples, output SQNR %.1f dB"
-          % (quantc.__version__, result.report["samples"], result.report["outputs"][0]["sqnr_db"]))
+    print("quantc %s, %d calibration samples, output SQNR %.1f dB (on %d of them)"
+          % (quantc.__version__, result.report["calibration_samples"],
+             result.report["outputs"][0]["sqnr_db"], result.report["samples"]))
     print("float accuracy %.4f" % accuracy(model, x, y))
     print("int8 accuracy  %.4f" % accuracy(result.model, x, y))
     print("wrote %s/digits_cnn_int8.onnx and %s/report.html" % (out, out))

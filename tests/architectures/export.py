@@ -8,7 +8,9 @@ Per model, OUT_DIR/<name>/ gets:
   calib.npy    float32 (64, 3, 64, 64): the first 64 training images
   test_x.npy   float32 (N, 3, 64, 64): the first N test images (--test N)
   test_y.npy   int64 (N,) their labels
-  info.json    float test accuracy (torch), parameter count, seconds taken
+  info.json    float test accuracy (torch), parameter count, seconds taken,
+               and the output SQNR PyTorch's own PTQ reaches on the test
+               images (torch_ptq_sqnr_db: a reference from another quantizer)
 
 The data are scikit-learn's digits (8x8, no network needed), upsampled
 bilinearly to 64x64 and normalized per RGB channel with ImageNet's mean and
@@ -29,7 +31,9 @@ python3-torchvision (0.14), python3-sklearn, python3-onnx:
 """
 
 import argparse
+import copy
 import json
+import math
 import os
 import sys
 import time
@@ -44,6 +48,7 @@ try:
     import torch.nn as nn
     import torch.nn.functional as F
     import torchvision
+    import torchvision.models.quantization
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 except ImportError as e:
@@ -122,6 +127,53 @@ def accuracy(model, x, y, batch=128):
     return correct / len(x)
 
 
+def torch_ptq_sqnr(name, model, x_calib, x_test):
+    """Output SQNR (dB) on x_test of PyTorch's own post-training quantization
+    of `model` (8-bit histogram-observed activations without reduce_range,
+    per-channel symmetric int8 weights, PyTorch's fixed ranges for
+    sigmoid-like outputs, calibrated on x_calib one sample at a time),
+    against the float model: a reference point from another quantizer on
+    the same model and data. FX graph mode, or torchvision's quantizable
+    twin of the network in eager mode where FX cannot trace it (ShuffleNet's
+    channel shuffle); None when neither works."""
+    from torch.ao.quantization import QConfig, get_default_qconfig_mapping
+    from torch.ao.quantization.observer import HistogramObserver, PerChannelMinMaxObserver
+    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+    qconfig = QConfig(activation=HistogramObserver.with_args(reduce_range=False),
+                      weight=PerChannelMinMaxObserver.with_args(
+                          dtype=torch.qint8, qscheme=torch.per_channel_symmetric))
+
+    def calibrate(prepared):
+        with torch.no_grad():
+            for i in range(len(x_calib)):
+                prepared(torch.from_numpy(x_calib[i:i + 1]))
+
+    try:
+        # The default mapping keeps the fixed-range observers PyTorch
+        # requires for (hard) sigmoid outputs; everything else uses qconfig.
+        mapping = get_default_qconfig_mapping().set_global(qconfig)
+        prepared = prepare_fx(copy.deepcopy(model).eval(), mapping,
+                              example_inputs=(torch.from_numpy(x_calib[:1]),))
+        calibrate(prepared)
+        quantized = convert_fx(prepared)
+    except Exception:  # noqa: BLE001 - any tracing failure: try eager mode
+        twin_ctor = getattr(torchvision.models.quantization, name, None)
+        if twin_ctor is None:
+            return None
+        twin = twin_ctor(weights=None, quantize=False, num_classes=10)
+        twin.load_state_dict(model.state_dict())
+        twin.eval()
+        twin.fuse_model()
+        twin.qconfig = qconfig
+        torch.ao.quantization.prepare(twin, inplace=True)
+        calibrate(twin)
+        quantized = torch.ao.quantization.convert(twin)
+    with torch.no_grad():
+        ref = model(torch.from_numpy(x_test))
+        out = quantized(torch.from_numpy(x_test))
+    return round(10 * math.log10(float((ref ** 2).sum() / ((out - ref) ** 2).sum())), 2)
+
+
 def export_onnx(model, path):
     model.eval()
     tmp = path + ".tmp"
@@ -165,6 +217,7 @@ def build(out_dir, name, data, num_test, epochs):
         "input_shape": [1, 3, SIDE, SIDE],
         "parameters": sum(p.numel() for p in model.parameters()),
         "float_test_accuracy": round(accuracy(model, x_te[:num_test], y_te[:num_test]), 4),
+        "torch_ptq_sqnr_db": torch_ptq_sqnr(name, model, x_tr[:NUM_CALIB], x_te[:num_test]),
         "num_calib": NUM_CALIB,
         "epochs": epochs,
         "learning_rate": lr,

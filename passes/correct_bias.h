@@ -34,7 +34,7 @@ struct CorrectBiasOptions {
   EmitFunction emit;                      ///< how the model will be quantized; required
   /// Bytes of per-sample activations kept in memory between layers; more
   /// goes to a temporary file.
-  int64_t memory_budget = int64_t{512} << 20;
+  int64_t memory_budget = int64_t{1} << 29;  // 512 MiB
 };
 
 /// Empirical bias correction: moves each quantized layer's float bias so the

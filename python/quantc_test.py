@@ -291,9 +291,14 @@ class Behaviour(Base):
         calibrate = [c for c in calls if c[0] == "calibrate"]
         report = [c for c in calls if c[0] == "report"]
         self.assertEqual(calibrate[-1], ("calibrate", 500, 500))
-        self.assertEqual(len(report), 500)
-        self.assertEqual(calls[-1], ("report", 500, 500))
+        # The report measures 16 evenly spaced samples unless told otherwise.
+        self.assertEqual(len(report), 16)
+        self.assertEqual(calls[-1], ("report", 16, 16))
         self.assertEqual(calls.index(report[0]), len(calibrate))  # calibration first
+        calls.clear()
+        quantc.quantize(model, np.load(os.path.join(CNN, "calib.npy")), report_samples=0,
+                        progress=lambda *a: calls.append(a))
+        self.assertEqual(calls[-1], ("report", 500, 500))
 
     def test_progress_exception_is_raised(self):
         model, calib = os.path.join(CNN, "model.onnx"), np.load(os.path.join(CNN, "calib.npy"))

@@ -110,7 +110,7 @@ std::string LayerSection(const QuantReport& r) {
       "layers", "Per-layer SQNR",
       "Signal-to-quantization-noise ratio of each quantized layer's output (after a fused "
       "Relu/Clip, as the next layer receives it) against the float model, on the calibration "
-      "data, in dB: higher is better; it includes the error of every layer before it. Green "
+      "samples measured, in dB: higher is better; it includes the error of every layer before it. Green "
       "from 30 dB, amber from 20 dB, red below.",
       absl::StrCat(BarChart("layer-sqnr", bars, axis, "output SQNR (dB)"),
                    Table("layer-table",
@@ -181,7 +181,8 @@ std::string DistributionSection(const QuantReport& r) {
   }
   return Section(
       "distributions", "Activation ranges and weight histograms",
-      "Activations: float values seen in calibration over the range the quantizer represents "
+      "Activations: float values on the calibration samples measured, over the range the "
+      "quantizer represents (calibrated on every sample) "
       "(red: values it clips). Weights: each weight divided by its channel's scale, on the "
       "integer grid; a histogram that fills the grid uses the bits well.",
       absl::StrCat("<h3>Activations</h3><div class=\"grid\" id=\"activation-histograms\">", acts,

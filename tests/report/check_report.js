@@ -230,6 +230,11 @@ function checkQuantize(dom, json, name) {
     check(card && card[1] === (num(o.sqnr_db) === Infinity ? 'exact' : `${shown2(o.sqnr_db)} dB`),
           `${name}: output card for ${o.name}: ${card}`);
   }
+  // The digits fixture has 500 calibration samples; the report measures 16.
+  const samples = dom.cards.find(([k]) => k === 'samples measured');
+  check(samples && samples[1] === `${json.samples} of ${json.calibration_samples}` &&
+        json.samples === 16 && json.calibration_samples === 500,
+        `${name}: samples card ${samples} vs ${json.samples} of ${json.calibration_samples}`);
   checkRepairsAndNpu(dom, json, name);
 }
 

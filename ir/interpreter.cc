@@ -179,18 +179,21 @@ Interpreter::Interpreter(const Graph& g) : graph_(g), opset_(g.opset()) {
   }
 }
 
+absl::StatusOr<std::vector<Tensor>> Interpreter::EvaluateStep(Step& step,
+                                                               const std::vector<Tensor>& slots) {
+  std::vector<const Tensor*> args;
+  args.reserve(step.inputs.size());
+  for (int s : step.inputs) args.push_back(s < 0 ? nullptr : &slots[s]);
+  return Evaluate(kernels::KernelContext(*step.node, args, opset_, &step.state, &step.constant));
+}
+
 absl::Status Interpreter::EvaluateHoisted() {
   std::vector<Tensor> slots(num_slots_);
   for (const auto& c : constants_) slots[c.first] = c.second;
   std::vector<std::pair<int, Tensor>> computed;
-  std::vector<const Tensor*> args;
   for (Step& step : steps_) {
     if (!step.hoisted) continue;
-    args.clear();
-    for (int s : step.inputs) args.push_back(s < 0 ? nullptr : &slots[s]);
-    QC_ASSIGN_OR_RETURN(
-        std::vector<Tensor> outs,
-        Evaluate(kernels::KernelContext(*step.node, args, opset_, &step.state, &step.constant)));
+    QC_ASSIGN_OR_RETURN(std::vector<Tensor> outs, EvaluateStep(step, slots));
     for (size_t o = 0; o < step.outputs.size(); ++o) {
       if (step.outputs[o] < 0) continue;
       slots[step.outputs[o]] = outs[o];
@@ -240,7 +243,6 @@ absl::StatusOr<std::vector<Tensor>> Interpreter::Run(absl::Span<const Tensor> in
     }
     slots[input_slots_[i]] = t;
   }
-  std::vector<const Tensor*> args;
   for (Step& step : steps_) {
     if (step.hoisted) {
       if (!observer_) continue;
@@ -250,11 +252,7 @@ absl::StatusOr<std::vector<Tensor>> Interpreter::Run(absl::Span<const Tensor> in
       }
       continue;
     }
-    args.clear();
-    for (int s : step.inputs) args.push_back(s < 0 ? nullptr : &slots[s]);
-    QC_ASSIGN_OR_RETURN(
-        std::vector<Tensor> outs,
-        Evaluate(kernels::KernelContext(*step.node, args, opset_, &step.state, &step.constant)));
+    QC_ASSIGN_OR_RETURN(std::vector<Tensor> outs, EvaluateStep(step, slots));
     for (size_t o = 0; o < step.outputs.size(); ++o) {
       const int s = step.outputs[o];
       if (s < 0) continue;

@@ -92,6 +92,8 @@ class Interpreter {
 
   // Evaluates the hoisted steps into constants_ (first Run only).
   absl::Status EvaluateHoisted();
+  // Runs `step`'s kernel on its input slots.
+  absl::StatusOr<std::vector<Tensor>> EvaluateStep(Step& step, const std::vector<Tensor>& slots);
 
   const Graph& graph_;
   int64_t opset_;

@@ -60,26 +60,28 @@ int64_t NumElements(absl::Span<const int64_t> dims) {
 }
 
 Tensor::Tensor(DType dtype, std::vector<int64_t> dims)
-    : dtype_(dtype), dims_(std::move(dims)) {
+    : dtype_(dtype), dims_(std::move(dims)), num_elements_(NumElements(dims_)) {
   if (dtype_ == DType::kString) {
-    strings_ = std::make_shared<std::vector<std::string>>(NumElements(dims_));
+    strings_ = std::make_shared<std::vector<std::string>>(num_elements_);
   } else {
-    bytes_ = std::make_shared<std::string>(NumElements(dims_) * DTypeSize(dtype_), '\0');
+    bytes_ = std::make_shared<std::string>(num_elements_ * DTypeSize(dtype_), '\0');
   }
 }
 
 Tensor::Tensor(DType dtype, std::vector<int64_t> dims, std::string bytes)
     : dtype_(dtype),
       dims_(std::move(dims)),
+      num_elements_(NumElements(dims_)),
       bytes_(std::make_shared<std::string>(std::move(bytes))) {
   QC_CHECK(dtype_ != DType::kString);
-  QC_CHECK(bytes_->size() == static_cast<size_t>(NumElements(dims_)) * DTypeSize(dtype_));
+  QC_CHECK(bytes_->size() == static_cast<size_t>(num_elements_) * DTypeSize(dtype_));
 }
 
 Tensor Tensor::Strings(std::vector<int64_t> dims, std::vector<std::string> values) {
   QC_CHECK(static_cast<int64_t>(values.size()) == NumElements(dims));
   Tensor t;
   t.dtype_ = DType::kString;
+  t.num_elements_ = NumElements(dims);
   t.dims_ = std::move(dims);
   t.strings_ = std::make_shared<std::vector<std::string>>(std::move(values));
   return t;

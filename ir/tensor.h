@@ -88,7 +88,7 @@ class Tensor {
   DType dtype() const { return dtype_; }
   const std::vector<int64_t>& dims() const { return dims_; }
   int64_t rank() const { return static_cast<int64_t>(dims_.size()); }
-  int64_t num_elements() const { return NumElements(dims_); }
+  int64_t num_elements() const { return num_elements_; }
   size_t num_bytes() const { return bytes_ ? bytes_->size() : 0; }
   const char* raw() const { return bytes_ ? bytes_->data() : nullptr; }
   const std::vector<std::string>& strings() const;
@@ -114,6 +114,9 @@ class Tensor {
  private:
   DType dtype_ = DType::kUndefined;
   std::vector<int64_t> dims_;
+  // NumElements(dims_), kept because element access (data<T>(),
+  // GetAsDouble) asks for it on every call.
+  int64_t num_elements_ = 1;
   std::shared_ptr<std::string> bytes_;
   std::shared_ptr<std::vector<std::string>> strings_;
 };

@@ -329,9 +329,10 @@ void Legalizer::FixLayer(Node* m) {
     const std::vector<float>& scales = w->quant()->scale;
     std::vector<double> factor(scales.size(), 1.0);
     bool any = false;
-    const std::vector<double> max_abs = MaxAbsPerChannel(*w);
+    std::vector<double> max_abs;  // read only when some scale must move
     for (size_t c = 0; c < scales.size(); ++c) {
       if (IsPowerOfTwo(scales[c])) continue;
+      if (max_abs.empty()) max_abs = MaxAbsPerChannel(*w);
       factor[c] = Power2Near(scales[c], max_abs[c]) / static_cast<double>(scales[c]);
       any = true;
     }
@@ -352,15 +353,16 @@ void Legalizer::FitWeightRange(Node* m) {
   if (!w || w->initializer().dtype() != DType::kInt8) return;
   const Tensor& t = w->initializer();
   const int64_t lim = model_.WeightLimit();
-  int64_t clipped = 0;
-  Tensor nt(DType::kInt8, t.dims());
-  for (int64_t i = 0; i < t.num_elements(); ++i) {
-    const int64_t v = t.data<int8_t>()[i];
-    const int64_t c = std::clamp(v, -lim, lim);
-    clipped += c != v;
-    nt.mutable_data<int8_t>()[i] = static_cast<int8_t>(c);
-  }
+  absl::Span<const int8_t> q = t.data<int8_t>();
+  const int64_t clipped = std::count_if(q.begin(), q.end(), [lim](int8_t v) {
+    return v < -lim || v > lim;
+  });
   if (clipped == 0) return;
+  Tensor nt(DType::kInt8, t.dims());
+  int8_t* out = nt.mutable_data<int8_t>();
+  for (size_t i = 0; i < q.size(); ++i) {
+    out[i] = static_cast<int8_t>(std::clamp<int64_t>(q[i], -lim, lim));
+  }
   g_.SetInitializer(w, nt);
   // Noise model: rounding leaves each weight RoundingNoisePower() step^2 of
   // error on average, a clip about one step^2 more.

@@ -5,6 +5,8 @@
 // derived from the same graph that legalize_tinpu checked.
 #include "passes/lowering.h"
 
+#include <algorithm>
+
 namespace quantc::lowering {
 namespace {
 
@@ -13,17 +15,28 @@ std::optional<Tensor> IntegerWeight(const Node& m, const Tensor& wq) {
   if (wq.dtype() != DType::kInt8) return std::nullopt;
   Tensor w(DType::kFloat32, wq.dims());
   absl::Span<const int8_t> q = wq.data<int8_t>();
-  float* out = w.mutable_data<float>();
   bool transpose = m.op_type() == "Gemm" && m.GetInt("transB", 0);
   if (!transpose) {
-    for (size_t i = 0; i < q.size(); ++i) out[i] = q[i];
+    // __restrict: an int8_t may alias a float, which would keep the
+    // compiler from vectorizing a loop bias correction runs once per layer
+    // over every weight.
+    const int8_t* __restrict in = q.data();
+    float* __restrict out = w.mutable_data<float>();
+    for (size_t i = 0; i < q.size(); ++i) out[i] = in[i];
     return w;
   }
   int64_t n = wq.dims()[0], k = wq.dims()[1];
   Tensor t(DType::kFloat32, {k, n});
   float* o = t.mutable_data<float>();
-  for (int64_t r = 0; r < n; ++r) {
-    for (int64_t c = 0; c < k; ++c) o[c * n + r] = q[r * k + c];
+  // In bands of rows: each output row is written in runs while the band's
+  // source rows stay in cache (a plain row-by-row transpose writes with a
+  // stride of n floats and dominated bias correction's per-layer emits).
+  constexpr int64_t kBand = 64;
+  for (int64_t r0 = 0; r0 < n; r0 += kBand) {
+    const int64_t r1 = std::min(n, r0 + kBand);
+    for (int64_t c = 0; c < k; ++c) {
+      for (int64_t r = r0; r < r1; ++r) o[c * n + r] = q[r * k + c];
+    }
   }
   return t;
 }

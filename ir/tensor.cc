@@ -1,8 +1,56 @@
 #include "ir/tensor.h"
 
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <new>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "util/check.h"
+#include "util/status_macros.h"
 
 namespace quantc {
+namespace {
+
+std::atomic<int64_t> g_max_tensor_bytes{int64_t{1} << 30};
+
+std::string ShapeText(absl::Span<const int64_t> dims) {
+  return absl::StrCat("[", absl::StrJoin(dims, ","), "]");
+}
+
+// "1 GiB", "3.5 TiB", "700 bytes": sizes in messages.
+std::string ByteText(double bytes) {
+  if (bytes >= 9.2e18) return "over 2^63 bytes";
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  while (bytes >= 1024 && u < 6) {
+    bytes /= 1024;
+    ++u;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, u == 0 || bytes == static_cast<int64_t>(bytes) ? "%.0f %s" : "%.1f %s",
+                bytes, units[u]);
+  return buf;
+}
+
+// Bytes one element occupies for the size cap (strings: their handle).
+int64_t ElementBytes(DType t) {
+  return t == DType::kString ? static_cast<int64_t>(sizeof(std::string))
+                             : static_cast<int64_t>(DTypeSize(t));
+}
+
+// Non-negative dims whose product (zeros as ones) times `elem` fits int64:
+// what the unchecked constructors demand of the program.
+bool FitsInt64(absl::Span<const int64_t> dims, int64_t elem) {
+  int64_t p = std::max<int64_t>(elem, 1);
+  for (int64_t d : dims) {
+    if (d < 0 || (d > 0 && __builtin_mul_overflow(p, d, &p))) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 size_t DTypeSize(DType t) {
   switch (t) {
@@ -53,14 +101,129 @@ const char* DTypeName(DType t) {
 
 bool IsNumeric(DType t) { return t != DType::kUndefined && t != DType::kString; }
 
+absl::StatusOr<DType> DTypeFromCode(int64_t code) {
+  switch (code) {
+    case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 8: case 9: case 10: case 11:
+    case 12: case 13: case 16:
+      return static_cast<DType>(code);
+    case 0:
+      return absl::InvalidArgumentError("element type is UNDEFINED (0)");
+    case 14:
+      return absl::UnimplementedError("element type complex64 (14) is not supported");
+    case 15:
+      return absl::UnimplementedError("element type complex128 (15) is not supported");
+    default:
+      // 17.. are the float8/int4/float4 types of ONNX releases after 1.12.
+      if (code > 16 && code < 64) {
+        return absl::UnimplementedError(
+            absl::StrCat("element type ", code, " is not supported (quantc knows ONNX 1.12's)"));
+      }
+      return absl::InvalidArgumentError(
+          absl::StrCat("element type ", code, " is not an ONNX element type"));
+  }
+}
+
 int64_t NumElements(absl::Span<const int64_t> dims) {
   int64_t n = 1;
   for (int64_t d : dims) n *= d;
   return n;
 }
 
+int64_t MaxTensorBytes() { return g_max_tensor_bytes.load(std::memory_order_relaxed); }
+
+void SetMaxTensorBytes(int64_t bytes) {
+  QC_CHECK(bytes > 0);
+  g_max_tensor_bytes.store(bytes, std::memory_order_relaxed);
+}
+
+absl::StatusOr<int64_t> CheckShape(DType dtype, absl::Span<const int64_t> dims) {
+  const int64_t elem = ElementBytes(dtype);
+  if (elem == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("element type ", DTypeName(dtype), " has no size"));
+  }
+  const int64_t cap = MaxTensorBytes();
+  int64_t bytes = elem;  // zero dims counted as one
+  double real_bytes = static_cast<double>(elem);
+  bool empty = false, too_big = false;
+  for (int64_t d : dims) {
+    if (d < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("shape ", ShapeText(dims), " has a negative dimension"));
+    }
+    real_bytes *= static_cast<double>(d);
+    if (d == 0) {
+      empty = true;
+    } else if (!too_big && (__builtin_mul_overflow(bytes, d, &bytes) || bytes > cap)) {
+      too_big = true;
+    }
+  }
+  if (too_big) {
+    const std::string need =
+        empty ? "is empty, but its non-zero dims alone exceed"
+              : absl::StrCat("needs ", ByteText(real_bytes), ", more than");
+    return absl::InvalidArgumentError(absl::StrCat("shape ", ShapeText(dims), " of ",
+                                                   DTypeName(dtype), " ", need,
+                                                   " quantc's tensor size limit of ",
+                                                   ByteText(static_cast<double>(cap))));
+  }
+  return empty ? 0 : bytes / elem;
+}
+
+absl::StatusOr<Tensor> Tensor::Create(DType dtype, std::vector<int64_t> dims) {
+  QC_ASSIGN_OR_RETURN(const int64_t n, CheckShape(dtype, dims));
+  Tensor t;
+  t.dtype_ = dtype;
+  t.dims_ = std::move(dims);
+  t.num_elements_ = n;
+  try {
+    if (dtype == DType::kString) {
+      t.strings_ = std::make_shared<std::vector<std::string>>(n);
+    } else {
+      t.bytes_ = std::make_shared<std::string>(n * DTypeSize(dtype), '\0');
+    }
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("out of memory allocating ", ByteText(static_cast<double>(n) * ElementBytes(dtype)),
+                     " for a tensor of shape ", ShapeText(t.dims_)));
+  }
+  return t;
+}
+
+absl::StatusOr<Tensor> Tensor::FromBytes(DType dtype, std::vector<int64_t> dims,
+                                         std::string bytes) {
+  if (dtype == DType::kString) {
+    return absl::InvalidArgumentError("string tensors have no byte form");
+  }
+  QC_ASSIGN_OR_RETURN(const int64_t n, CheckShape(dtype, dims));
+  const size_t want = static_cast<size_t>(n) * DTypeSize(dtype);
+  if (bytes.size() != want) {
+    return absl::InvalidArgumentError(absl::StrCat("holds ", bytes.size(), " bytes but shape ",
+                                                   ShapeText(dims), " of ", DTypeName(dtype),
+                                                   " needs ", want));
+  }
+  if (dtype == DType::kBool) {
+    for (char c : bytes) {
+      // Any other byte is not a valid C++ bool once read as one.
+      if (c != 0 && c != 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "bool data holds the byte ", static_cast<int>(static_cast<unsigned char>(c)),
+            " (only 0 and 1 are booleans)"));
+      }
+    }
+  }
+  Tensor t;
+  t.dtype_ = dtype;
+  t.dims_ = std::move(dims);
+  t.num_elements_ = n;
+  t.bytes_ = std::make_shared<std::string>(std::move(bytes));
+  return t;
+}
+
 Tensor::Tensor(DType dtype, std::vector<int64_t> dims)
-    : dtype_(dtype), dims_(std::move(dims)), num_elements_(NumElements(dims_)) {
+    : dtype_(dtype), dims_(std::move(dims)) {
+  QC_CHECK(FitsInt64(dims_, ElementBytes(dtype_)));
+  num_elements_ = NumElements(dims_);
   if (dtype_ == DType::kString) {
     strings_ = std::make_shared<std::vector<std::string>>(num_elements_);
   } else {
@@ -71,13 +234,15 @@ Tensor::Tensor(DType dtype, std::vector<int64_t> dims)
 Tensor::Tensor(DType dtype, std::vector<int64_t> dims, std::string bytes)
     : dtype_(dtype),
       dims_(std::move(dims)),
-      num_elements_(NumElements(dims_)),
       bytes_(std::make_shared<std::string>(std::move(bytes))) {
   QC_CHECK(dtype_ != DType::kString);
+  QC_CHECK(FitsInt64(dims_, ElementBytes(dtype_)));
+  num_elements_ = NumElements(dims_);
   QC_CHECK(bytes_->size() == static_cast<size_t>(num_elements_) * DTypeSize(dtype_));
 }
 
 Tensor Tensor::Strings(std::vector<int64_t> dims, std::vector<std::string> values) {
+  QC_CHECK(FitsInt64(dims, ElementBytes(DType::kString)));
   QC_CHECK(static_cast<int64_t>(values.size()) == NumElements(dims));
   Tensor t;
   t.dtype_ = DType::kString;
@@ -95,7 +260,20 @@ const std::vector<std::string>& Tensor::strings() const {
 char* Tensor::mutable_raw() { return bytes_ ? bytes_->data() : nullptr; }
 
 Tensor Tensor::Reshaped(std::vector<int64_t> dims) const {
+  QC_CHECK(FitsInt64(dims, ElementBytes(dtype_)));
   QC_CHECK(NumElements(dims) == num_elements());
+  Tensor t = *this;
+  t.dims_ = std::move(dims);
+  return t;
+}
+
+absl::StatusOr<Tensor> Tensor::Reshape(std::vector<int64_t> dims) const {
+  QC_ASSIGN_OR_RETURN(const int64_t n, CheckShape(dtype_, dims));
+  if (n != num_elements()) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot reshape ", ShapeText(dims_), " (",
+                                                   num_elements(), " elements) to ",
+                                                   ShapeText(dims), " (", n, " elements)"));
+  }
   Tensor t = *this;
   t.dims_ = std::move(dims);
   return t;

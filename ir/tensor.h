@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
 
 namespace quantc {
@@ -42,6 +44,11 @@ size_t DTypeSize(DType t);
 const char* DTypeName(DType t);
 /// Whether `t` is one of the numeric types above (not string/undefined).
 bool IsNumeric(DType t);
+/// The DType for an ONNX element type code read from a file (an initializer,
+/// a value's type, Cast's `to`): Unimplemented for codes quantc has no
+/// DType for (complex, float8, codes from the future), InvalidArgument for
+/// UNDEFINED and codes no ONNX version defines.
+absl::StatusOr<DType> DTypeFromCode(int64_t code);
 
 template <typename T>
 struct DTypeOf;
@@ -57,17 +64,48 @@ template <> struct DTypeOf<int64_t> { static constexpr DType value = DType::kInt
 template <> struct DTypeOf<uint64_t> { static constexpr DType value = DType::kUInt64; };
 template <> struct DTypeOf<bool> { static constexpr DType value = DType::kBool; };
 
-/// Number of elements of a shape (1 for a scalar).
+/// Number of elements of a shape (1 for a scalar). Plain multiplication:
+/// only for shapes that passed CheckShape or come from the program.
 int64_t NumElements(absl::Span<const int64_t> dims);
+
+/// The most bytes one tensor may take when its shape comes from input (a
+/// model file, .npy data, a shape a kernel computes from tensor data). One
+/// process-wide cap, 1 GiB unless changed: anything larger is rejected
+/// before any allocation, so a hostile file gets an error, not an
+/// out-of-memory kill. Embedders with bigger models (and fuzzers, which
+/// want less) may change it.
+int64_t MaxTensorBytes();
+void SetMaxTensorBytes(int64_t bytes);
+
+/// The one checked size helper for shapes from input. Accepts `dims` for a
+/// tensor of `dtype` when every dim is >= 0 and the dims' product, with
+/// zero dims counted as one, times the element size (a std::string for
+/// kString) is at most MaxTensorBytes(). Counting zeros as ones keeps the
+/// strides, offsets and loop bounds of even an empty tensor small, so no
+/// code downstream can overflow on a shape that passed. Returns the element
+/// count; the error (InvalidArgument) says which rule the shape breaks.
+absl::StatusOr<int64_t> CheckShape(DType dtype, absl::Span<const int64_t> dims);
 
 /// A dense, row-major tensor. String tensors keep one std::string per element
 /// in `strings()`; every other dtype keeps its little-endian bytes.
 class Tensor {
  public:
   Tensor() = default;
-  /// Zero-filled tensor.
+  /// Zero-filled tensor of a shape checked by CheckShape: the factory for
+  /// every shape that comes from input. ResourceExhausted when memory runs
+  /// out even so.
+  static absl::StatusOr<Tensor> Create(DType dtype, std::vector<int64_t> dims);
+  /// Takes `bytes` for a checked shape; InvalidArgument unless they are
+  /// exactly the shape's size (and, for bool, every byte is 0 or 1).
+  static absl::StatusOr<Tensor> FromBytes(DType dtype, std::vector<int64_t> dims,
+                                          std::string bytes);
+  /// Zero-filled tensor of a shape the program chose (a pass's scale
+  /// vector, a fixed-size test tensor), unchecked against the cap; aborts
+  /// on a negative or overflowing shape, a programmer bug. Sizes derived
+  /// from input use Create.
   Tensor(DType dtype, std::vector<int64_t> dims);
-  /// Takes `bytes`, which must hold exactly NumElements(dims)*DTypeSize bytes.
+  /// Takes `bytes`, which must hold exactly NumElements(dims)*DTypeSize
+  /// bytes (same contract as the constructor above; input uses FromBytes).
   Tensor(DType dtype, std::vector<int64_t> dims, std::string bytes);
   /// String tensor.
   static Tensor Strings(std::vector<int64_t> dims, std::vector<std::string> values);
@@ -103,8 +141,11 @@ class Tensor {
   template <typename T>
   T* mutable_data() { return reinterpret_cast<T*>(mutable_raw()); }
 
-  /// Same bytes, new dims (element counts must match).
+  /// Same bytes, new dims (element counts must match; aborts otherwise).
   Tensor Reshaped(std::vector<int64_t> dims) const;
+  /// Same bytes, new dims from input: CheckShape, then InvalidArgument
+  /// unless the element counts match.
+  absl::StatusOr<Tensor> Reshape(std::vector<int64_t> dims) const;
   /// Element `i` converted to double (numeric dtypes only).
   double GetAsDouble(int64_t i) const;
   /// Exact equality of dtype, dims and bytes.

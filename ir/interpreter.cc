@@ -4,6 +4,7 @@
 #include "ir/interpreter.h"
 
 #include <algorithm>
+#include <new>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -68,8 +69,16 @@ absl::StatusOr<std::vector<Tensor>> Evaluate(const kernels::KernelContext& ctx) 
       if (t != nullptr && IsHalf(t->dtype())) half = t->dtype();
     }
   }
-  kernels::KernelResult result =
-      half == DType::kUndefined ? entry->fn(ctx) : RunWidened(ctx, entry->fn, half);
+  // Kernels check every size derived from input against the tensor cap
+  // before allocating (ir/tensor.h); what still does not fit in memory ends
+  // here as an error naming the node, never as an exception past the API.
+  kernels::KernelResult result = absl::InternalError("unreachable");
+  try {
+    result = half == DType::kUndefined ? entry->fn(ctx) : RunWidened(ctx, entry->fn, half);
+  } catch (const std::bad_alloc&) {
+    result = absl::ResourceExhaustedError(
+        "out of memory (the node's tensors do not fit in the memory available)");
+  }
   if (!result.ok()) return WithNode(node, result.status());
   std::vector<Tensor> outs = *std::move(result);
   if (static_cast<int>(outs.size()) > node.num_outputs()) {

@@ -22,7 +22,7 @@ namespace {
 
 template <typename T>
 absl::StatusOr<Tensor> ClipTyped(const Tensor& x, T lo, T hi) {
-  Tensor y(x.dtype(), x.dims());
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x.dtype(), x.dims()));
   auto in = x.data<T>();
   T* out = y.mutable_data<T>();
   for (size_t i = 0; i < in.size(); ++i) {
@@ -37,7 +37,7 @@ absl::StatusOr<Tensor> ClipTyped(const Tensor& x, T lo, T hi) {
 KernelResult Relu(const KernelContext& ctx) {
   QC_ASSIGN_OR_RETURN(const Tensor* x, RequireInput(ctx, 0));
   // Relu accepts signed integers from opset 14; one numeric path covers all.
-  Tensor y(x->dtype(), x->dims());
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x->dtype(), x->dims()));
   QC_RETURN_IF_ERROR(DispatchNumeric(x->dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     auto in = x->data<T>();
@@ -127,8 +127,8 @@ KernelResult PRelu(const KernelContext& ctx) {
     return Invalid("slope shape ", ShapeStr(slope->dims()), " does not broadcast to X shape ",
                    ShapeStr(x->dims()));
   }
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x->dtype(), x->dims()));
   BroadcastPlan plan(x->dims(), {x->dims(), slope->dims()});
-  Tensor y(x->dtype(), x->dims());
   QC_RETURN_IF_ERROR(DispatchNumeric(x->dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     BroadcastBinary(plan, x->data<T>().data(), slope->data<T>().data(), y.mutable_data<T>(),

@@ -25,24 +25,6 @@ namespace quantc {
 namespace kernels {
 namespace {
 
-template <typename D, typename S>
-D ConvertValue(S v) {
-  if constexpr (std::is_same_v<D, bool>) {
-    return v != S(0);
-  } else if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D>) {
-    const double d = static_cast<double>(v);
-    if (std::is_unsigned_v<D> && sizeof(D) == 8 && d >= 9223372036854775808.0 &&
-        d < 18446744073709551616.0) {
-      return static_cast<D>(d);
-    }
-    int64_t i = (d >= -9223372036854775808.0 && d < 9223372036854775808.0) ? static_cast<int64_t>(d)
-                                                                           : INT64_MIN;
-    return static_cast<D>(i);
-  } else {
-    return static_cast<D>(v);
-  }
-}
-
 // Calls f(TypeTag<T>) for the plain C++ types (numeric and bool).
 template <typename F>
 absl::Status DispatchPlain(DType dt, F&& f) {
@@ -51,14 +33,14 @@ absl::Status DispatchPlain(DType dt, F&& f) {
 }
 
 absl::StatusOr<Tensor> CastPlain(const Tensor& x, DType to) {
-  Tensor y(to, x.dims());
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(to, x.dims()));
   QC_RETURN_IF_ERROR(DispatchPlain(x.dtype(), [&](auto ts) {
     using S = typename decltype(ts)::type;
     return DispatchPlain(to, [&](auto td) {
       using D = typename decltype(td)::type;
       auto in = x.data<S>();
       D* out = y.mutable_data<D>();
-      for (size_t i = 0; i < in.size(); ++i) out[i] = ConvertValue<D, S>(in[i]);
+      for (size_t i = 0; i < in.size(); ++i) out[i] = ConvertNumber<D, S>(in[i]);
       return absl::OkStatus();
     });
   }));
@@ -95,7 +77,7 @@ absl::StatusOr<Tensor> ToStrings(const Tensor& x) {
 absl::StatusOr<Tensor> FromStrings(const Tensor& x, DType to) {
   // Parse through double (floats, bool) or int64 (integers) first.
   const bool integral = to != DType::kFloat32 && to != DType::kFloat64 && to != DType::kBool;
-  Tensor wide(integral ? DType::kInt64 : DType::kFloat64, x.dims());
+  QC_ASSIGN_OR_RETURN(Tensor wide, Tensor::Create(integral ? DType::kInt64 : DType::kFloat64, x.dims()));
   const auto& strs = x.strings();
   for (size_t i = 0; i < strs.size(); ++i) {
     const char* begin = strs[i].c_str();
@@ -125,7 +107,7 @@ absl::StatusOr<Tensor> CastTensor(const Tensor& x, DType to) {
     return FromStrings(x, to);
   }
   if (from == DType::kFloat16 || from == DType::kBFloat16) {
-    Tensor f(DType::kFloat32, x.dims());
+    QC_ASSIGN_OR_RETURN(Tensor f, Tensor::Create(DType::kFloat32, x.dims()));
     auto in = x.data<uint16_t>();
     float* out = f.mutable_data<float>();
     for (size_t i = 0; i < in.size(); ++i) {
@@ -135,7 +117,7 @@ absl::StatusOr<Tensor> CastTensor(const Tensor& x, DType to) {
   }
   if (to == DType::kFloat16 || to == DType::kBFloat16) {
     QC_ASSIGN_OR_RETURN(Tensor f, CastTensor(x, DType::kFloat32));
-    Tensor y(to, x.dims());
+    QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(to, x.dims()));
     auto in = f.data<float>();
     uint16_t* out = y.mutable_data<uint16_t>();
     for (size_t i = 0; i < in.size(); ++i) {
@@ -153,10 +135,12 @@ KernelResult Cast(const KernelContext& ctx) {
   if (to == nullptr || to->kind != Attribute::Kind::kInt) {
     return Invalid("attribute 'to' is required");
   }
-  const DType dt = static_cast<DType>(to->i);
-  if (DTypeSize(dt) == 0 && dt != DType::kString) {
-    return Unsupported("cast to element type ", to->i, " is not supported");
+  absl::StatusOr<DType> dt_or = DTypeFromCode(to->i);
+  if (!dt_or.ok()) {
+    return absl::Status(dt_or.status().code(),
+                        absl::StrCat("attribute 'to': ", dt_or.status().message()));
   }
+  const DType dt = *dt_or;
   QC_ASSIGN_OR_RETURN(Tensor y, CastTensor(*x, dt));
   return std::vector<Tensor>{std::move(y)};
 }

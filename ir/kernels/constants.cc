@@ -5,6 +5,7 @@
 // Sparse constants are not supported (the importer keeps no sparse data).
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "ir/kernels/kernel.h"
 #include "ir/kernels/kernels.h"
@@ -45,7 +46,6 @@ KernelResult Constant(const KernelContext& ctx) {
 KernelResult ConstantOfShape(const KernelContext& ctx) {
   QC_ASSIGN_OR_RETURN(const Tensor* shape_t, RequireInput(ctx, 0));
   QC_ASSIGN_OR_RETURN(std::vector<int64_t> shape, ReadInts(*shape_t, "shape"));
-  QC_RETURN_IF_ERROR(CheckOutputShape(shape));
   Tensor value = Tensor::Scalar<float>(0.0f);
   if (const Attribute* a = ctx.node().FindAttr("value")) {
     if (a->kind != Attribute::Kind::kTensor || a->t.num_elements() != 1) {
@@ -54,7 +54,7 @@ KernelResult ConstantOfShape(const KernelContext& ctx) {
     value = a->t;
   }
   if (value.dtype() == DType::kString) return Unsupported("string ConstantOfShape");
-  Tensor y(value.dtype(), shape);
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(value.dtype(), shape));
   const size_t es = DTypeSize(value.dtype());
   char* out = y.mutable_raw();
   for (int64_t i = 0; i < y.num_elements(); ++i) std::memcpy(out + i * es, value.raw(), es);
@@ -78,14 +78,26 @@ KernelResult Range(const KernelContext& ctx) {
         using T = typename decltype(tag)::type;
         const T s = start->data<T>()[0], l = limit->data<T>()[0], d = delta->data<T>()[0];
         if (d == T(0)) return Invalid("delta must not be zero");
-        const double count =
-            std::ceil((static_cast<double>(l) - static_cast<double>(s)) / static_cast<double>(d));
-        // NaN bounds or more than 2^31 elements: refuse rather than allocate.
-        if (!(count < 2147483648.0)) return Invalid("Range would have ", count, " elements");
-        const int64_t n = count > 0 ? static_cast<int64_t>(count) : 0;
-        Tensor out(start->dtype(), {n});
+        int64_t n = 0;
+        if constexpr (std::is_integral_v<T>) {
+          // Exact in 128 bits: doubles cannot tell INT64_MAX - 2 from
+          // INT64_MAX.
+          const __int128 diff = static_cast<__int128>(l) - s, step = d;
+          const __int128 count = diff / step + ((diff % step != 0 && (diff < 0) == (step < 0)) ? 1 : 0);
+          if (count >= (__int128{1} << 62)) return Invalid("Range would have over 2^62 elements");
+          n = count > 0 ? static_cast<int64_t>(count) : 0;
+        } else {
+          const double count = std::ceil((static_cast<double>(l) - static_cast<double>(s)) /
+                                         static_cast<double>(d));
+          // NaN bounds, or a count past int64 (Create caps the rest).
+          if (!(count < 9.0e18)) return Invalid("Range would have ", count, " elements");
+          n = count > 0 ? static_cast<int64_t>(count) : 0;
+        }
+        QC_ASSIGN_OR_RETURN(Tensor out, Tensor::Create(start->dtype(), {n}));
         T* p = out.mutable_data<T>();
-        for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(s + static_cast<T>(i) * d);
+        // Integer ranges near the type's limits wrap like hardware instead
+        // of overflowing (the last element may pass the limit by < delta).
+        for (int64_t i = 0; i < n; ++i) p[i] = WrapAdd(s, WrapMul(static_cast<T>(i), d));
         return out;
       }));
   return std::vector<Tensor>{std::move(y)};

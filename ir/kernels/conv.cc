@@ -123,13 +123,23 @@ const float* PackedWeights(const KernelContext& ctx, const ConvShape& s, const f
   return dst->data();
 }
 
+// Whether the depthwise path's zero-padded copy of one channel fits the
+// scratch cap (huge pads with huge strides give small outputs but would
+// make a huge plane; the GEMM path never materializes the padding).
+bool PaddedPlaneFits(const Window& w) {
+  std::vector<int64_t> plane(Window::kMaxRank);
+  for (int d = 0; d < Window::kMaxRank; ++d) plane[d] = w.in[d] + w.pad_begin[d] + w.pad_end[d];
+  return CheckShape(DType::kFloat32, plane).ok();
+}
+
 void RunConvF32(const KernelContext& ctx, const ConvShape& s, const float* x, const float* wt,
                 float* y) {
   const Window& w = s.w;
   const int64_t in_size = w.in_size(), out_size = w.out_size(), ksize = w.kernel_size();
   const int64_t kdim = s.cg * ksize;
-  if (out_size == 0) return;
-  if (s.cg == 1 && s.mg <= 2 && !w.IsPointwise()) {
+  // No output, or no input channels: y stays zero (plus the bias).
+  if (out_size == 0 || kdim == 0) return;
+  if (s.cg == 1 && s.mg <= 2 && !w.IsPointwise() && PaddedPlaneFits(w)) {
     // Depthwise (one input channel per group, small multiplier).
     for (int64_t n = 0; n < s.n; ++n) {
       for (int64_t m = 0; m < s.m; ++m) {
@@ -230,11 +240,14 @@ KernelResult Conv(const KernelContext& ctx) {
     return Invalid("X, W and B must have the same element type");
   }
   QC_ASSIGN_OR_RETURN(ConvShape s, MakeConvShape(ctx.node(), *x, *w, b));
-  Tensor y(x->dtype(), ConvOutputDims(s));
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x->dtype(), ConvOutputDims(s)));
+  const int64_t kdim = s.cg * s.w.kernel_size();
+  QC_RETURN_IF_ERROR(CheckWork({s.n, s.m, s.w.out_size(), kdim}));
   if (x->dtype() == DType::kFloat32) {
     RunConvF32(ctx, s, x->data<float>().data(), w->data<float>().data(), y.mutable_data<float>());
     if (b != nullptr) AddBias<float>(s, b->data<float>().data(), y.mutable_data<float>());
   } else {
+    if (!s.w.IsPointwise()) QC_RETURN_IF_ERROR(CheckScratch(DType::kFloat64, {kdim, s.w.out_size()}));
     RunConvF64(s, x->data<double>().data(), w->data<double>().data(), y.mutable_data<double>());
     if (b != nullptr) AddBias<double>(s, b->data<double>().data(), y.mutable_data<double>());
   }

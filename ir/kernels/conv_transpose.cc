@@ -60,26 +60,37 @@ absl::StatusOr<Window> TransposeWindow(const Node& node, absl::Span<const int64_
   for (int i = 0; i < rank; ++i) {
     const int j = lead + i;
     if (s[i] < 1 || d[i] < 1) return Invalid("strides and dilations must be positive");
-    const int64_t dk = (k[i] - 1) * d[i] + 1;
-    const int64_t full = s[i] * (x_spatial[i] - 1) + op[i] + dk;
-    int64_t out;
+    // 128-bit arithmetic, then every extent held to kMaxWindowExtent
+    // (window.h), so attribute values from a file cannot overflow.
+    const WideInt dk = WideInt(k[i] - 1) * d[i] + 1;
+    const WideInt full = WideInt(s[i]) * (x_spatial[i] - 1) + op[i] + dk;
+    WideInt out, pb, pe;
     if (!os.empty() || auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-      out = !os.empty() ? os[i] : x_spatial[i] * s[i];
+      out = !os.empty() ? WideInt(os[i]) : WideInt(x_spatial[i]) * s[i];
       // total is negative when output_shape asks for more than the
       // transposed conv covers; the spec's formulas use floor division then
       // (the extra rows go to the end, like output_padding).
-      const int64_t total = full - out;
-      const int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
-      w.pad_begin[j] = auto_pad == "SAME_UPPER" ? half : total - half;
-      w.pad_end[j] = total - w.pad_begin[j];
+      const WideInt total = full - out;
+      const WideInt half = total >= 0 ? total / 2 : -((-total + 1) / 2);
+      pb = auto_pad == "SAME_UPPER" ? half : total - half;
+      pe = total - pb;
     } else {
       if (auto_pad == "VALID") p[i] = p[i + rank] = 0;
-      w.pad_begin[j] = p[i];
-      w.pad_end[j] = p[i + rank];
-      out = full - p[i] - p[i + rank];
+      pb = p[i];
+      pe = p[i + rank];
+      out = full - pb - pe;
     }
-    if (out <= 0) return Invalid("output size ", out, " in spatial dim ", i, " is not positive");
-    w.in[j] = out;
+    if (out <= 0) {
+      return Invalid("output size ", WideStr(out), " in spatial dim ", i, " is not positive");
+    }
+    if (!WindowExtentOk(dk) || !WindowExtentOk(full) || !WindowExtentOk(out) ||
+        !WindowExtentOk(pb) || !WindowExtentOk(pe) || !WindowExtentOk(s[i])) {
+      return Invalid("kernel_shape, strides, dilations, pads, output_padding or output_shape "
+                     "exceed 2^61 in spatial dim ", i);
+    }
+    w.pad_begin[j] = static_cast<int64_t>(pb);
+    w.pad_end[j] = static_cast<int64_t>(pe);
+    w.in[j] = static_cast<int64_t>(out);
     w.out[j] = x_spatial[i];
     w.kernel[j] = k[i];
     w.stride[j] = s[i];
@@ -164,7 +175,7 @@ KernelResult ConvTranspose(const KernelContext& ctx) {
     return Invalid("X ", ShapeStr(x->dims()), " and W ", ShapeStr(wt->dims()),
                    " do not match group ", group);
   }
-  const int64_t m = wt->dims()[1] * group;
+  QC_ASSIGN_OR_RETURN(const int64_t m, CheckedMul(wt->dims()[1], group));
   if (b != nullptr && (b->rank() != 1 || b->dims()[0] != m)) {
     return Invalid("B ", ShapeStr(b->dims()), " must have shape [", m, "]");
   }
@@ -173,8 +184,10 @@ KernelResult ConvTranspose(const KernelContext& ctx) {
   QC_ASSIGN_OR_RETURN(Window w, TransposeWindow(ctx.node(), x_spatial, k_spatial));
   std::vector<int64_t> dims = {x->dims()[0], m};
   for (int d = Window::kMaxRank - w.rank; d < Window::kMaxRank; ++d) dims.push_back(w.in[d]);
-  QC_RETURN_IF_ERROR(CheckOutputShape(dims));
-  Tensor y(x->dtype(), dims);
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x->dtype(), dims));
+  const int64_t mg_k = wt->dims()[1] * w.kernel_size();  // one W row: elements of W
+  QC_RETURN_IF_ERROR(CheckWork({x->dims()[0], c, mg_k, w.out_size()}));
+  QC_RETURN_IF_ERROR(CheckScratch(x->dtype(), {mg_k, w.out_size()}));
   DispatchFloat(x->dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     RunConvTranspose<T>(x->dims()[0], c, m, group, w, x->data<T>().data(), wt->data<T>().data(),

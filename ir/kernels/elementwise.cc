@@ -122,8 +122,8 @@ absl::StatusOr<Tensor> Arith(ArithOp op, const Tensor& a, const Tensor& b) {
                    DTypeName(b.dtype()));
   }
   QC_ASSIGN_OR_RETURN(std::vector<int64_t> dims, BroadcastShapes(a.dims(), b.dims()));
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(a.dtype(), dims));
   BroadcastPlan plan(dims, {a.dims(), b.dims()});
-  Tensor y(a.dtype(), dims);
   return DispatchNumeric(a.dtype(), [&](auto tag) -> absl::StatusOr<Tensor> {
     using T = typename decltype(tag)::type;
     QC_RETURN_IF_ERROR(
@@ -166,7 +166,7 @@ KernelResult Mod(const KernelContext& ctx) {
 KernelResult Mean(const KernelContext& ctx) {
   QC_ASSIGN_OR_RETURN(std::vector<Tensor> sum, VariadicKernel(ctx, ArithOp::kAdd));
   QC_RETURN_IF_ERROR(RequireFloat(sum[0], "input"));
-  Tensor n(sum[0].dtype(), {});
+  QC_ASSIGN_OR_RETURN(Tensor n, Tensor::Create(sum[0].dtype(), {}));
   DispatchFloat(sum[0].dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     n.mutable_data<T>()[0] = static_cast<T>(ctx.num_inputs());
@@ -183,15 +183,15 @@ KernelResult Pow(const KernelContext& ctx) {
   QC_ASSIGN_OR_RETURN(const Tensor* a, RequireInput(ctx, 0));
   QC_ASSIGN_OR_RETURN(const Tensor* b, RequireInput(ctx, 1));
   QC_ASSIGN_OR_RETURN(std::vector<int64_t> dims, BroadcastShapes(a->dims(), b->dims()));
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(a->dtype(), dims));
   BroadcastPlan plan(dims, {a->dims(), b->dims()});
-  Tensor y(a->dtype(), dims);
   QC_RETURN_IF_ERROR(DispatchNumeric(a->dtype(), [&](auto ta) {
     using TA = typename decltype(ta)::type;
     return DispatchNumeric(b->dtype(), [&](auto tb) {
       using TB = typename decltype(tb)::type;
       BroadcastBinary(
           plan, a->data<TA>().data(), b->data<TB>().data(), y.mutable_data<TA>(), [](TA x, TB e) {
-            return static_cast<TA>(std::pow(static_cast<double>(x), static_cast<double>(e)));
+            return ConvertNumber<TA>(std::pow(static_cast<double>(x), static_cast<double>(e)));
           });
       return absl::OkStatus();
     });

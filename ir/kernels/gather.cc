@@ -39,7 +39,7 @@ KernelResult Gather(const KernelContext& ctx) {
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < axis; ++d) outer *= data->dims()[d];
   for (int64_t d = axis + 1; d < rank; ++d) inner *= data->dims()[d];
-  Tensor y(data->dtype(), out_dims);
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(data->dtype(), out_dims));
   const size_t block = inner * es;
   char* out = y.mutable_raw();
   for (int64_t o = 0; o < outer; ++o) {
@@ -71,7 +71,7 @@ KernelResult GatherElements(const KernelContext& ctx) {
                      " outside axis ", axis);
     }
   }
-  Tensor y(data->dtype(), od);
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(data->dtype(), od));
   QC_RETURN_IF_ERROR(DispatchBySize(data->dtype(), [&](auto tag) {
     using U = typename decltype(tag)::type;
     const U* in = reinterpret_cast<const U*>(data->raw());

@@ -52,6 +52,12 @@ const float* PackedOperand(const KernelContext& ctx, int input, int64_t k, int64
   return scratch.data();
 }
 
+// Sgemm's packed copy of B pads columns to whole panels: up to 16x the
+// bytes of a one-column B.
+absl::Status CheckPackedB(int64_t k, int64_t n) {
+  return CheckScratch(DType::kFloat32, {k, (n + kSgemmNR - 1) / kSgemmNR * kSgemmNR});
+}
+
 template <typename T>
 void Matmul(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_cs, const T* b,
             int64_t b_rs, int64_t b_cs, T* c) {
@@ -98,7 +104,9 @@ KernelResult Gemm(const KernelContext& ctx) {
   if (c && !BroadcastsTo(c->dims(), {m, n})) {
     return Invalid("C ", ShapeStr(c->dims()), " does not broadcast to [", m, ",", n, "]");
   }
-  Tensor y(a->dtype(), {m, n});
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(a->dtype(), {m, n}));
+  QC_RETURN_IF_ERROR(CheckWork({m, n, k}));
+  if (a->dtype() == DType::kFloat32) QC_RETURN_IF_ERROR(CheckPackedB(k, n));
   QC_RETURN_IF_ERROR(DispatchNumeric(a->dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* pa = a->data<T>().data();
@@ -111,7 +119,8 @@ KernelResult Gemm(const KernelContext& ctx) {
     } else {
       Matmul<T>(m, n, k, pa, ta ? 1 : k, ta ? m : 1, pb, tb ? 1 : n, tb ? k : 1, py);
     }
-    const T al = static_cast<T>(alpha), be = static_cast<T>(beta);
+    // Integer Gemm: alpha/beta convert with Cast's rules (no UB on range).
+    const T al = ConvertNumber<T>(alpha), be = ConvertNumber<T>(beta);
     if (alpha != 1.0f) {
       for (int64_t i = 0; i < m * n; ++i) py[i] = WrapMul(al, py[i]);
     }
@@ -147,7 +156,11 @@ KernelResult MatMul(const KernelContext& ctx) {
   std::vector<int64_t> out_dims = batch;
   if (!a_vec) out_dims.push_back(m);
   if (!b_vec) out_dims.push_back(n);
-  Tensor y(a->dtype(), out_dims);
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(a->dtype(), out_dims));
+  const int64_t batches = NumElements(batch);
+  QC_RETURN_IF_ERROR(CheckWork({batches, m, n, k}));
+  QC_RETURN_IF_ERROR(CheckScratch(DType::kInt64, {batches, 2}));
+  if (a->dtype() == DType::kFloat32) QC_RETURN_IF_ERROR(CheckPackedB(k, n));
   // Batch offsets (in matrices) of each operand per output batch entry.
   std::vector<int64_t> a_off, b_off;
   {

@@ -57,17 +57,30 @@ absl::StatusOr<double> ReadScalar(const Tensor& t, absl::string_view what) {
   return t.GetAsDouble(0);
 }
 
-absl::Status CheckOutputShape(absl::Span<const int64_t> dims) {
-  constexpr int64_t kMaxElements = int64_t{1} << 31;
-  int64_t n = 1;
-  for (int64_t d : dims) {
-    if (d < 0) return Invalid("output shape ", ShapeStr(dims), " has a negative dim");
-    if (d != 0 && n > kMaxElements / d) {
-      return Invalid("output shape ", ShapeStr(dims), " has more than 2^31 elements");
-    }
-    n *= d;
-  }
-  return absl::OkStatus();
+absl::StatusOr<int64_t> CheckedMul(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_mul_overflow(a, b, &r)) return Invalid(a, " * ", b, " overflows 64 bits");
+  return r;
+}
+
+absl::StatusOr<int64_t> CheckedAdd(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_add_overflow(a, b, &r)) return Invalid(a, " + ", b, " overflows 64 bits");
+  return r;
+}
+
+absl::Status CheckScratch(DType dtype, absl::Span<const int64_t> dims) {
+  absl::StatusOr<int64_t> n = CheckShape(dtype, dims);
+  if (n.ok()) return absl::OkStatus();
+  return Unsupported("the interpreter would need a scratch buffer of ", n.status().message());
+}
+
+absl::Status CheckWork(std::initializer_list<int64_t> factors) {
+  double steps = 1;
+  for (int64_t f : factors) steps *= static_cast<double>(std::max<int64_t>(f, 0));
+  if (steps <= kMaxWorkPerNode) return absl::OkStatus();
+  return Unsupported("the node needs ", steps,
+                     " multiply-accumulates, more than the interpreter's limit of 2^36 per node");
 }
 
 std::string ShapeStr(absl::Span<const int64_t> dims) {

@@ -98,11 +98,26 @@ absl::StatusOr<std::vector<int64_t>> ReadInts(const Tensor& t, absl::string_view
 /// Element 0 of a one-element numeric tensor, converted to double.
 absl::StatusOr<double> ReadScalar(const Tensor& t, absl::string_view what);
 
-/// Rejects output shapes computed from tensor *data* (ConstantOfShape,
-/// Expand, Tile, Range, Pad, ConvTranspose's output_shape) that have
-/// negative dims or more than 2^31 elements, so that a malformed model gets
-/// an InvalidArgument instead of an allocation failure.
-absl::Status CheckOutputShape(absl::Span<const int64_t> dims);
+/// a * b and a + b for sizes and offsets computed from input (attributes,
+/// shape tensors): InvalidArgument instead of a wrapped result. Output
+/// shapes themselves are checked by Tensor::Create (ir/tensor.h), which
+/// every kernel allocates its outputs with.
+absl::StatusOr<int64_t> CheckedMul(int64_t a, int64_t b);
+absl::StatusOr<int64_t> CheckedAdd(int64_t a, int64_t b);
+
+/// Scratch buffers sized from input (im2col columns, padded planes,
+/// accumulators) obey the same cap as tensors (ir/tensor.h CheckShape);
+/// beyond it the node is Unimplemented: the model may be valid, but the
+/// reference interpreter cannot evaluate it within its limits.
+absl::Status CheckScratch(DType dtype, absl::Span<const int64_t> dims);
+
+/// The most inner-loop steps (multiply-accumulates, window taps) one node
+/// may take: 2^36, about a minute of interpreter time. A node asking for
+/// more (a huge kernel over a huge input, say) would look like a hang, so
+/// it is Unimplemented instead, naming the count. `factors` multiply to
+/// the step count.
+absl::Status CheckWork(std::initializer_list<int64_t> factors);
+inline constexpr double kMaxWorkPerNode = 68719476736.0;  // 2^36
 
 /// "[2,3,4]" for messages.
 std::string ShapeStr(absl::Span<const int64_t> dims);
@@ -213,6 +228,29 @@ T WrapMul(T a, T b) {
   }
 }
 
+/// One value converted with Cast's rules (see cast.cc): bool is v != 0;
+/// float to integer truncates toward zero, NaN and values outside int64
+/// give INT64_MIN, then the low bits are kept (what x86 and numpy do), so
+/// no float value from a file is undefined behaviour to convert.
+template <typename D, typename S>
+D ConvertNumber(S v) {
+  if constexpr (std::is_same_v<D, bool>) {
+    return v != S(0);
+  } else if constexpr (std::is_floating_point_v<S> && std::is_integral_v<D>) {
+    const double d = static_cast<double>(v);
+    if (std::is_unsigned_v<D> && sizeof(D) == 8 && d >= 9223372036854775808.0 &&
+        d < 18446744073709551616.0) {
+      return static_cast<D>(d);
+    }
+    const int64_t i = (d >= -9223372036854775808.0 && d < 9223372036854775808.0)
+                          ? static_cast<int64_t>(d)
+                          : INT64_MIN;
+    return static_cast<D>(i);
+  } else {
+    return static_cast<D>(v);
+  }
+}
+
 /// Converts to another element type with Cast's rules (see cast.cc).
 absl::StatusOr<Tensor> CastTensor(const Tensor& x, DType to);
 
@@ -225,7 +263,7 @@ template <typename F>
 KernelResult UnaryFloat(const KernelContext& ctx, F f) {
   QC_ASSIGN_OR_RETURN(const Tensor* x, RequireInput(ctx, 0));
   QC_RETURN_IF_ERROR(RequireFloat(*x, "input"));
-  Tensor y(x->dtype(), x->dims());
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x->dtype(), x->dims()));
   DispatchFloat(x->dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     auto in = x->data<T>();

@@ -48,7 +48,7 @@ void GatherStrided(const U* in, U* out, absl::Span<const int64_t> out_dims,
 // that only permutes or repeats elements.
 KernelResult StridedCopy(const Tensor& x, absl::Span<const int64_t> index_dims,
                          absl::Span<const int64_t> strides, std::vector<int64_t> out_dims) {
-  Tensor y(x.dtype(), std::move(out_dims));
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x.dtype(), std::move(out_dims)));
   QC_RETURN_IF_ERROR(DispatchBySize(x.dtype(), [&](auto tag) {
     using U = typename decltype(tag)::type;
     GatherStrided<U>(reinterpret_cast<const U*>(x.raw()), y.mutable_data<U>(), index_dims, strides);
@@ -85,9 +85,9 @@ KernelResult Expand(const KernelContext& ctx) {
   QC_ASSIGN_OR_RETURN(const Tensor* x, RequireInput(ctx, 0));
   QC_ASSIGN_OR_RETURN(const Tensor* shape_t, RequireInput(ctx, 1));
   QC_ASSIGN_OR_RETURN(std::vector<int64_t> shape, ReadInts(*shape_t, "shape"));
-  QC_RETURN_IF_ERROR(CheckOutputShape(shape));
   QC_ASSIGN_OR_RETURN(std::vector<int64_t> out_dims, BroadcastShapes(x->dims(), shape));
-  QC_RETURN_IF_ERROR(CheckOutputShape(out_dims));
+  // Checked before the strides below are sized from it.
+  QC_RETURN_IF_ERROR(CheckShape(x->dtype(), out_dims).status());
   // Broadcast dims read with stride 0.
   const size_t lead = out_dims.size() - x->dims().size();
   const std::vector<int64_t> in_strides = Strides(x->dims());
@@ -111,13 +111,9 @@ KernelResult Tile(const KernelContext& ctx) {
   std::vector<int64_t> out_dims(rank);
   for (int64_t i = 0; i < rank; ++i) {
     if (reps[i] < 0) return Invalid("repeats ", ShapeStr(reps), " has a negative entry");
-    if (reps[i] > 0 && x->dims()[i] > (int64_t{1} << 31) / reps[i]) {
-      return Invalid("repeats ", ShapeStr(reps), " make the output too large");
-    }
-    out_dims[i] = x->dims()[i] * reps[i];
+    QC_ASSIGN_OR_RETURN(out_dims[i], CheckedMul(x->dims()[i], reps[i]));
   }
-  QC_RETURN_IF_ERROR(CheckOutputShape(out_dims));
-  Tensor y(x->dtype(), out_dims);
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x->dtype(), out_dims));
   if (y.num_elements() == 0) return std::vector<Tensor>{std::move(y)};
   const std::vector<int64_t> in_strides = Strides(x->dims());
   QC_RETURN_IF_ERROR(DispatchBySize(x->dtype(), [&](auto tag) {
@@ -180,8 +176,10 @@ KernelResult DepthToSpace(const KernelContext& ctx) {
   }
   const std::string mode = ctx.opset() >= 11 ? ctx.node().GetString("mode", "DCR") : "DCR";
   const int64_t oc = c / (b * b);
-  std::vector<int64_t> out_dims = {n, oc, h * b, w * b};
-  QC_RETURN_IF_ERROR(CheckOutputShape(out_dims));
+  QC_ASSIGN_OR_RETURN(const int64_t oh, CheckedMul(h, b));
+  QC_ASSIGN_OR_RETURN(const int64_t ow, CheckedMul(w, b));
+  std::vector<int64_t> out_dims = {n, oc, oh, ow};
+  QC_RETURN_IF_ERROR(CheckShape(x->dtype(), out_dims).status());
   if (mode == "DCR") return BlockShuffle(*x, {n, b, b, oc, h, w}, {0, 3, 4, 1, 5, 2}, out_dims);
   if (mode == "CRD") return BlockShuffle(*x, {n, oc, b, b, h, w}, {0, 1, 4, 2, 5, 3}, out_dims);
   return Invalid("mode '", mode, "' is not DCR or CRD");
@@ -194,8 +192,9 @@ KernelResult SpaceToDepth(const KernelContext& ctx) {
   if (h % b != 0 || w % b != 0) {
     return Invalid("spatial dims ", ShapeStr(x->dims()), " are not multiples of blocksize ", b);
   }
-  std::vector<int64_t> out_dims = {n, c * b * b, h / b, w / b};
-  QC_RETURN_IF_ERROR(CheckOutputShape(out_dims));
+  QC_ASSIGN_OR_RETURN(const int64_t oc, CheckedMul(c, b * b));
+  std::vector<int64_t> out_dims = {n, oc, h / b, w / b};
+  QC_RETURN_IF_ERROR(CheckShape(x->dtype(), out_dims).status());
   return BlockShuffle(*x, {n, c, h / b, b, w / b, b}, {0, 3, 5, 1, 2, 4}, out_dims);
 }
 

@@ -44,8 +44,8 @@ KernelResult CompareKernel(const KernelContext& ctx, CmpOp op) {
                    DTypeName(b->dtype()));
   }
   QC_ASSIGN_OR_RETURN(std::vector<int64_t> dims, BroadcastShapes(a->dims(), b->dims()));
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(DType::kBool, dims));
   BroadcastPlan plan(dims, {a->dims(), b->dims()});
-  Tensor y(DType::kBool, dims);
   if (a->dtype() == DType::kBool && op == CmpOp::kEq) {
     Compare<bool>(op, plan, a->data<bool>().data(), b->data<bool>().data(), y.mutable_data<bool>());
   } else {
@@ -68,8 +68,8 @@ KernelResult LogicKernel(const KernelContext& ctx, LogicOp op) {
                    DTypeName(b->dtype()));
   }
   QC_ASSIGN_OR_RETURN(std::vector<int64_t> dims, BroadcastShapes(a->dims(), b->dims()));
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(DType::kBool, dims));
   BroadcastPlan plan(dims, {a->dims(), b->dims()});
-  Tensor y(DType::kBool, dims);
   const bool* pa = a->data<bool>().data();
   const bool* pb = b->data<bool>().data();
   bool* py = y.mutable_data<bool>();
@@ -109,8 +109,8 @@ KernelResult Where(const KernelContext& ctx) {
   if (x->dtype() == DType::kString) return Unsupported("Where on strings");
   QC_ASSIGN_OR_RETURN(std::vector<int64_t> dims, BroadcastShapes(c->dims(), x->dims()));
   QC_ASSIGN_OR_RETURN(dims, BroadcastShapes(dims, y->dims()));
+  QC_ASSIGN_OR_RETURN(Tensor out, Tensor::Create(x->dtype(), dims));
   BroadcastPlan plan(dims, {c->dims(), x->dims(), y->dims()});
-  Tensor out(x->dtype(), dims);
   const size_t es = DTypeSize(x->dtype());
   const bool* pc = c->data<bool>().data();
   const char* px = x->raw();

@@ -104,7 +104,8 @@ KernelResult BatchNormalization(const KernelContext& ctx) {
   const float eps = ctx.node().GetFloat("epsilon", 1e-5f);
   const float momentum = ctx.node().GetFloat("momentum", 0.9f);
   std::vector<Tensor> outs;
-  outs.emplace_back(x.dtype(), x.dims());
+  QC_ASSIGN_OR_RETURN(Tensor y0, Tensor::Create(x.dtype(), x.dims()));
+  outs.push_back(std::move(y0));
   DispatchFloat(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* scale = in[1]->data<T>().data();
@@ -188,7 +189,7 @@ KernelResult InstanceNormalization(const KernelContext& ctx) {
     }
   }
   const double eps = ctx.node().GetFloat("epsilon", 1e-5f);
-  Tensor y(x.dtype(), x.dims());
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x.dtype(), x.dims()));
   DispatchFloat(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* scale = in[1]->data<T>().data();
@@ -245,7 +246,7 @@ KernelResult LayerNormalization(const KernelContext& ctx) {
     }
   }
   // The affine step in X's type; 16-bit X runs it in float32 and rounds once.
-  Tensor y(type == DType::kFloat64 ? type : DType::kFloat32, x_in->dims());
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(type == DType::kFloat64 ? type : DType::kFloat32, x_in->dims()));
   DispatchFloat(y.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* out = y.mutable_data<T>();

@@ -84,14 +84,14 @@ KernelResult Pad(const KernelContext& ctx) {
   }
   std::vector<int64_t> out_dims(rank);
   for (int64_t d = 0; d < rank; ++d) {
-    out_dims[d] = x->dims()[d] + pads[d] + pads[d + rank];
+    QC_ASSIGN_OR_RETURN(const int64_t grown, CheckedAdd(x->dims()[d], pads[d]));
+    QC_ASSIGN_OR_RETURN(out_dims[d], CheckedAdd(grown, pads[d + rank]));
     if (out_dims[d] < 0) return Invalid("pads ", ShapeStr(pads), " crop more than dim ", d);
     if (mode != PadMode::kConstant && x->dims()[d] == 0 && out_dims[d] > 0) {
       return Invalid("cannot ", mode_s, "-pad an empty dim ", d);
     }
   }
-  QC_RETURN_IF_ERROR(CheckOutputShape(out_dims));
-  Tensor y(x->dtype(), out_dims);
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x->dtype(), out_dims));
   if (y.num_elements() == 0) return std::vector<Tensor>{std::move(y)};
   if (rank == 0) return std::vector<Tensor>{*x};
   const std::vector<int64_t> in_strides = Strides(x->dims());

@@ -38,6 +38,10 @@ absl::StatusOr<PoolShape> MakePoolShape(const KernelContext& ctx, const Tensor& 
   for (int d = Window::kMaxRank - s.w.rank; d < Window::kMaxRank; ++d) {
     s.out_dims.push_back(s.w.out[d]);
   }
+  // kernel_shape comes from an attribute: bound the taps (this also keeps
+  // the padded-window product in ForEachWindow far from overflow).
+  QC_RETURN_IF_ERROR(CheckWork({s.planes, s.w.out[0], s.w.out[1], s.w.out[2], s.w.kernel[0],
+                                s.w.kernel[1], s.w.kernel[2]}));
   return s;
 }
 
@@ -124,8 +128,10 @@ KernelResult MaxPool(const KernelContext& ctx) {
   QC_ASSIGN_OR_RETURN(const Tensor* x, RequireInput(ctx, 0));
   QC_ASSIGN_OR_RETURN(PoolShape s, MakePoolShape(ctx, *x));
   const bool col_major = ctx.node().GetInt("storage_order", 0) != 0;
-  Tensor y(x->dtype(), s.out_dims);
-  Tensor idx(DType::kInt64, ctx.wants_output(1) ? s.out_dims : std::vector<int64_t>{0});
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x->dtype(), s.out_dims));
+  QC_ASSIGN_OR_RETURN(Tensor idx, Tensor::Create(DType::kInt64, ctx.wants_output(1)
+                                                                    ? s.out_dims
+                                                                    : std::vector<int64_t>{0}));
   int64_t* pidx = ctx.wants_output(1) ? idx.mutable_data<int64_t>() : nullptr;
   // Float types from opset 8, int8/uint8 from opset 12.
   auto run = [&](auto tag) {
@@ -150,7 +156,7 @@ KernelResult AveragePool(const KernelContext& ctx) {
   QC_RETURN_IF_ERROR(RequireFloat(*x, "X"));
   QC_ASSIGN_OR_RETURN(PoolShape s, MakePoolShape(ctx, *x));
   const bool include_pad = ctx.node().GetInt("count_include_pad", 0) != 0;
-  Tensor y(x->dtype(), s.out_dims);
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x->dtype(), s.out_dims));
   DispatchFloat(x->dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     AvgPoolPlanes<T>(s, x->data<T>().data(), y.mutable_data<T>(), include_pad);
@@ -169,7 +175,7 @@ KernelResult GlobalPool(const KernelContext& ctx, bool max) {
   dims.resize(x->dims().size(), 1);
   const int64_t planes = dims[0] * dims[1];
   const int64_t size = planes == 0 ? 0 : x->num_elements() / planes;
-  Tensor y(x->dtype(), dims);
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x->dtype(), dims));
   DispatchFloat(x->dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* px = x->data<T>().data();

@@ -87,7 +87,7 @@ absl::StatusOr<Tensor> Requantize(const std::vector<int32_t>& acc, std::vector<i
                                   const std::vector<float>& row_mult, int64_t cols,
                                   const std::vector<float>& col_mult) {
   if (y_zp.num_elements() != 1) return Invalid("y_zero_point must be a scalar");
-  Tensor y(y_zp.dtype(), std::move(dims));
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(y_zp.dtype(), std::move(dims)));
   auto run = [&](auto tag) {
     using Q = typename decltype(tag)::type;
     const float z = static_cast<float>(y_zp.data<Q>()[0]);
@@ -97,7 +97,8 @@ absl::StatusOr<Tensor> Requantize(const std::vector<int32_t>& acc, std::vector<i
       const int64_t r = (static_cast<int64_t>(i) / inner) % rows;
       const int64_t c = static_cast<int64_t>(i) % cols;
       float v = std::nearbyint(static_cast<float>(acc[i]) * (row_mult[r] * col_mult[c])) + z;
-      out[i] = static_cast<Q>(v < lo ? lo : (v > hi ? hi : v));
+      // NaN (a zero or NaN scale) has no integer; it saturates low.
+      out[i] = static_cast<Q>(!(v >= lo) ? lo : (v > hi ? hi : v));
     }
   };
   if (y_zp.dtype() == DType::kUInt8) {
@@ -143,7 +144,9 @@ absl::StatusOr<IntMatMul> RunIntMatMul(const Tensor& a, const Tensor* a_zp, cons
   r.out_dims = batch;
   r.out_dims.push_back(r.m);
   r.out_dims.push_back(r.n);
+  QC_RETURN_IF_ERROR(CheckShape(DType::kInt32, r.out_dims).status());
   const int64_t nb = NumElements(batch);
+  QC_RETURN_IF_ERROR(CheckWork({nb, r.m, r.n, r.k}));
   r.acc.resize(nb * r.m * r.n);
   for (int64_t i = 0; i < nb; ++i) {
     const int32_t* pa = wa.data() + (NumElements(ab) == 1 ? 0 : i) * r.m * r.k;
@@ -162,11 +165,14 @@ absl::StatusOr<std::vector<int32_t>> RunIntConv(const ConvShape& s, const Tensor
   }
   const int64_t ksize = s.w.kernel_size(), kdim = s.cg * ksize;
   const int64_t in_size = s.w.in_size(), out_size = s.w.out_size();
+  QC_RETURN_IF_ERROR(CheckShape(DType::kInt32, ConvOutputDims(s)).status());
+  QC_RETURN_IF_ERROR(CheckWork({s.n, s.m, out_size, kdim}));
+  if (!s.w.IsPointwise()) QC_RETURN_IF_ERROR(CheckScratch(DType::kInt32, {kdim, out_size}));
   QC_ASSIGN_OR_RETURN(std::vector<int32_t> wx, Widen(x, x_zp, 1, 1, "x"));
   QC_ASSIGN_OR_RETURN(std::vector<int32_t> ww,
                       Widen(w, w_zp, w_zp && w_zp->num_elements() > 1 ? s.m : 1, kdim, "w"));
   std::vector<int32_t> acc(s.n * s.m * out_size);
-  std::vector<int32_t> col(kdim * out_size);
+  std::vector<int32_t> col(s.w.IsPointwise() ? 0 : kdim * out_size);
   for (int64_t n = 0; n < s.n; ++n) {
     for (int64_t g = 0; g < s.group; ++g) {
       const int32_t* xg = wx.data() + (n * s.c + g * s.cg) * in_size;
@@ -194,8 +200,10 @@ absl::StatusOr<std::vector<int32_t>> RunIntConv(const ConvShape& s, const Tensor
   return acc;
 }
 
-Tensor Int32Tensor(std::vector<int64_t> dims, const std::vector<int32_t>& v) {
-  return Tensor::FromVector<int32_t>(std::move(dims), v);
+absl::StatusOr<Tensor> Int32Tensor(std::vector<int64_t> dims, const std::vector<int32_t>& v) {
+  QC_ASSIGN_OR_RETURN(Tensor t, Tensor::Create(DType::kInt32, std::move(dims)));
+  std::copy(v.begin(), v.end(), t.mutable_data<int32_t>());
+  return t;
 }
 
 }  // namespace
@@ -204,7 +212,8 @@ KernelResult MatMulInteger(const KernelContext& ctx) {
   QC_ASSIGN_OR_RETURN(const Tensor* a, RequireInput(ctx, 0));
   QC_ASSIGN_OR_RETURN(const Tensor* b, RequireInput(ctx, 1));
   QC_ASSIGN_OR_RETURN(IntMatMul r, RunIntMatMul(*a, ctx.input(2), *b, ctx.input(3)));
-  return std::vector<Tensor>{Int32Tensor(r.out_dims, r.acc)};
+  QC_ASSIGN_OR_RETURN(Tensor y, Int32Tensor(r.out_dims, r.acc));
+  return std::vector<Tensor>{std::move(y)};
 }
 
 KernelResult QLinearMatMul(const KernelContext& ctx) {
@@ -236,7 +245,8 @@ KernelResult ConvInteger(const KernelContext& ctx) {
   QC_ASSIGN_OR_RETURN(ConvShape s, MakeConvShape(ctx.node(), *x, *w, nullptr));
   QC_ASSIGN_OR_RETURN(std::vector<int32_t> acc,
                       RunIntConv(s, *x, ctx.input(2), *w, ctx.input(3), nullptr));
-  return std::vector<Tensor>{Int32Tensor(ConvOutputDims(s), acc)};
+  QC_ASSIGN_OR_RETURN(Tensor y, Int32Tensor(ConvOutputDims(s), acc));
+  return std::vector<Tensor>{std::move(y)};
 }
 
 KernelResult QLinearConv(const KernelContext& ctx) {

@@ -106,7 +106,7 @@ KernelResult QuantizeLinear(const KernelContext& ctx) {
       if (std::isnan(xs[i])) return Invalid("input element ", i, " is NaN; quantization needs numbers");
     }
   }
-  Tensor y(qt, x->dims());
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(qt, x->dims()));
   auto run = [&](auto xtag, auto qtag) {
     using X = typename decltype(xtag)::type;
     using Q = typename decltype(qtag)::type;
@@ -132,7 +132,7 @@ KernelResult DequantizeLinear(const KernelContext& ctx) {
                    DTypeName(x->dtype()));
   }
   QC_ASSIGN_OR_RETURN(QuantAxis q, ResolveAxis(ctx, *x, *scale, zp));
-  Tensor y(DType::kFloat32, x->dims());
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(DType::kFloat32, x->dims()));
   auto run = [&](auto tag) {
     using Q = typename decltype(tag)::type;
     Dequantize<Q>(x->data<Q>().data(), x->num_elements(), scale->data<float>().data(),

@@ -123,7 +123,7 @@ void ReduceTyped(Red op, const Tensor& x, const ReducePlan& p, Tensor& y) {
         out[o] = WrapAdd(out[o], WrapMul(v, v));
         break;
       case Red::kLogSumExp:
-        out[o] += static_cast<T>(std::exp(static_cast<double>(v - shift[o])));
+        out[o] = WrapAdd(out[o], ConvertNumber<T>(std::exp(static_cast<double>(WrapSub(v, shift[o])))));
         break;
     }
   });
@@ -133,13 +133,13 @@ void ReduceTyped(Red op, const Tensor& x, const ReducePlan& p, Tensor& y) {
         out[o] = static_cast<T>(out[o] / static_cast<T>(p.group));
         break;
       case Red::kL2:
-        out[o] = static_cast<T>(std::sqrt(static_cast<double>(out[o])));
+        out[o] = ConvertNumber<T>(std::sqrt(static_cast<double>(out[o])));
         break;
       case Red::kLogSum:
-        out[o] = static_cast<T>(std::log(static_cast<double>(out[o])));
+        out[o] = ConvertNumber<T>(std::log(static_cast<double>(out[o])));
         break;
       case Red::kLogSumExp:
-        out[o] = static_cast<T>(std::log(static_cast<double>(out[o])) + shift[o]);
+        out[o] = ConvertNumber<T>(std::log(static_cast<double>(out[o])) + static_cast<double>(shift[o]));
         break;
       default:
         break;
@@ -176,7 +176,7 @@ KernelResult Reduce(const KernelContext& ctx, Red op) {
   if (plan.group == 0 && (op == Red::kMax || op == Red::kMin || (op == Red::kMean && is_int))) {
     return Invalid("cannot reduce an empty set with ", ctx.node().op_type());
   }
-  Tensor y(x->dtype(), plan.out_dims);
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x->dtype(), plan.out_dims));
   QC_RETURN_IF_ERROR(DispatchNumeric(x->dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     ReduceTyped<T>(op, *x, plan, y);
@@ -204,7 +204,7 @@ KernelResult ArgExtreme(const KernelContext& ctx, bool is_max) {
   } else {
     dims.erase(dims.begin() + axis);
   }
-  Tensor y(DType::kInt64, dims);
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(DType::kInt64, dims));
   int64_t* out = y.mutable_data<int64_t>();
   QC_RETURN_IF_ERROR(DispatchNumeric(x->dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;

@@ -166,6 +166,7 @@ Taps MakeTaps(const Params& p, int axis, int64_t x, int64_t in_len) {
   }
   // Keeps the int64 conversion defined; every tap past this range reads the
   // same edge element anyway.
+  if (std::isnan(xo)) xo = 0;
   xo = std::min(std::max(xo, -4.0), static_cast<double>(in_len) + 4.0);
   const double fl = std::floor(xo);
   const double r = xo - fl;
@@ -286,8 +287,24 @@ std::vector<double> ResampleAxis(const std::vector<double>& src, std::vector<int
   return dst;
 }
 
+// The linear/cubic path resamples one axis at a time in double: every
+// intermediate shape must fit the scratch cap (downsampling one axis while
+// upsampling another can make them larger than input and output).
+absl::Status CheckResampleScratch(const Tensor& x, const Params& p) {
+  std::vector<int64_t> dims = x.dims();
+  QC_RETURN_IF_ERROR(CheckScratch(DType::kFloat64, dims));
+  for (size_t d = dims.size(); d-- > 0;) {
+    dims[d] = p.out_dims[d];
+    QC_RETURN_IF_ERROR(CheckScratch(DType::kFloat64, dims));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Tensor> Interpolate(const Tensor& x, const Params& p) {
   const size_t rank = x.dims().size();
+  // Checked before the per-axis taps below are sized from the output.
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x.dtype(), p.out_dims));
+  if (p.mode != Mode::kNearest) QC_RETURN_IF_ERROR(CheckResampleScratch(x, p));
   std::vector<std::vector<Taps>> taps(rank);
   for (size_t d = 0; d < rank; ++d) {
     taps[d].resize(p.out_dims[d]);
@@ -295,7 +312,6 @@ absl::StatusOr<Tensor> Interpolate(const Tensor& x, const Params& p) {
       taps[d][i] = MakeTaps(p, static_cast<int>(d), i, x.dims()[d]);
     }
   }
-  Tensor y(x.dtype(), p.out_dims);
   if (p.mode == Mode::kNearest) {
     const std::vector<int64_t> strides = Strides(x.dims());
     std::vector<std::vector<int64_t>> offsets(rank);
@@ -354,22 +370,22 @@ absl::Status SetScales(Params& p, const Tensor& x, std::vector<double> scales) {
   }
   for (size_t d = 0; d < scales.size(); ++d) {
     const double len = scales[d] * static_cast<double>(x.dims()[d]);
-    if (!(scales[d] > 0) || !std::isfinite(scales[d]) || !(len < 2147483648.0)) {
+    if (!(scales[d] > 0) || !std::isfinite(scales[d]) || !(len < 9.0e18)) {
       return Invalid("scale ", scales[d], " for axis ", d, " of ", ShapeStr(x.dims()),
-                     " must be positive and give a dim below 2^31");
+                     " must be positive and give a dim below 2^63");
     }
     p.out_dims.push_back(static_cast<int64_t>(std::floor(len)));
     p.out_len.push_back(len);
   }
   p.scales = std::move(scales);
-  return CheckOutputShape(p.out_dims);
+  return CheckShape(x.dtype(), p.out_dims).status();
 }
 
 absl::Status SetSizes(Params& p, const Tensor& x, const std::vector<int64_t>& sizes) {
   if (sizes.size() != x.dims().size()) {
     return Invalid("sizes has ", sizes.size(), " entries for input of rank ", x.rank());
   }
-  QC_RETURN_IF_ERROR(CheckOutputShape(sizes));
+  QC_RETURN_IF_ERROR(CheckShape(x.dtype(), sizes).status());
   for (size_t d = 0; d < sizes.size(); ++d) {
     const int64_t in = x.dims()[d];
     if (in == 0 && sizes[d] != 0) {

@@ -71,7 +71,6 @@ KernelResult Reshape(const KernelContext& ctx) {
   QC_ASSIGN_OR_RETURN(std::vector<int64_t> shape, ReadInts(*shape_t, "shape"));
   const bool allowzero = ctx.opset() >= 14 && ctx.node().GetInt("allowzero", 0) != 0;
   int infer = -1;
-  int64_t known = 1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == 0 && !allowzero) {
       if (i >= x->dims().size()) {
@@ -83,22 +82,23 @@ KernelResult Reshape(const KernelContext& ctx) {
     if (shape[i] == -1) {
       if (infer >= 0) return Invalid("shape ", ShapeStr(shape), " has more than one -1");
       infer = static_cast<int>(i);
-      continue;
+    } else if (shape[i] < 0) {
+      return Invalid("shape ", ShapeStr(shape), " has a negative dim");
     }
-    if (shape[i] < 0) return Invalid("shape ", ShapeStr(shape), " has a negative dim");
-    known *= shape[i];
   }
   if (infer >= 0) {
-    if (known == 0 || x->num_elements() % known != 0) {
+    // The other dims, checked as a shape of their own so their product
+    // cannot wrap around (a wrapped product could "match" the input).
+    std::vector<int64_t> known = shape;
+    known[infer] = 1;
+    QC_ASSIGN_OR_RETURN(const int64_t k, CheckShape(x->dtype(), known));
+    if (k == 0 || x->num_elements() % k != 0) {
       return Invalid("cannot reshape ", ShapeStr(x->dims()), " to ", ShapeStr(shape));
     }
-    shape[infer] = x->num_elements() / known;
+    shape[infer] = x->num_elements() / k;
   }
-  if (NumElements(shape) != x->num_elements()) {
-    return Invalid("cannot reshape ", ShapeStr(x->dims()), " (", x->num_elements(),
-                   " elements) to ", ShapeStr(shape));
-  }
-  return One(x->Reshaped(std::move(shape)));
+  QC_ASSIGN_OR_RETURN(Tensor y, x->Reshape(std::move(shape)));
+  return One(std::move(y));
 }
 
 KernelResult Flatten(const KernelContext& ctx) {
@@ -177,7 +177,7 @@ KernelResult Dropout(const KernelContext& ctx) {
   if (ctx.num_outputs() > 1) {
     // The mask is bool from opset 10; before that it had the input's type.
     DType mask_type = ctx.opset() >= 10 ? DType::kBool : x->dtype();
-    Tensor mask(mask_type, x->dims());
+    QC_ASSIGN_OR_RETURN(Tensor mask, Tensor::Create(mask_type, x->dims()));
     if (mask_type == DType::kBool) {
       std::fill_n(mask.mutable_data<bool>(), x->num_elements(), true);
       out.push_back(std::move(mask));

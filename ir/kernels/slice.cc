@@ -43,7 +43,7 @@ KernelResult Concat(const KernelContext& ctx) {
   }
   const size_t es = DTypeSize(first->dtype());
   if (es == 0) return Unsupported("element type ", DTypeName(first->dtype()));
-  Tensor y(first->dtype(), out_dims);
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(first->dtype(), out_dims));
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < axis; ++d) outer *= out_dims[d];
   for (int64_t d = axis + 1; d < rank; ++d) inner *= out_dims[d];
@@ -84,6 +84,8 @@ KernelResult Split(const KernelContext& ctx) {
   int64_t total = 0;
   for (int64_t s : sizes) {
     if (s < 0) return Invalid("split ", ShapeStr(sizes), " has a negative size");
+    // Sizes beyond the dim would need a wrapped sum to add up to it.
+    if (s > dim) return Invalid("split ", ShapeStr(sizes), " exceeds axis size ", dim);
     total += s;
   }
   if (total != dim) {
@@ -100,7 +102,7 @@ KernelResult Split(const KernelContext& ctx) {
   for (int64_t s : sizes) {
     std::vector<int64_t> dims = x->dims();
     dims[axis] = s;
-    Tensor y(x->dtype(), dims);
+    QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x->dtype(), dims));
     const size_t row = s * inner * es;
     for (int64_t o = 0; o < outer; ++o) {
       std::memcpy(y.mutable_raw() + o * row, x->raw() + o * in_row + col, row);
@@ -146,8 +148,16 @@ KernelResult Slice(const KernelContext& ctx) {
   // Per-dim (start, step, count); untouched dims take everything.
   std::vector<int64_t> first(rank, 0), step(rank, 1), out_dims = x->dims();
   for (size_t i = 0; i < axes.size(); ++i) {
-    const int64_t a = axes[i], dim = x->dims()[a], s = steps[i];
-    if (s == 0) return Invalid("slice step must not be zero");
+    const int64_t a = axes[i], dim = x->dims()[a];
+    if (steps[i] == 0) return Invalid("slice step must not be zero");
+    if (dim == 0) {  // nothing to take (and no valid clamp range below)
+      out_dims[a] = 0;
+      continue;
+    }
+    // A step beyond the dim takes one element at most, like a step of dim
+    // (which also keeps -step and e - b + s - 1 below from overflowing).
+    const int64_t s = std::clamp<int64_t>(steps[i], -dim, dim);
+    // starts/ends near INT64_MIN: adding dim cannot overflow (dim >= 0).
     int64_t b = starts[i] < 0 ? starts[i] + dim : starts[i];
     int64_t e = ends[i] < 0 ? ends[i] + dim : ends[i];
     if (s > 0) {
@@ -163,7 +173,7 @@ KernelResult Slice(const KernelContext& ctx) {
     step[a] = s;
     out_dims[a] = std::max<int64_t>(count, 0);
   }
-  Tensor y(x->dtype(), out_dims);
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x->dtype(), out_dims));
   if (y.num_elements() == 0) return std::vector<Tensor>{std::move(y)};
   const std::vector<int64_t> in_strides = Strides(x->dims());
   int64_t base = 0;

@@ -58,7 +58,7 @@ KernelResult SoftmaxImpl(const KernelContext& ctx, bool log) {
   } else {
     for (int64_t i = axis; i < rank; ++i) n *= d[i];
   }
-  Tensor y(x->dtype(), x->dims());
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x->dtype(), x->dims()));
   if (n > 0) {
     DispatchFloat(x->dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;

@@ -20,7 +20,7 @@ namespace {
 template <typename F>
 KernelResult UnaryNumeric(const KernelContext& ctx, F f) {
   QC_ASSIGN_OR_RETURN(const Tensor* x, RequireInput(ctx, 0));
-  Tensor y(x->dtype(), x->dims());
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(x->dtype(), x->dims()));
   QC_RETURN_IF_ERROR(DispatchNumeric(x->dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     auto in = x->data<T>();
@@ -66,7 +66,7 @@ KernelResult Abs(const KernelContext& ctx) {
     } else if constexpr (std::is_floating_point_v<T>) {
       return std::fabs(v);
     } else {
-      return static_cast<T>(v < 0 ? -v : v);
+      return v < 0 ? WrapSub(T(0), v) : v;  // |INT_MIN| wraps to INT_MIN
     }
   });
 }
@@ -77,7 +77,14 @@ KernelResult Neg(const KernelContext& ctx) {
       x->dtype() == DType::kUInt64) {
     return Unsupported("Neg of unsigned type ", DTypeName(x->dtype()));
   }
-  return UnaryNumeric(ctx, [](auto v) -> decltype(v) { return static_cast<decltype(v)>(-v); });
+  return UnaryNumeric(ctx, [](auto v) -> decltype(v) {
+    using T = decltype(v);
+    if constexpr (std::is_floating_point_v<T>) {
+      return -v;  // keeps the sign of zero
+    } else {
+      return WrapSub(T(0), v);  // -INT_MIN wraps to INT_MIN
+    }
+  });
 }
 
 KernelResult Sign(const KernelContext& ctx) {
@@ -94,7 +101,7 @@ KernelResult Sign(const KernelContext& ctx) {
 KernelResult Not(const KernelContext& ctx) {
   QC_ASSIGN_OR_RETURN(const Tensor* x, RequireInput(ctx, 0));
   if (x->dtype() != DType::kBool) return Unsupported("Not needs a bool input");
-  Tensor y(DType::kBool, x->dims());
+  QC_ASSIGN_OR_RETURN(Tensor y, Tensor::Create(DType::kBool, x->dims()));
   auto in = x->data<bool>();
   bool* out = y.mutable_data<bool>();
   for (size_t i = 0; i < in.size(); ++i) out[i] = !in[i];

@@ -12,6 +12,13 @@
 namespace quantc {
 namespace kernels {
 
+std::string WideStr(WideInt v) {
+  if (v >= INT64_MIN && v <= INT64_MAX) return absl::StrCat(static_cast<int64_t>(v));
+  return v < 0 ? "< -2^63" : "> 2^63";
+}
+
+bool WindowExtentOk(WideInt v) { return v >= -kMaxWindowExtent && v <= kMaxWindowExtent; }
+
 bool Window::operator==(const Window& o) const {
   return rank == o.rank && in == o.in && out == o.out && kernel == o.kernel && stride == o.stride &&
          dilation == o.dilation && pad_begin == o.pad_begin && pad_end == o.pad_end;
@@ -40,6 +47,10 @@ absl::StatusOr<Window> MakeWindow(const Node& node, absl::Span<const int64_t> in
                    ShapeStr(d), " or pads ", ShapeStr(p), " do not match spatial rank ", rank);
   }
   const std::string auto_pad = node.GetString("auto_pad", "NOTSET");
+  if (auto_pad != "NOTSET" && auto_pad != "VALID" && auto_pad != "SAME_UPPER" &&
+      auto_pad != "SAME_LOWER") {
+    return Invalid("unknown auto_pad '", auto_pad, "'");
+  }
   Window w;
   w.rank = rank;
   const int lead = Window::kMaxRank - rank;
@@ -49,39 +60,41 @@ absl::StatusOr<Window> MakeWindow(const Node& node, absl::Span<const int64_t> in
       return Invalid("kernel_shape ", ShapeStr(k), ", strides ", ShapeStr(s), " and dilations ",
                      ShapeStr(d), " must be positive");
     }
+    // 128-bit arithmetic: no attribute value can overflow it; the results
+    // are then held to kMaxWindowExtent.
+    const WideInt in = in_spatial[i], st = s[i];
+    const WideInt dk = WideInt(k[i] - 1) * d[i] + 1;
+    WideInt out, pb, pe;
+    if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+      out = (in + st - 1) / st;
+      const WideInt total = std::max<WideInt>(0, (out - 1) * st + dk - in);
+      pb = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      pe = total - pb;
+    } else {
+      if (auto_pad == "VALID") p[i] = p[i + rank] = 0;
+      if (p[i] < 0 || p[i + rank] < 0) return Invalid("pads ", ShapeStr(p), " must be >= 0");
+      pb = p[i];
+      pe = p[i + rank];
+      const WideInt span = in + pb + pe - dk;
+      if (span < 0) {
+        return Invalid("kernel extent ", WideStr(dk), " exceeds padded input size ",
+                       WideStr(in + pb + pe), " in spatial dim ", i);
+      }
+      out = ceil_mode ? (span + st - 1) / st + 1 : span / st + 1;
+      // A window may not start inside the end padding.
+      if (ceil_mode && (out - 1) * st >= in + pb) --out;
+    }
+    if (!WindowExtentOk(dk) || !WindowExtentOk(in + pb + pe) || !WindowExtentOk(st)) {
+      return Invalid("kernel_shape ", ShapeStr(k), ", strides ", ShapeStr(s), ", dilations ",
+                     ShapeStr(d), " and pads ", ShapeStr(p), " exceed 2^61 in spatial dim ", i);
+    }
     w.in[j] = in_spatial[i];
     w.kernel[j] = k[i];
     w.stride[j] = s[i];
     w.dilation[j] = d[i];
-    const int64_t dk = (k[i] - 1) * d[i] + 1;
-    if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-      w.out[j] = (in_spatial[i] + s[i] - 1) / s[i];
-      const int64_t total = std::max<int64_t>(0, (w.out[j] - 1) * s[i] + dk - in_spatial[i]);
-      const int64_t small = total / 2;
-      w.pad_begin[j] = auto_pad == "SAME_UPPER" ? small : total - small;
-      w.pad_end[j] = total - w.pad_begin[j];
-      continue;
-    }
-    if (auto_pad == "VALID") {
-      p[i] = p[i + rank] = 0;
-    } else if (auto_pad != "NOTSET") {
-      return Invalid("unknown auto_pad '", auto_pad, "'");
-    }
-    w.pad_begin[j] = p[i];
-    w.pad_end[j] = p[i + rank];
-    if (p[i] < 0 || p[i + rank] < 0) return Invalid("pads ", ShapeStr(p), " must be >= 0");
-    const int64_t span = in_spatial[i] + p[i] + p[i + rank] - dk;
-    if (span < 0) {
-      return Invalid("kernel extent ", dk, " exceeds padded input size ",
-                     in_spatial[i] + p[i] + p[i + rank], " in spatial dim ", i);
-    }
-    if (ceil_mode) {
-      w.out[j] = (span + s[i] - 1) / s[i] + 1;
-      // A window may not start inside the end padding.
-      if ((w.out[j] - 1) * s[i] >= in_spatial[i] + p[i]) --w.out[j];
-    } else {
-      w.out[j] = span / s[i] + 1;
-    }
+    w.pad_begin[j] = static_cast<int64_t>(pb);
+    w.pad_end[j] = static_cast<int64_t>(pe);
+    w.out[j] = static_cast<int64_t>(out);
   }
   return w;
 }
@@ -97,7 +110,8 @@ absl::StatusOr<ConvShape> MakeConvShape(const Node& node, const Tensor& x, const
   s.c = x.dims()[1];
   s.m = w.dims()[0];
   s.group = node.GetInt("group", 1);
-  if (s.group < 1 || s.c % s.group != 0 || s.m % s.group != 0 || w.dims()[1] * s.group != s.c) {
+  if (s.group < 1 || s.c % s.group != 0 || s.m % s.group != 0 ||
+      w.dims()[1] != s.c / s.group) {
     return Invalid("X ", ShapeStr(x.dims()), " and W ", ShapeStr(w.dims()), " do not match group ",
                    s.group);
   }
@@ -216,7 +230,10 @@ class PanelRowWriter {
 
 static_assert(kSgemmNR == 16, "GatherPanels writes 16-column panels");
 
-bool UsesIm2ColTable(const Window& w) { return w.out[2] < 2 * kSgemmNR; }
+// The table holds int32 input offsets.
+bool UsesIm2ColTable(const Window& w) {
+  return w.out[2] < 2 * kSgemmNR && w.in_size() <= INT32_MAX;
+}
 
 void BuildIm2ColTable(const Window& w, int64_t j0, int64_t nb, Im2ColTable* table) {
   const int64_t ksize = w.kernel_size();

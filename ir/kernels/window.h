@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -27,6 +28,17 @@
 
 namespace quantc {
 namespace kernels {
+
+/// Window shape arithmetic runs in 128 bits (so attribute values from a
+/// file cannot overflow it) and then accepts only extents -- the dilated
+/// kernel, the padded input, strides and pads -- of at most 2^61 in
+/// magnitude, so the kernels' index sums of two or three such values stay
+/// far inside int64.
+using WideInt = __int128;
+inline constexpr int64_t kMaxWindowExtent = int64_t{1} << 61;
+bool WindowExtentOk(WideInt v);
+/// Decimal text of `v` for messages.
+std::string WideStr(WideInt v);
 
 struct Window {
   static constexpr int kMaxRank = 3;

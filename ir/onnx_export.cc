@@ -140,7 +140,13 @@ absl::StatusOr<bool> InferTypes(Graph& g) {
     for (Value* out : n->outputs()) {
       auto it = inferred.find(out->name());
       if (it == inferred.end()) continue;
-      TensorType t = TypeFromProto(*it->second);
+      absl::StatusOr<TensorType> inferred_type = TypeFromProto(*it->second);
+      if (!inferred_type.ok()) {
+        return absl::Status(inferred_type.status().code(),
+                            absl::StrCat(n->Describe(), ": inferred type of '", out->name(),
+                                         "': ", inferred_type.status().message()));
+      }
+      TensorType t = *std::move(inferred_type);
       bool more_shape =
           t.shape && (!out->type().shape || (t.StaticDims() && !out->type().StaticDims()));
       bool more_dtype = out->type().dtype == DType::kUndefined && t.dtype != DType::kUndefined;

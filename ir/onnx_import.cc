@@ -6,14 +6,15 @@
 // ONNX checker -> ONNX shape inference -> Graph construction.
 #include "ir/onnx_import.h"
 
-#include <fstream>
-#include <sstream>
+#include <functional>
+#include <queue>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "ir/contrib_ops.h"
 #include "ir/onnx_export.h"
@@ -24,6 +25,7 @@
 #include "onnx/defs/parser.h"
 #include "onnx/onnx_pb.h"
 #include "onnx/shape_inference/implementation.h"
+#include "util/file.h"
 #include "util/status_macros.h"
 
 namespace quantc {
@@ -109,19 +111,50 @@ absl::Status CheckNodesSupported(const onnx::GraphProto& g) {
   return absl::OkStatus();
 }
 
+// External data's offset and length: plain non-negative decimal integers
+// (not atoll's "whatever digits come first, else 0").
+absl::StatusOr<int64_t> ParseExternalNumber(const std::string& key, const std::string& text) {
+  int64_t v = 0;
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos ||
+      !absl::SimpleAtoi(text, &v)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", key, "' is '", text, "', not a non-negative integer"));
+  }
+  return v;
+}
+
 // Reads external data into raw_data so the rest of import (and the checker)
-// sees a self-contained model. Paths must stay inside the model's folder.
-absl::Status LoadExternal(onnx::TensorProto& t, const std::string& base_dir) {
+// sees a self-contained model. The file must resolve, symlinks followed, to
+// a regular file inside the model's real folder; offset and length must be
+// numbers that lie inside it; and the length must be exactly what the
+// tensor's shape needs (which CheckShape caps), so nothing is read that
+// the tensor would not hold.
+absl::Status LoadExternal(onnx::TensorProto& t, const std::string& base_dir,
+                          const std::string& label) {
   if (t.data_location() != onnx::TensorProto::EXTERNAL) return absl::OkStatus();
+  std::string where = absl::StrCat(label, ": external data");
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto& kv : t.external_data()) {
-    if (kv.key() == "location") location = kv.value();
-    if (kv.key() == "offset") offset = std::atoll(kv.value().c_str());
-    if (kv.key() == "length") length = std::atoll(kv.value().c_str());
+    absl::Status st;
+    if (kv.key() == "location") {
+      location = kv.value();
+    } else if (kv.key() == "offset") {
+      absl::StatusOr<int64_t> v = ParseExternalNumber(kv.key(), kv.value());
+      if (v.ok()) offset = *v;
+      st = v.status();
+    } else if (kv.key() == "length") {
+      absl::StatusOr<int64_t> v = ParseExternalNumber(kv.key(), kv.value());
+      if (v.ok()) length = *v;
+      st = v.status();
+    }
+    if (!st.ok()) return absl::InvalidArgumentError(absl::StrCat(where, " ", st.message()));
   }
-  std::string where = absl::StrCat("initializer '", t.name(), "': external data");
   if (location.empty()) return absl::InvalidArgumentError(absl::StrCat(where, " has no location"));
+  if (base_dir.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, " cannot be resolved: the model was not read from a file"));
+  }
   for (absl::string_view part : absl::StrSplit(location, absl::ByAnyChar("/\\"))) {
     if (part == "..") {
       return absl::InvalidArgumentError(
@@ -132,35 +165,120 @@ absl::Status LoadExternal(onnx::TensorProto& t, const std::string& base_dir) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, " location '", location, "' is an absolute path"));
   }
-  std::string path = base_dir.empty() ? location : absl::StrCat(base_dir, "/", location);
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, " file '", path, "' cannot be opened"));
+  const std::string path = absl::StrCat(base_dir, "/", location);
+  // The lexical checks above give clear messages; this one decides, on
+  // real paths, so a symlink cannot lead out of the folder either.
+  absl::StatusOr<std::string> real_dir = RealPath(base_dir);
+  absl::StatusOr<std::string> real = RealPath(path);
+  if (!real_dir.ok() || !real.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(where, " file '", path, "' cannot be opened"));
   }
-  f.seekg(0, std::ios::end);
-  int64_t size = f.tellg();
-  if (length < 0) length = size - offset;
-  if (offset < 0 || length < 0 || offset + length > size) {
-    return absl::InvalidArgumentError(absl::StrCat(where, " range [", offset, ", +", length,
-                                                   ") exceeds file '", path, "' of ", size,
-                                                   " bytes"));
+  if (!IsWithin(*real, *real_dir) || *real == *real_dir) {
+    return absl::InvalidArgumentError(absl::StrCat(where, " location '", location,
+                                                   "' resolves to '", *real,
+                                                   "', outside the model's folder"));
   }
-  std::string bytes(length, '\0');
-  f.seekg(offset);
-  f.read(bytes.data(), length);
-  t.set_raw_data(std::move(bytes));
+  QC_ASSIGN_OR_RETURN(const DType dt, DTypeFromCode(t.data_type()));
+  std::vector<int64_t> dims(t.dims().begin(), t.dims().end());
+  absl::StatusOr<int64_t> n = CheckShape(dt, dims);
+  if (!n.ok() || dt == DType::kString) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": ", n.ok() ? "string tensors cannot be external" : n.status().message()));
+  }
+  const int64_t want = *n * static_cast<int64_t>(DTypeSize(dt));
+  if (length != -1 && length != want) {
+    return absl::InvalidArgumentError(absl::StrCat(where, " length ", length, " but shape [",
+                                                   absl::StrJoin(dims, ","), "] of ",
+                                                   DTypeName(dt), " needs ", want, " bytes"));
+  }
+  absl::StatusOr<std::string> bytes = ReadFileRange(*real, offset, want);
+  if (!bytes.ok()) {
+    return absl::Status(bytes.status().code(), absl::StrCat(where, " file '", path, "' at offset ",
+                                                            offset, ": ", bytes.status().message()));
+  }
+  t.set_raw_data(*std::move(bytes));
   t.clear_external_data();
   t.set_data_location(onnx::TensorProto::DEFAULT);
   return absl::OkStatus();
 }
 
-absl::Status LoadAllExternal(onnx::GraphProto& g, const std::string& base_dir) {
-  for (auto& t : *g.mutable_initializer()) QC_RETURN_IF_ERROR(LoadExternal(t, base_dir));
-  for (auto& n : *g.mutable_node()) {
-    for (auto& a : *n.mutable_attribute()) {
-      if (a.has_t()) QC_RETURN_IF_ERROR(LoadExternal(*a.mutable_t(), base_dir));
+// "initializer 'w' (read by node 'conv1' (Conv))": errors about a graph
+// input or initializer also name a node that reads it. Only built on the
+// error path (it scans the nodes).
+std::string ValueLabel(const onnx::GraphProto& g, const std::string& kind,
+                       const std::string& name) {
+  std::string label = absl::StrCat(kind, " '", name, "'");
+  for (int i = 0; i < g.node_size(); ++i) {
+    for (const auto& in : g.node(i).input()) {
+      if (in == name) return absl::StrCat(label, " (read by ", NodeLabel(g.node(i), i), ")");
     }
+  }
+  return label;
+}
+
+absl::Status LoadAllExternal(onnx::GraphProto& g, const std::string& base_dir) {
+  for (auto& t : *g.mutable_initializer()) {
+    if (t.data_location() != onnx::TensorProto::EXTERNAL) continue;
+    QC_RETURN_IF_ERROR(LoadExternal(t, base_dir, ValueLabel(g, "initializer", t.name())));
+  }
+  for (int i = 0; i < g.node_size(); ++i) {
+    for (auto& a : *g.mutable_node(i)->mutable_attribute()) {
+      if (!a.has_t()) continue;
+      const std::string label =
+          absl::StrCat(NodeLabel(g.node(i), i), ": attribute '", a.name(), "'");
+      QC_RETURN_IF_ERROR(LoadExternal(*a.mutable_t(), base_dir, label));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// "node 'conv1' (Conv): output 'y'" for the node that produces `name`, or
+// "value 'y'" (error path only: it scans the nodes).
+std::string ProducedLabel(const onnx::GraphProto& g, const std::string& name) {
+  for (int i = 0; i < g.node_size(); ++i) {
+    for (const auto& out : g.node(i).output()) {
+      if (out == name) return absl::StrCat(NodeLabel(g.node(i), i), ": output '", name, "'");
+    }
+  }
+  return absl::StrCat("value '", name, "'");
+}
+
+absl::Status CheckTensorHeader(const onnx::TensorProto& t, const std::string& label) {
+  absl::StatusOr<DType> dt = DTypeFromCode(t.data_type());
+  absl::Status st = dt.status();
+  if (dt.ok()) {
+    st = CheckShape(*dt, std::vector<int64_t>(t.dims().begin(), t.dims().end())).status();
+  }
+  if (st.ok()) return st;
+  return absl::Status(st.code(), absl::StrCat(label, ": ", st.message()));
+}
+
+// Element types and shapes as the file declares them, checked before the
+// ONNX checker and shape inference see the model: quantc's messages name
+// the value and its node, and no third-party code is handed shapes no
+// tensor could have.
+absl::Status CheckDeclaredTypes(const onnx::GraphProto& g) {
+  for (const auto& t : g.initializer()) {
+    QC_RETURN_IF_ERROR(CheckTensorHeader(t, ValueLabel(g, "initializer", t.name())));
+  }
+  for (int i = 0; i < g.node_size(); ++i) {
+    for (const auto& a : g.node(i).attribute()) {
+      const std::string label = absl::StrCat(NodeLabel(g.node(i), i), ": attribute '", a.name(), "'");
+      if (a.has_t()) QC_RETURN_IF_ERROR(CheckTensorHeader(a.t(), label));
+      for (const auto& t : a.tensors()) QC_RETURN_IF_ERROR(CheckTensorHeader(t, label));
+    }
+  }
+  auto check = [&](const onnx::ValueInfoProto& vi, const std::string& label) -> absl::Status {
+    absl::Status st = TypeFromProto(vi.type()).status();
+    if (st.ok()) return st;
+    return absl::Status(st.code(), absl::StrCat(label, ": ", st.message()));
+  };
+  for (const auto& vi : g.input()) {
+    QC_RETURN_IF_ERROR(check(vi, ValueLabel(g, "graph input", vi.name())));
+  }
+  for (const auto& vi : g.output()) QC_RETURN_IF_ERROR(check(vi, ProducedLabel(g, vi.name())));
+  for (const auto& vi : g.value_info()) {
+    QC_RETURN_IF_ERROR(check(vi, ProducedLabel(g, vi.name())));
   }
   return absl::OkStatus();
 }
@@ -209,18 +327,19 @@ absl::Status CheckAndSortNodes(onnx::GraphProto& g) {
           absl::StrCat("graph output '", vi.name(), "' is not defined by any node"));
     }
   }
-  // Stable Kahn: repeatedly take the lowest-index ready node.
+  // Stable Kahn: repeatedly take the lowest-index ready node (a min-heap,
+  // so a wide graph costs O(n log n), not O(n^2)).
   std::vector<int> order;
+  order.reserve(g.node_size());
   std::vector<bool> done(g.node_size(), false);
-  std::vector<int> ready;
-  for (int i = 0; i < g.node_size(); ++i) if (pending[i] == 0) ready.push_back(i);
+  std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+  for (int i = 0; i < g.node_size(); ++i) if (pending[i] == 0) ready.push(i);
   while (!ready.empty()) {
-    auto it = std::min_element(ready.begin(), ready.end());
-    int i = *it;
-    ready.erase(it);
+    const int i = ready.top();
+    ready.pop();
     order.push_back(i);
     done[i] = true;
-    for (int u : users[i]) if (--pending[u] == 0) ready.push_back(u);
+    for (int u : users[i]) if (--pending[u] == 0) ready.push(u);
   }
   if (static_cast<int>(order.size()) != g.node_size()) {
     for (int i = 0; i < g.node_size(); ++i) {
@@ -258,17 +377,22 @@ std::string DataTypeName(int32_t t) {
 // Unimplemented error naming the first node that reads it, so a quantized
 // model with, say, a float8 zero point says which QuantizeLinear is at
 // fault. Runs before the ONNX checker, whose message names only the tensor.
+// Codes that are no ONNX type at all are left to CheckDeclaredTypes.
+bool IsUnsupportedDataType(int32_t t) {
+  return DTypeFromCode(t).status().code() == absl::StatusCode::kUnimplemented;
+}
+
 absl::Status CheckDataTypes(const onnx::GraphProto& g) {
   absl::flat_hash_map<std::string, int32_t> unknown;  // value -> data type
   auto note = [&](const std::string& name, int32_t t) {
-    if (t != onnx::TensorProto::UNDEFINED && !IsSupportedDataType(t)) unknown.emplace(name, t);
+    if (IsUnsupportedDataType(t)) unknown.emplace(name, t);
   };
   for (const auto& t : g.initializer()) note(t.name(), t.data_type());
   for (const auto& vi : g.input()) note(vi.name(), vi.type().tensor_type().elem_type());
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& n = g.node(i);
     for (const auto& a : n.attribute()) {
-      if (a.has_t() && !IsSupportedDataType(a.t().data_type())) {
+      if (a.has_t() && IsUnsupportedDataType(a.t().data_type())) {
         return absl::UnimplementedError(absl::StrCat(NodeLabel(n, i), ": attribute '", a.name(),
                                                      "' has data type ", DataTypeName(a.t().data_type()),
                                                      ", which quantc does not support"));
@@ -362,15 +486,18 @@ absl::StatusOr<std::unique_ptr<Graph>> BuildGraph(const onnx::ModelProto& m) {
   for (const auto& kv : m.metadata_props()) info.metadata.emplace_back(kv.key(), kv.value());
 
   absl::flat_hash_map<std::string, Value*> values;
-  absl::flat_hash_map<std::string, TensorType> types;
-  for (const auto& vi : g.value_info()) types[vi.name()] = TypeFromProto(vi.type());
-  for (const auto& vi : g.output()) types[vi.name()] = TypeFromProto(vi.type());
+  // Types are converted (and checked) only for values a node produces, so
+  // the message can name the node; value_info about nothing is ignored.
+  absl::flat_hash_map<std::string, const onnx::TypeProto*> types;
+  for (const auto& vi : g.value_info()) types[vi.name()] = &vi.type();
+  for (const auto& vi : g.output()) types[vi.name()] = &vi.type();
 
   for (const auto& t : g.initializer()) {
     auto tensor = TensorFromProto(t);
     if (!tensor.ok()) {
-      return absl::Status(tensor.status().code(), absl::StrCat("initializer '", t.name(), "' ",
-                                                               tensor.status().message()));
+      return absl::Status(tensor.status().code(),
+                          absl::StrCat(ValueLabel(g, "initializer", t.name()), ": ",
+                                       tensor.status().message()));
     }
     values[t.name()] = graph->AddInitializer(t.name(), *std::move(tensor));
   }
@@ -378,7 +505,13 @@ absl::StatusOr<std::unique_ptr<Graph>> BuildGraph(const onnx::ModelProto& m) {
     // IR < 4 lists initializers as inputs too; they stay constants here and
     // the exporter lists them again for such models.
     if (values.contains(vi.name())) continue;
-    values[vi.name()] = graph->AddInput(vi.name(), TypeFromProto(vi.type()));
+    absl::StatusOr<TensorType> type = TypeFromProto(vi.type());
+    if (!type.ok()) {
+      return absl::Status(type.status().code(),
+                          absl::StrCat(ValueLabel(g, "graph input", vi.name()), ": ",
+                                       type.status().message()));
+    }
+    values[vi.name()] = graph->AddInput(vi.name(), *std::move(type));
   }
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& np = g.node(i);
@@ -396,7 +529,14 @@ absl::StatusOr<std::unique_ptr<Graph>> BuildGraph(const onnx::ModelProto& m) {
       if (out->name().empty()) continue;
       values[out->name()] = out;
       auto it = types.find(out->name());
-      if (it != types.end()) out->set_type(it->second);
+      if (it == types.end()) continue;
+      absl::StatusOr<TensorType> type = TypeFromProto(*it->second);
+      if (!type.ok()) {
+        return absl::Status(type.status().code(),
+                            absl::StrCat(NodeLabel(np, i), ": output '", out->name(), "': ",
+                                         type.status().message()));
+      }
+      out->set_type(*std::move(type));
     }
   }
   for (const auto& vi : g.output()) graph->AddOutput(values.at(vi.name()));
@@ -441,9 +581,10 @@ absl::StatusOr<std::unique_ptr<Graph>> ImportProto(onnx::ModelProto& m,
   if (!m.has_graph()) return absl::InvalidArgumentError("the model has no graph");
   QC_RETURN_IF_ERROR(CheckOpsets(m));
   QC_RETURN_IF_ERROR(CheckNodesSupported(m.graph()));
+  QC_RETURN_IF_ERROR(CheckDataTypes(m.graph()));
+  QC_RETURN_IF_ERROR(CheckDeclaredTypes(m.graph()));
   QC_RETURN_IF_ERROR(LoadAllExternal(*m.mutable_graph(), base_dir));
   QC_RETURN_IF_ERROR(CheckAndSortNodes(*m.mutable_graph()));
-  QC_RETURN_IF_ERROR(CheckDataTypes(m.graph()));
   if (DefaultOpset(m) < kMinOpset) {
     // The converter trusts its input: check the model as written first
     // (ops removed since then first, which the checker only warns about).
@@ -455,6 +596,13 @@ absl::StatusOr<std::unique_ptr<Graph>> ImportProto(onnx::ModelProto& m,
   QC_ASSIGN_OR_RETURN(std::unique_ptr<Graph> g, BuildGraph(m));
   QC_RETURN_IF_ERROR(TypeQuantcNodes(*g));
   return g;
+}
+
+// The folder external data is resolved against: the file's own.
+std::string FolderOf(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
 }
 
 absl::Status Prefixed(const absl::Status& st, const std::string& prefix) {
@@ -481,15 +629,15 @@ absl::StatusOr<std::unique_ptr<Graph>> ImportModelBytes(absl::string_view bytes,
 }
 
 absl::StatusOr<std::unique_ptr<Graph>> ImportModelFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return absl::NotFoundError(absl::StrCat(path, ": cannot open file"));
-  std::stringstream ss;
-  ss << f.rdbuf();
-  if (f.bad()) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read file"));
-  std::string dir;
-  size_t slash = path.find_last_of('/');
-  if (slash != std::string::npos) dir = path.substr(0, slash);
-  return ImportModelBytes(ss.str(), dir, path);
+  absl::StatusOr<std::string> bytes = ReadFile(path, INT32_MAX);
+  if (!bytes.ok()) {
+    // ReadFile's messages start with the path; keep "cannot open file".
+    if (bytes.status().code() == absl::StatusCode::kNotFound) {
+      return absl::NotFoundError(absl::StrCat(path, ": cannot open file"));
+    }
+    return bytes.status();
+  }
+  return ImportModelBytes(*bytes, FolderOf(path), path);
 }
 
 absl::StatusOr<std::unique_ptr<Graph>> ImportModelText(absl::string_view text) {
@@ -504,12 +652,14 @@ absl::StatusOr<std::unique_ptr<Graph>> ImportModelText(absl::string_view text) {
 }
 
 absl::StatusOr<Tensor> ReadTensorProtoFile(const std::string& path, std::string* name) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return absl::NotFoundError(absl::StrCat(path, ": cannot open file"));
-  std::stringstream ss;
-  ss << f.rdbuf();
-  if (f.bad()) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read file"));
-  std::string bytes = ss.str();
+  absl::StatusOr<std::string> read = ReadFile(path, INT32_MAX);
+  if (!read.ok()) {
+    if (read.status().code() == absl::StatusCode::kNotFound) {
+      return absl::NotFoundError(absl::StrCat(path, ": cannot open file"));
+    }
+    return read.status();
+  }
+  const std::string& bytes = *read;
   onnx::TensorProto t;
   if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
       !t.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
@@ -522,9 +672,7 @@ absl::StatusOr<Tensor> ReadTensorProtoFile(const std::string& path, std::string*
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": not a TensorProto (no data type)"));
   }
-  size_t slash = path.find_last_of('/');
-  std::string dir = slash == std::string::npos ? "" : path.substr(0, slash);
-  absl::Status st = LoadExternal(t, dir);
+  absl::Status st = LoadExternal(t, FolderOf(path), absl::StrCat("tensor '", t.name(), "'"));
   if (!st.ok()) return Prefixed(st, path);
   // TensorFromProto allocates the tensor before checking its data, and
   // other messages (a SequenceProto, say) can parse as a TensorProto with

@@ -5,21 +5,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "util/status_macros.h"
 
 namespace quantc {
-
-bool IsSupportedDataType(int32_t t) {
-  switch (static_cast<DType>(t)) {
-    case DType::kFloat32: case DType::kUInt8: case DType::kInt8: case DType::kUInt16:
-    case DType::kInt16: case DType::kInt32: case DType::kInt64: case DType::kString:
-    case DType::kBool: case DType::kFloat16: case DType::kFloat64: case DType::kUInt32:
-    case DType::kUInt64: case DType::kBFloat16:
-      return true;
-    default:
-      return false;
-  }
-}
-
 namespace {
 
 // Copies typed-field values into a tensor, narrowing as the dtype demands.
@@ -35,6 +23,10 @@ absl::Status FillFrom(const Field& field, Tensor& t) {
   size_t sz = DTypeSize(t.dtype());
   for (int64_t i = 0; i < n; ++i) {
     Src v = static_cast<Src>(field.Get(i));
+    if (t.dtype() == DType::kBool && v != 0 && v != 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bool value ", i, " is ", v, " (only 0 and 1 are booleans)"));
+    }
     // Typed fields store narrow types widened; keep the low bytes
     // (little-endian), which is exactly ONNX's packing rule.
     std::memcpy(out + i * sz, &v, sz);
@@ -45,24 +37,13 @@ absl::Status FillFrom(const Field& field, Tensor& t) {
 }  // namespace
 
 absl::StatusOr<Tensor> TensorFromProto(const onnx::TensorProto& p) {
-  if (!IsSupportedDataType(p.data_type())) {
-    return absl::UnimplementedError(absl::StrCat("unsupported tensor data type ", p.data_type()));
-  }
+  QC_ASSIGN_OR_RETURN(const DType dt, DTypeFromCode(p.data_type()));
   if (p.has_segment()) return absl::UnimplementedError("segmented tensors are not supported");
-  DType dt = static_cast<DType>(p.data_type());
   std::vector<int64_t> dims(p.dims().begin(), p.dims().end());
-  for (int64_t d : dims) {
-    if (d < 0) return absl::InvalidArgumentError(absl::StrCat("has a negative dimension ", d));
-  }
-  // Check the element count against the data actually present before
-  // allocating anything: a corrupt shape must not become a huge allocation.
-  int64_t n = 1;
-  for (int64_t d : dims) {
-    if (d != 0 && n > (int64_t{1} << 40) / d) {
-      return absl::InvalidArgumentError("has a shape with an absurd number of elements");
-    }
-    n *= d;
-  }
+  // The shape is checked (and the element count computed without wrapping)
+  // before anything is allocated: a corrupt shape must not become a huge
+  // allocation, nor a count that "matches" the data after wrapping.
+  QC_ASSIGN_OR_RETURN(const int64_t n, CheckShape(dt, dims));
   int64_t present = p.has_raw_data() ? static_cast<int64_t>(p.raw_data().size())
                                       : static_cast<int64_t>(p.float_data_size()) + p.int32_data_size() +
                                             p.int64_data_size() + p.double_data_size() +
@@ -80,17 +61,8 @@ absl::StatusOr<Tensor> TensorFromProto(const onnx::TensorProto& p) {
     }
     return Tensor::Strings(dims, {p.string_data().begin(), p.string_data().end()});
   }
-  Tensor t(dt, dims);
-  if (p.has_raw_data()) {
-    size_t want = static_cast<size_t>(n) * DTypeSize(dt);
-    if (p.raw_data().size() != want) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "holds ", p.raw_data().size(), " bytes but its shape [", absl::StrJoin(dims, ","),
-          "] and type ", DTypeName(dt), " need ", want));
-    }
-    if (want) std::memcpy(t.mutable_raw(), p.raw_data().data(), want);
-    return t;
-  }
+  if (p.has_raw_data()) return Tensor::FromBytes(dt, std::move(dims), p.raw_data());
+  QC_ASSIGN_OR_RETURN(Tensor t, Tensor::Create(dt, std::move(dims)));
   absl::Status st;
   switch (dt) {
     case DType::kFloat32: st = FillFrom<float>(p.float_data(), t); break;
@@ -114,22 +86,28 @@ void TensorToProto(const Tensor& t, onnx::TensorProto* p) {
   }
 }
 
-TensorType TypeFromProto(const onnx::TypeProto& t) {
+absl::StatusOr<TensorType> TypeFromProto(const onnx::TypeProto& t) {
   TensorType out;
   if (!t.has_tensor_type()) return out;
   const auto& tt = t.tensor_type();
-  out.dtype = static_cast<DType>(tt.elem_type());
+  if (tt.elem_type() != 0) {
+    QC_ASSIGN_OR_RETURN(out.dtype, DTypeFromCode(tt.elem_type()));
+  }
   if (tt.has_shape()) {
     out.shape.emplace();
+    std::vector<int64_t> known;  // unknown dims as 0: they cannot excuse the rest
     for (const auto& d : tt.shape().dim()) {
       Dim dim;
-      if (d.has_dim_value()) {
+      if (d.has_dim_value() && d.dim_value() >= 0) {
         dim.value = d.dim_value();
       } else if (d.has_dim_param()) {
         dim.param = d.dim_param();
       }
+      known.push_back(dim.known() ? dim.value : 0);
       out.shape->push_back(dim);
     }
+    const DType sized = out.dtype == DType::kUndefined ? DType::kUInt8 : out.dtype;
+    QC_RETURN_IF_ERROR(CheckShape(sized, known).status());
   }
   return out;
 }

@@ -12,16 +12,20 @@
 
 namespace quantc {
 
-/// Whether an ONNX TensorProto data type has a quantc DType (float8, int4,
-/// complex and undefined do not).
-bool IsSupportedDataType(int32_t data_type);
-
 /// Converts a TensorProto whose data is inline (raw_data or typed fields).
+/// The element type must be one quantc knows, the shape must pass
+/// CheckShape (ir/tensor.h) before anything is allocated, the data must be
+/// exactly the shape's size, and bool data must be 0 or 1.
 absl::StatusOr<Tensor> TensorFromProto(const onnx::TensorProto& p);
 /// Always writes raw_data (little-endian) except for strings.
 void TensorToProto(const Tensor& t, onnx::TensorProto* p);
 
-TensorType TypeFromProto(const onnx::TypeProto& t);
+/// A value's type from a file (graph inputs/outputs, value_info, inferred
+/// types): an unknown element type is an error (UNDEFINED, 0, means "not
+/// known yet"); so is a shape whose known dims, unknown ones counted as
+/// zero, fail CheckShape, since such a value could never be materialized.
+/// A negative dim_value is read as unknown.
+absl::StatusOr<TensorType> TypeFromProto(const onnx::TypeProto& t);
 void TypeToProto(const TensorType& t, onnx::TypeProto* p);
 
 }  // namespace quantc

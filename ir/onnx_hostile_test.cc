@@ -1,0 +1,230 @@
+// Hostile model files the importer must reject with a clear error (never a
+// crash, a hang or silently wrong weights): external data that lies about
+// its range or leaves the model's folder, element types quantc has no
+// DType for, bool data that is not 0/1, and declared shapes no tensor
+// could have. Several of these imported "successfully" before issue 11
+// (external data past the file's end became all-zero weights).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ir/onnx_import.h"
+#include "onnx/defs/parser.h"
+#include "onnx/onnx_pb.h"
+
+namespace quantc {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+constexpr char kConvModel[] = R"(
+<ir_version: 8, opset_import: ["" : 13]>
+conv_model (float[1,2,4,4] x) => (float[1,3,4,4] y)
+  <float[3,2,1,1] w = {1,2,3,4,5,6}> {
+  y = Conv<kernel_shape = [1,1]>(x, w)
+}
+)";
+
+onnx::ModelProto Parse(const char* text) {
+  onnx::ModelProto m;
+  auto st = onnx::OnnxParser::Parse(m, text);
+  EXPECT_TRUE(st.IsOK()) << st.ErrorMessage();
+  return m;
+}
+
+fs::path TempDir() {
+  fs::path d = fs::path(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp") /
+               ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+void Write(const fs::path& p, const std::string& bytes) {
+  std::ofstream(p, std::ios::binary) << bytes;
+}
+
+// The 24 bytes of w's six floats.
+std::string WeightBytes() {
+  std::string raw;
+  for (float f : {1.f, 2.f, 3.f, 4.f, 5.f, 6.f}) {
+    raw.append(reinterpret_cast<const char*>(&f), sizeof f);
+  }
+  return raw;
+}
+
+// kConvModel with w moved to external data described by `kv`, written to
+// `dir`/m.onnx; returns the import status.
+absl::Status ImportWithExternal(const fs::path& dir,
+                                const std::vector<std::pair<std::string, std::string>>& kv) {
+  onnx::ModelProto m = Parse(kConvModel);
+  auto* w = m.mutable_graph()->mutable_initializer(0);
+  w->clear_float_data();
+  w->set_data_location(onnx::TensorProto::EXTERNAL);
+  for (const auto& [k, v] : kv) {
+    auto* e = w->add_external_data();
+    e->set_key(k);
+    e->set_value(v);
+  }
+  Write(dir / "m.onnx", m.SerializeAsString());
+  return ImportModelFile((dir / "m.onnx").string()).status();
+}
+
+void ExpectRejected(const absl::Status& st, const std::string& fragment) {
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  EXPECT_THAT(std::string(st.message()), HasSubstr(fragment));
+  EXPECT_THAT(std::string(st.message()), HasSubstr("initializer 'w' (read by node '#0' (Conv))"));
+}
+
+TEST(HostileExternalData, GoodRangesLoad) {
+  fs::path dir = TempDir();
+  Write(dir / "w.bin", "0123" + WeightBytes());
+  EXPECT_TRUE(ImportWithExternal(dir, {{"location", "w.bin"}, {"offset", "4"}}).ok());
+  EXPECT_TRUE(ImportWithExternal(dir, {{"location", "w.bin"}, {"offset", "4"}, {"length", "24"}})
+                  .ok());
+  // A symlink that stays inside the folder is fine.
+  fs::create_directories(dir / "sub");
+  fs::create_symlink("../w.bin", dir / "sub" / "link.bin");
+  EXPECT_TRUE(ImportWithExternal(dir, {{"location", "sub/link.bin"}, {"offset", "4"}}).ok());
+}
+
+TEST(HostileExternalData, NumbersMustBeNumbers) {
+  fs::path dir = TempDir();
+  Write(dir / "w.bin", WeightBytes());
+  // atoll() read these as 12, 0 and "unspecified".
+  ExpectRejected(ImportWithExternal(dir, {{"location", "w.bin"}, {"offset", "12abc"}}),
+                 "'offset' is '12abc', not a non-negative integer");
+  ExpectRejected(ImportWithExternal(dir, {{"location", "w.bin"}, {"offset", "abc"}}),
+                 "'offset' is 'abc'");
+  ExpectRejected(ImportWithExternal(dir, {{"location", "w.bin"}, {"length", "-5"}}),
+                 "'length' is '-5'");
+  ExpectRejected(ImportWithExternal(dir, {{"location", "w.bin"}, {"offset", "99999999999999999999"}}),
+                 "'offset' is '99999999999999999999'");
+}
+
+TEST(HostileExternalData, RangesMustLieInsideTheFile) {
+  fs::path dir = TempDir();
+  Write(dir / "w.bin", WeightBytes());
+  // offset + length wrapped around int64 and passed the size check; the
+  // failed read then left all-zero weights and the import succeeded.
+  ExpectRejected(ImportWithExternal(dir, {{"location", "w.bin"},
+                                          {"offset", "9223372036854775800"},
+                                          {"length", "24"}}),
+                 "is outside the file's 24 bytes");
+  ExpectRejected(ImportWithExternal(dir, {{"location", "w.bin"}, {"offset", "1000"}}),
+                 "is outside the file's 24 bytes");
+  ExpectRejected(ImportWithExternal(dir, {{"location", "w.bin"}, {"offset", "4"}}),
+                 "is outside the file's 24 bytes");
+  ExpectRejected(ImportWithExternal(dir, {{"location", "w.bin"}, {"length", "8"}}),
+                 "length 8 but shape [3,2,1,1] of f32 needs 24 bytes");
+}
+
+TEST(HostileExternalData, MustStayInTheModelsRealFolder) {
+  fs::path dir = TempDir();
+  fs::path outside = dir.parent_path() / "outside_weights.bin";
+  Write(outside, WeightBytes());
+  fs::create_directories(dir / "model");
+  // Lexically inside, really outside: the old check only looked for "..".
+  fs::create_symlink(outside, dir / "model" / "w.bin");
+  ExpectRejected(ImportWithExternal(dir / "model", {{"location", "w.bin"}}),
+                 "outside the model's folder");
+  fs::create_symlink("../..", dir / "model" / "up");
+  ExpectRejected(ImportWithExternal(dir / "model", {{"location", "up/outside_weights.bin"}}),
+                 "outside the model's folder");
+  ExpectRejected(ImportWithExternal(dir / "model", {{"location", "../outside_weights.bin"}}),
+                 "leaves the model's folder");
+  ExpectRejected(ImportWithExternal(dir / "model", {{"location", outside.string()}}),
+                 "is an absolute path");
+  fs::remove(outside);
+}
+
+TEST(HostileExternalData, OnlyRegularFiles) {
+  fs::path dir = TempDir();
+  // A FIFO nobody writes to: reading it blocked the import forever.
+  ASSERT_EQ(mkfifo((dir / "fifo.bin").c_str(), 0600), 0);
+  ExpectRejected(ImportWithExternal(dir, {{"location", "fifo.bin"}}), "not a regular file");
+  fs::create_directories(dir / "adir");
+  ExpectRejected(ImportWithExternal(dir, {{"location", "adir"}}), "not a regular file");
+  ExpectRejected(ImportWithExternal(dir, {{"location", "."}}), "outside the model's folder");
+}
+
+TEST(HostileExternalData, BytesWithoutAFileCannotUseIt) {
+  onnx::ModelProto m = Parse(kConvModel);
+  auto* w = m.mutable_graph()->mutable_initializer(0);
+  w->clear_float_data();
+  w->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* e = w->add_external_data();
+  e->set_key("location");
+  e->set_value("w.bin");
+  absl::Status st = ImportModelBytes(m.SerializeAsString(), "", "m.onnx").status();
+  EXPECT_THAT(std::string(st.message()), HasSubstr("the model was not read from a file"));
+}
+
+absl::Status ImportProto(const onnx::ModelProto& m) {
+  return ImportModelBytes(m.SerializeAsString(), "", "m.onnx").status();
+}
+
+TEST(HostileTypes, UnknownElementTypes) {
+  onnx::ModelProto m = Parse(kConvModel);
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(99);
+  absl::Status st = ImportProto(m);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  EXPECT_THAT(std::string(st.message()), HasSubstr("graph input 'x' (read by node '#0' (Conv)): element type 99"));
+  m = Parse(kConvModel);
+  m.mutable_graph()->mutable_initializer(0)->set_data_type(14);  // complex64
+  st = ImportProto(m);
+  EXPECT_EQ(st.code(), absl::StatusCode::kUnimplemented) << st;
+  EXPECT_THAT(std::string(st.message()), HasSubstr("complex64"));
+}
+
+TEST(HostileTypes, BoolDataIsZeroOrOne) {
+  const char* text = R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (bool[2] x) => (bool[2] y) <bool[2] b = {1, 0}> {
+  y = And(x, b)
+}
+)";
+  onnx::ModelProto m = Parse(text);
+  auto* b = m.mutable_graph()->mutable_initializer(0);
+  b->set_int32_data(0, 2);
+  absl::Status st = ImportProto(m);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  EXPECT_THAT(std::string(st.message()), HasSubstr("bool value 0 is 2"));
+  b->clear_int32_data();
+  b->set_raw_data(std::string("\x01\xff", 2));
+  st = ImportProto(m);
+  EXPECT_THAT(std::string(st.message()), HasSubstr("bool data holds the byte 255"));
+}
+
+TEST(HostileTypes, DeclaredShapesMustBeRepresentable) {
+  onnx::ModelProto m = Parse(kConvModel);
+  auto* dims = m.mutable_graph()->mutable_output(0)->mutable_type()->mutable_tensor_type()
+                   ->mutable_shape();
+  dims->mutable_dim(2)->set_dim_value(int64_t{1} << 40);
+  dims->mutable_dim(3)->set_dim_value(int64_t{1} << 40);
+  absl::Status st = ImportProto(m);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  EXPECT_THAT(std::string(st.message()), HasSubstr("node '#0' (Conv): output 'y': shape"));
+  // An initializer whose dims wrap to its one byte of data.
+  onnx::ModelProto w = Parse(kConvModel);
+  auto* init = w.mutable_graph()->mutable_initializer(0);
+  init->clear_dims();
+  init->add_dims(7);
+  init->add_dims(0x6db6db6db6db6db7);  // 7 * this == 1 (mod 2^64)
+  init->clear_float_data();
+  init->set_raw_data(std::string(4, '\0'));
+  st = ImportProto(w);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  EXPECT_THAT(std::string(st.message()), HasSubstr("initializer 'w'"));
+}
+
+}  // namespace
+}  // namespace quantc

@@ -1,6 +1,8 @@
 #include "ir/graph.h"
 
 #include <algorithm>
+#include <functional>
+#include <queue>
 
 #include "absl/strings/str_cat.h"
 #include "util/check.h"
@@ -160,9 +162,18 @@ void Graph::SetInitializer(Value* v, Tensor t) {
   v->initializer_ = std::move(t);
 }
 
-void Graph::AddOutput(Value* v) { outputs_.push_back(v); }
+void Graph::AddOutput(Value* v) {
+  outputs_.push_back(nullptr);
+  SetOutputSlot(outputs_.back(), v);
+}
 
-void Graph::SetOutput(int i, Value* v) { outputs_.at(i) = v; }
+void Graph::SetOutput(int i, Value* v) { SetOutputSlot(outputs_.at(i), v); }
+
+void Graph::SetOutputSlot(Value*& slot, Value* v) {
+  if (slot != nullptr) --slot->graph_output_count_;
+  slot = v;
+  if (v != nullptr) ++v->graph_output_count_;
+}
 
 Node* Graph::AddNode(absl::string_view op_type, absl::Span<Value* const> inputs,
                      absl::Span<const std::string> output_names, Node* before,
@@ -190,9 +201,7 @@ Graph::NodeList::iterator Graph::Find(Node* n) {
   return n->position_;
 }
 
-bool Graph::IsGraphOutput(const Value* v) const {
-  return std::find(outputs_.begin(), outputs_.end(), v) != outputs_.end();
-}
+bool Graph::IsGraphOutput(const Value* v) const { return v->graph_output_count_ > 0; }
 
 void Graph::RemoveNode(Node* n) {
   for (Value* out : n->outputs_) {
@@ -220,10 +229,18 @@ void Graph::RenameValue(Value* v, std::string name) {
 
 void Graph::ReplaceAllUsesWith(Value* from, Value* to, const Node* except) {
   QC_CHECK(from != to);
-  std::vector<Use> uses = from->uses_;
-  for (const Use& u : uses) {
-    if (u.user != except) u.user->SetInput(u.index, to);
+  // Moves the uses in one pass (SetInput per use would search `from`'s
+  // list each time: quadratic for a value with many users).
+  std::vector<Use> kept;
+  for (const Use& u : from->uses_) {
+    if (u.user == except) {
+      kept.push_back(u);
+      continue;
+    }
+    u.user->inputs_[u.index] = to;
+    if (to) to->uses_.push_back(u);
   }
+  from->uses_ = std::move(kept);
   // `from` and `to` hold the same values, so `to` may adopt a more precise
   // static type (e.g. a graph output's declared shape).
   const TensorType& ft = from->type_;
@@ -248,7 +265,7 @@ void Graph::ReplaceAllUsesWith(Value* from, Value* to, const Node* except) {
   RenameValue(from, UniqueName(public_name + "__replaced"));
   RenameValue(carrier, public_name);
   for (Value*& o : outputs_) {
-    if (o == from) o = carrier;
+    if (o == from) SetOutputSlot(o, carrier);
   }
 }
 
@@ -282,7 +299,7 @@ std::unique_ptr<Graph> Graph::Clone() const {
       copy_meta(n->outputs_[i], c->outputs_[i]);
     }
   }
-  for (const Value* v : outputs_) g->outputs_.push_back(map.at(v));
+  for (const Value* v : outputs_) g->AddOutput(map.at(v));
   return g;
 }
 
@@ -303,38 +320,42 @@ void Graph::MoveBefore(Node* n, Node* before) {
 
 bool Graph::SortTopologically() {
   // Kahn's algorithm, always taking the earliest ready node in the current
-  // order, so an already sorted graph keeps its order exactly.
-  std::vector<Node*> order = nodes().ToVector();
-  absl::flat_hash_map<const Node*, int> pending;
-  for (Node* n : order) {
+  // order (a min-heap of positions), so an already sorted graph keeps its
+  // order exactly.
+  const std::vector<Node*> order = nodes().ToVector();
+  absl::flat_hash_map<const Node*, int> position;
+  for (size_t i = 0; i < order.size(); ++i) position[order[i]] = static_cast<int>(i);
+  std::vector<int> pending(order.size(), 0);
+  for (size_t i = 0; i < order.size(); ++i) {
     absl::flat_hash_set<const Node*> preds;
-    for (Value* v : n->inputs_) {
-      if (v && v->producer_ && v->producer_ != n) preds.insert(v->producer_);
-      if (v && v->producer_ == n) return false;  // self loop
+    for (Value* v : order[i]->inputs_) {
+      if (v == nullptr || v->producer_ == nullptr) continue;
+      if (v->producer_ == order[i]) return false;  // self loop
+      preds.insert(v->producer_);
     }
-    pending[n] = static_cast<int>(preds.size());
+    pending[i] = static_cast<int>(preds.size());
+  }
+  std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (pending[i] == 0) ready.push(static_cast<int>(i));
   }
   std::vector<Node*> sorted;
-  std::vector<bool> done(order.size(), false);
-  size_t cursor = 0;
-  while (sorted.size() < order.size()) {
-    while (cursor < order.size() && done[cursor]) ++cursor;
-    size_t i = cursor;
-    while (i < order.size() && (done[i] || pending[order[i]] != 0)) ++i;
-    if (i == order.size()) return false;  // cycle
-    Node* n = order[i];
-    done[i] = true;
+  sorted.reserve(order.size());
+  while (!ready.empty()) {
+    Node* n = order[ready.top()];
+    ready.pop();
     sorted.push_back(n);
     absl::flat_hash_set<const Node*> notified;
     for (Value* out : n->outputs_) {
       for (const Use& u : out->uses_) {
-        if (notified.insert(u.user).second) --pending[u.user];
+        if (!notified.insert(u.user).second) continue;
+        const int j = position.at(u.user);
+        if (--pending[j] == 0) ready.push(j);
       }
     }
   }
-  NodeList reordered;
-  for (Node* n : sorted) reordered.splice(reordered.end(), nodes_, Find(n));
-  nodes_.swap(reordered);
+  if (sorted.size() != order.size()) return false;  // cycle
+  for (Node* n : sorted) nodes_.splice(nodes_.end(), nodes_, n->position_);
   return true;
 }
 

@@ -103,6 +103,7 @@ class Value {
   std::optional<Tensor> initializer_;
   std::optional<QuantParams> quant_;
   std::vector<Use> uses_;
+  int graph_output_count_ = 0;  // times listed in Graph::outputs() (O(1) IsGraphOutput)
 };
 
 /// An operator application. Inputs may contain nullptr for an omitted
@@ -235,13 +236,14 @@ class Graph {
 
   /// Moves `n` to just before `before` (used by topological sorting).
   void MoveBefore(Node* n, Node* before);
-  /// Re-sorts nodes topologically, stable w.r.t. the current order.
-  /// Fails (returns false) on a cycle.
+  /// Re-sorts nodes topologically, stable w.r.t. the current order, in
+  /// O(n log n). Fails (returns false, order unchanged) on a cycle.
   bool SortTopologically();
 
  private:
   void RenameValue(Value* v, std::string name);
   NodeList::iterator Find(Node* n);
+  void SetOutputSlot(Value*& slot, Value* v);
 
   std::string name_;
   ModelInfo info_;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_split.h"
 #include "ir/interpreter.h"
 #include "ir/npy.h"
+#include "ir/tensor.h"
 #include "util/status_macros.h"
 
 namespace quantc::api {
@@ -156,7 +157,20 @@ absl::StatusOr<std::vector<NamedTensor>> RunFloat(const ModelInput& model,
       return absl::Status(outs.status().code(),
                           absl::StrCat(model.name(), which, ": ", outs.status().message()));
     }
-    for (size_t k = 0; k < num_out; ++k) per_output[k].push_back(std::move((*outs)[k]));
+    for (size_t k = 0; k < num_out; ++k) {
+      // The stacked outputs must fit the tensor cap too: known after one
+      // sample, so N huge outputs are never computed only to be refused.
+      if (i == 0 && batched) {
+        std::vector<int64_t> stacked = (*outs)[k].dims();
+        stacked.insert(stacked.begin(), n);
+        if (absl::Status st = CheckShape((*outs)[k].dtype(), stacked).status(); !st.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(model.name(), ": output '", g->outputs()[k]->name(), "' of ", n,
+                           " samples stacked: ", st.message()));
+        }
+      }
+      per_output[k].push_back(std::move((*outs)[k]));
+    }
   }
   std::vector<NamedTensor> result;
   for (size_t k = 0; k < num_out; ++k) {
@@ -229,10 +243,11 @@ absl::StatusOr<Tensor> Stack(const std::vector<Tensor>& parts, const std::string
   } else {
     dims.insert(dims.begin(), n);
   }
+  QC_RETURN_IF_ERROR(CheckShape(first.dtype(), dims).status());
   std::string bytes;
   bytes.reserve(first.num_bytes() * parts.size());
   for (const Tensor& p : parts) bytes.append(p.raw(), p.num_bytes());
-  return Tensor(first.dtype(), dims, std::move(bytes));
+  return Tensor::FromBytes(first.dtype(), dims, std::move(bytes));
 }
 
 absl::StatusOr<std::vector<NamedArray>> ReadInputFiles(const std::string& spec) {

@@ -282,8 +282,11 @@ absl::StatusOr<std::pair<Header, size_t>> ParseHeader(absl::string_view prefix, 
   QC_ASSIGN_OR_RETURN(Header h, InterpretHeader(prefix.substr(preamble, header_len)));
   uint64_t data_size = file_size - preamble - header_len;
 
-  // Multiply only the non-zero dims, with overflow checks, so that neither
-  // this product nor NumElements (which multiplies in order) can overflow.
+  // The product of the dims with zeros counted as one must fit int64 (the
+  // rule of CheckShape in ir/tensor.h, without its cap: a calibration file
+  // read a few rows at a time may be larger than one tensor), so no count,
+  // stride or offset derived from this shape can overflow, even for an
+  // empty array.
   int64_t want = static_cast<int64_t>(DTypeSize(h.dtype));
   bool empty = false;
   for (int64_t d : h.dims) {
@@ -303,20 +306,11 @@ absl::StatusOr<std::pair<Header, size_t>> ParseHeader(absl::string_view prefix, 
   return std::make_pair(std::move(h), preamble + header_len);
 }
 
-absl::Status CheckBools(absl::string_view data) {
-  for (char c : data) {
-    // Any other byte would be an invalid C++ bool once read as one.
-    if (c != 0 && c != 1) return absl::InvalidArgumentError("bool data holds a byte other than 0 or 1");
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<Tensor> ParseUnnamed(absl::string_view bytes) {
   QC_ASSIGN_OR_RETURN(auto parsed, ParseHeader(bytes, bytes.size()));
   Header& h = parsed.first;
-  absl::string_view data = bytes.substr(parsed.second);
-  if (h.dtype == DType::kBool) QC_RETURN_IF_ERROR(CheckBools(data));
-  return Tensor(h.dtype, std::move(h.dims), std::string(data));
+  // FromBytes applies the tensor cap and rejects bool bytes other than 0/1.
+  return Tensor::FromBytes(h.dtype, std::move(h.dims), std::string(bytes.substr(parsed.second)));
 }
 
 }  // namespace
@@ -365,17 +359,20 @@ absl::StatusOr<Tensor> NpyReader::ReadRows(int64_t begin, int64_t count) const {
   }
   std::vector<int64_t> dims = dims_;
   dims[0] = count;
-  size_t row = static_cast<size_t>(NumElements(dims_) / std::max<int64_t>(dims_[0], 1)) *
-               DTypeSize(dtype_);
+  // The rows read become one tensor: the cap applies to them.
+  if (absl::Status st = CheckShape(dtype_, dims).status(); !st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path_, ": ", st.message()));
+  }
+  dims[0] = 1;
+  const size_t row = static_cast<size_t>(NumElements(dims)) * DTypeSize(dtype_);
+  dims[0] = count;
   std::string bytes(row * static_cast<size_t>(count), '\0');
   file_->seekg(static_cast<std::streamoff>(data_offset_ + row * static_cast<size_t>(begin)));
   file_->read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   if (!*file_) return absl::DataLossError(absl::StrCat(path_, ": read failed"));
-  if (dtype_ == DType::kBool) {
-    absl::Status st = CheckBools(bytes);
-    if (!st.ok()) return absl::InvalidArgumentError(absl::StrCat(path_, ": ", st.message()));
-  }
-  return Tensor(dtype_, std::move(dims), std::move(bytes));
+  absl::StatusOr<Tensor> t = Tensor::FromBytes(dtype_, std::move(dims), std::move(bytes));
+  if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat(path_, ": ", t.status().message()));
+  return t;
 }
 
 absl::StatusOr<Tensor> ReadNpyFile(const std::string& path) {

@@ -9,9 +9,24 @@ std::optional<std::vector<int64_t>> Dims(const Value* v) {
   return v ? v->type().StaticDims() : std::nullopt;
 }
 
+// Counts saturate at INT64_MAX instead of wrapping: the IR does not
+// promise that every static shape was checked (a library caller may build
+// one), and a statistic must never be undefined behaviour.
+constexpr int64_t kSaturated = INT64_MAX;
+
+int64_t SatMul(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_mul_overflow(a, b, &r) ? kSaturated : r;
+}
+
+int64_t SatAdd(int64_t a, int64_t b) {
+  int64_t r;
+  return __builtin_add_overflow(a, b, &r) ? kSaturated : r;
+}
+
 int64_t Product(const std::vector<int64_t>& d, size_t from = 0) {
   int64_t p = 1;
-  for (size_t i = from; i < d.size(); ++i) p *= d[i];
+  for (size_t i = from; i < d.size(); ++i) p = SatMul(p, d[i]);
   return p;
 }
 
@@ -20,7 +35,7 @@ int64_t ConvMacs(const Node& n) {
   auto w = Dims(n.input(n.op_type() == "QLinearConv" ? 3 : 1));
   auto y = Dims(n.output(0));
   if (!w || !y || w->size() < 2) return -1;
-  return Product(*y) * Product(*w, 1);
+  return SatMul(Product(*y), Product(*w, 1));
 }
 
 // ConvTranspose: every input element scatters into C_out/group * kernel.
@@ -28,7 +43,7 @@ int64_t ConvTransposeMacs(const Node& n) {
   auto x = Dims(n.input(0));
   auto w = Dims(n.input(1));
   if (!x || !w || w->size() < 2) return -1;
-  return Product(*x) * Product(*w, 1);
+  return SatMul(Product(*x), Product(*w, 1));
 }
 
 // MatMul family: output elements times the reduced dimension.
@@ -38,7 +53,7 @@ int64_t MatMulMacs(const Node& n) {
   if (!a || !y || a->empty()) return -1;
   int64_t k = a->back();
   if (n.op_type() == "Gemm" && n.GetInt("transA", 0) && a->size() == 2) k = (*a)[0];
-  return Product(*y) * k;
+  return SatMul(Product(*y), k);
 }
 
 int64_t LayerMacsOf(const Node& n) {
@@ -58,7 +73,7 @@ int64_t ByteSize(const Value* v, int64_t& unknown) {
     ++unknown;
     return 0;
   }
-  return Product(*d) * static_cast<int64_t>(elem);
+  return SatMul(Product(*d), static_cast<int64_t>(elem));
 }
 
 int64_t PeakActivationBytes(const Graph& g, int64_t& unknown) {
@@ -77,12 +92,12 @@ int64_t PeakActivationBytes(const Graph& g, int64_t& unknown) {
   for (const auto& [v, idx] : last_use) frees[idx].push_back(v);
   int64_t live = 0, peak = 0;
   absl::flat_hash_map<const Value*, int64_t> sizes;
-  for (const Value* in : g.inputs()) live += sizes[in] = ByteSize(in, unknown);
+  for (const Value* in : g.inputs()) live = SatAdd(live, sizes[in] = ByteSize(in, unknown));
   peak = live;
   for (size_t i = 0; i < nodes.size(); ++i) {
     for (const Value* out : nodes[i]->outputs()) {
       if (out->name().empty()) continue;
-      live += sizes[out] = ByteSize(out, unknown);
+      live = SatAdd(live, sizes[out] = ByteSize(out, unknown));
     }
     peak = std::max(peak, live);
     for (const Value* v : frees[i]) live -= sizes[v];
@@ -99,15 +114,15 @@ int64_t PeakActivationBytes(const Graph& g, int64_t& unknown) {
 GraphStats ComputeStats(const Graph& g) {
   GraphStats s;
   for (const Value* v : g.initializers()) {
-    s.parameters += v->initializer().num_elements();
-    s.weight_bytes += static_cast<int64_t>(v->initializer().num_bytes());
+    s.parameters = SatAdd(s.parameters, v->initializer().num_elements());
+    s.weight_bytes = SatAdd(s.weight_bytes, static_cast<int64_t>(v->initializer().num_bytes()));
   }
   for (const Node* n : g.nodes()) {
     ++s.op_histogram[n->domain().empty() ? n->op_type() : n->domain() + "." + n->op_type()];
     int64_t macs = LayerMacsOf(*n);
     if (macs == -2) continue;
     s.layers.push_back({n, macs});
-    if (macs > 0) s.total_macs += macs;
+    if (macs > 0) s.total_macs = SatAdd(s.total_macs, macs);
   }
   s.peak_activation_bytes = PeakActivationBytes(g, s.unknown_size_values);
   return s;

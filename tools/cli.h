@@ -27,7 +27,7 @@ enum ExitCode : int {
   kInternal = 1,      ///< a quantc bug or an I/O failure on output
   kUsage = 2,         ///< bad command line
   kInvalidInput = 3,  ///< malformed or inconsistent model/data
-  kUnsupported = 4,   ///< valid input that quantc does not handle
+  kUnsupported = 4,   ///< valid input that quantc does not handle (or too big for memory)
 };
 
 struct FlagSpec {

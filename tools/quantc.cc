@@ -1,6 +1,8 @@
 // The quantc driver: dispatches to a subcommand. All logic lives in the
 // libraries; this file only knows the command table.
 #include <cstdio>
+#include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -68,9 +70,7 @@ int UnknownCommand(const std::string& name) {
   return quantc::cli::kUsage;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Dispatch(int argc, char** argv) {
   if (argc < 2) {
     std::fputs(MainHelp().c_str(), stderr);
     return quantc::cli::kUsage;
@@ -97,4 +97,34 @@ int main(int argc, char** argv) {
   }
   const Command* c = Find(command);
   return c ? c->run(args) : UnknownCommand(command);
+}
+
+// The model file a failing command was given (its first non-flag
+// argument), for the last-resort messages below.
+std::string ModelArg(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i) {
+    if (argv[i][0] != '-') return argv[i];
+  }
+  return "(no model)";
+}
+
+}  // namespace
+
+// Errors cross every API as absl::Status, and the kernels and the importer
+// check every size from input before allocating. These handlers are the
+// net under that: memory that still runs out (many tensors, each within
+// the cap) or an exception from a library must end in a clean error and an
+// exit code, never in std::terminate.
+int main(int argc, char** argv) {
+  try {
+    return Dispatch(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "quantc: error: %s: out of memory (the model needs more memory than "
+                 "is available)\n", ModelArg(argc, argv).c_str());
+    return quantc::cli::kUnsupported;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "quantc: error: %s: internal error: %s\n", ModelArg(argc, argv).c_str(),
+                 e.what());
+    return quantc::cli::kInternal;
+  }
 }

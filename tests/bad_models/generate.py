@@ -2,7 +2,9 @@
 """Writes the malformed models that tests/cli_test.sh feeds to quantc.
 
 Each file exercises one class of bad input; the expected exit code and
-message fragment live in cli_test.sh. Regenerate with
+message fragment of the files written here live in cli_test.sh, those of
+the hostile models (hostile.py, one or more per crash class of issue 11)
+in the manifest hostile.tsv that hostile.py writes. Regenerate with
 `/usr/bin/python3 tests/bad_models/generate.py` (Debian's python3-onnx).
 """
 import os
@@ -10,6 +12,8 @@ import os
 import numpy as np
 import onnx
 from onnx import TensorProto, helper
+
+import hostile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -91,6 +95,7 @@ def main():
 
     calibration_files()
     quantized_models()
+    hostile.main(HERE)
 
 
 def qdq_model(scale=0.05, zp=128, dq_scale=None, zp_node=None):

@@ -146,6 +146,25 @@ TEST(HostileExternalData, MustStayInTheModelsRealFolder) {
   fs::remove(outside);
 }
 
+// Hugging Face's cache (and Bazel's runfiles) link a model and its weights
+// to blobs elsewhere: the weights lie next to the real model file, which
+// counts as the model's folder too. A real model file does not lend its
+// trust to a link leading elsewhere.
+TEST(HostileExternalData, SymlinkedModelsFindTheirWeights) {
+  fs::path dir = TempDir();
+  fs::create_directories(dir / "blobs");
+  fs::create_directories(dir / "snapshot");
+  ImportWithExternal(dir / "blobs", {{"location", "w.bin"}});  // writes blobs/m.onnx
+  Write(dir / "blobs" / "weights", WeightBytes());
+  fs::create_symlink("../blobs/m.onnx", dir / "snapshot" / "m.onnx");
+  fs::create_symlink("../blobs/weights", dir / "snapshot" / "w.bin");
+  auto linked = ImportModelFile((dir / "snapshot" / "m.onnx").string());
+  EXPECT_TRUE(linked.ok()) << linked.status();
+  fs::remove(dir / "snapshot" / "m.onnx");
+  ExpectRejected(ImportWithExternal(dir / "snapshot", {{"location", "w.bin"}}),
+                 "outside the model's folder");
+}
+
 TEST(HostileExternalData, OnlyRegularFiles) {
   fs::path dir = TempDir();
   // A FIFO nobody writes to: reading it blocked the import forever.

@@ -123,13 +123,39 @@ absl::StatusOr<int64_t> ParseExternalNumber(const std::string& key, const std::s
   return v;
 }
 
+// Where external data may come from: `dir`, the folder locations are
+// relative to (the model path's folder, as given), and the real folders
+// the resolved file must lie in. For a model file these are the real form
+// of `dir` and the real folder of the model file itself, which differ when
+// the model is a symlink (Hugging Face's cache, Bazel's runfiles) and then
+// hold the weights next to the real model file. Empty `dir`: the model did
+// not come from a file and may not use external data.
+struct ExternalRoots {
+  std::string dir;
+  std::vector<std::string> real;
+};
+
+ExternalRoots RootsFor(const std::string& dir, const std::string& model_file) {
+  ExternalRoots r;
+  r.dir = dir;
+  if (dir.empty()) return r;
+  if (absl::StatusOr<std::string> d = RealPath(dir); d.ok()) r.real.push_back(*d);
+  if (!model_file.empty()) {
+    if (absl::StatusOr<std::string> f = RealPath(model_file); f.ok()) {
+      const size_t slash = f->find_last_of('/');
+      r.real.push_back(slash == 0 ? "/" : f->substr(0, slash));
+    }
+  }
+  return r;
+}
+
 // Reads external data into raw_data so the rest of import (and the checker)
 // sees a self-contained model. The file must resolve, symlinks followed, to
 // a regular file inside the model's real folder; offset and length must be
 // numbers that lie inside it; and the length must be exactly what the
 // tensor's shape needs (which CheckShape caps), so nothing is read that
 // the tensor would not hold.
-absl::Status LoadExternal(onnx::TensorProto& t, const std::string& base_dir,
+absl::Status LoadExternal(onnx::TensorProto& t, const ExternalRoots& roots,
                           const std::string& label) {
   if (t.data_location() != onnx::TensorProto::EXTERNAL) return absl::OkStatus();
   std::string where = absl::StrCat(label, ": external data");
@@ -151,7 +177,7 @@ absl::Status LoadExternal(onnx::TensorProto& t, const std::string& base_dir,
     if (!st.ok()) return absl::InvalidArgumentError(absl::StrCat(where, " ", st.message()));
   }
   if (location.empty()) return absl::InvalidArgumentError(absl::StrCat(where, " has no location"));
-  if (base_dir.empty()) {
+  if (roots.dir.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, " cannot be resolved: the model was not read from a file"));
   }
@@ -165,15 +191,16 @@ absl::Status LoadExternal(onnx::TensorProto& t, const std::string& base_dir,
     return absl::InvalidArgumentError(
         absl::StrCat(where, " location '", location, "' is an absolute path"));
   }
-  const std::string path = absl::StrCat(base_dir, "/", location);
+  const std::string path = absl::StrCat(roots.dir, "/", location);
   // The lexical checks above give clear messages; this one decides, on
   // real paths, so a symlink cannot lead out of the folder either.
-  absl::StatusOr<std::string> real_dir = RealPath(base_dir);
   absl::StatusOr<std::string> real = RealPath(path);
-  if (!real_dir.ok() || !real.ok()) {
+  if (!real.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(where, " file '", path, "' cannot be opened"));
   }
-  if (!IsWithin(*real, *real_dir) || *real == *real_dir) {
+  bool inside = false;
+  for (const std::string& root : roots.real) inside = inside || (IsWithin(*real, root) && *real != root);
+  if (!inside) {
     return absl::InvalidArgumentError(absl::StrCat(where, " location '", location,
                                                    "' resolves to '", *real,
                                                    "', outside the model's folder"));
@@ -216,17 +243,17 @@ std::string ValueLabel(const onnx::GraphProto& g, const std::string& kind,
   return label;
 }
 
-absl::Status LoadAllExternal(onnx::GraphProto& g, const std::string& base_dir) {
+absl::Status LoadAllExternal(onnx::GraphProto& g, const ExternalRoots& roots) {
   for (auto& t : *g.mutable_initializer()) {
     if (t.data_location() != onnx::TensorProto::EXTERNAL) continue;
-    QC_RETURN_IF_ERROR(LoadExternal(t, base_dir, ValueLabel(g, "initializer", t.name())));
+    QC_RETURN_IF_ERROR(LoadExternal(t, roots, ValueLabel(g, "initializer", t.name())));
   }
   for (int i = 0; i < g.node_size(); ++i) {
     for (auto& a : *g.mutable_node(i)->mutable_attribute()) {
       if (!a.has_t()) continue;
       const std::string label =
           absl::StrCat(NodeLabel(g.node(i), i), ": attribute '", a.name(), "'");
-      QC_RETURN_IF_ERROR(LoadExternal(*a.mutable_t(), base_dir, label));
+      QC_RETURN_IF_ERROR(LoadExternal(*a.mutable_t(), roots, label));
     }
   }
   return absl::OkStatus();
@@ -577,13 +604,13 @@ absl::Status TypeQuantcNodes(Graph& g) {
 }
 
 absl::StatusOr<std::unique_ptr<Graph>> ImportProto(onnx::ModelProto& m,
-                                                  const std::string& base_dir) {
+                                                  const ExternalRoots& roots) {
   if (!m.has_graph()) return absl::InvalidArgumentError("the model has no graph");
   QC_RETURN_IF_ERROR(CheckOpsets(m));
   QC_RETURN_IF_ERROR(CheckNodesSupported(m.graph()));
   QC_RETURN_IF_ERROR(CheckDataTypes(m.graph()));
   QC_RETURN_IF_ERROR(CheckDeclaredTypes(m.graph()));
-  QC_RETURN_IF_ERROR(LoadAllExternal(*m.mutable_graph(), base_dir));
+  QC_RETURN_IF_ERROR(LoadAllExternal(*m.mutable_graph(), roots));
   QC_RETURN_IF_ERROR(CheckAndSortNodes(*m.mutable_graph()));
   if (DefaultOpset(m) < kMinOpset) {
     // The converter trusts its input: check the model as written first
@@ -609,13 +636,10 @@ absl::Status Prefixed(const absl::Status& st, const std::string& prefix) {
   return absl::Status(st.code(), absl::StrCat(prefix, ": ", st.message()));
 }
 
-}  // namespace
-
-const char* OnnxLibraryVersion() { return onnx::LAST_RELEASE_VERSION; }
-
-absl::StatusOr<std::unique_ptr<Graph>> ImportModelBytes(absl::string_view bytes,
-                                                       const std::string& base_dir,
-                                                       const std::string& display_name) {
+// ImportModelBytes with the external-data roots spelled out.
+absl::StatusOr<std::unique_ptr<Graph>> ImportBytes(absl::string_view bytes,
+                                                   const ExternalRoots& roots,
+                                                   const std::string& display_name) {
   if (bytes.empty()) return absl::InvalidArgumentError(absl::StrCat(display_name, ": empty file"));
   onnx::ModelProto m;
   if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
@@ -623,9 +647,19 @@ absl::StatusOr<std::unique_ptr<Graph>> ImportModelBytes(absl::string_view bytes,
     return absl::InvalidArgumentError(
         absl::StrCat(display_name, ": not a valid ONNX model (protobuf parsing failed)"));
   }
-  auto g = ImportProto(m, base_dir);
+  auto g = ImportProto(m, roots);
   if (!g.ok()) return Prefixed(g.status(), display_name);
   return g;
+}
+
+}  // namespace
+
+const char* OnnxLibraryVersion() { return onnx::LAST_RELEASE_VERSION; }
+
+absl::StatusOr<std::unique_ptr<Graph>> ImportModelBytes(absl::string_view bytes,
+                                                       const std::string& base_dir,
+                                                       const std::string& display_name) {
+  return ImportBytes(bytes, RootsFor(base_dir, ""), display_name);
 }
 
 absl::StatusOr<std::unique_ptr<Graph>> ImportModelFile(const std::string& path) {
@@ -637,7 +671,7 @@ absl::StatusOr<std::unique_ptr<Graph>> ImportModelFile(const std::string& path) 
     }
     return bytes.status();
   }
-  return ImportModelBytes(*bytes, FolderOf(path), path);
+  return ImportBytes(*bytes, RootsFor(FolderOf(path), path), path);
 }
 
 absl::StatusOr<std::unique_ptr<Graph>> ImportModelText(absl::string_view text) {
@@ -646,7 +680,7 @@ absl::StatusOr<std::unique_ptr<Graph>> ImportModelText(absl::string_view text) {
   if (!st.IsOK()) {
     return absl::InvalidArgumentError(absl::StrCat("ONNX text: ", st.ErrorMessage()));
   }
-  auto g = ImportProto(m, "");
+  auto g = ImportProto(m, ExternalRoots{});
   if (!g.ok()) return Prefixed(g.status(), "ONNX text");
   return g;
 }
@@ -672,7 +706,8 @@ absl::StatusOr<Tensor> ReadTensorProtoFile(const std::string& path, std::string*
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": not a TensorProto (no data type)"));
   }
-  absl::Status st = LoadExternal(t, FolderOf(path), absl::StrCat("tensor '", t.name(), "'"));
+  absl::Status st =
+      LoadExternal(t, RootsFor(FolderOf(path), path), absl::StrCat("tensor '", t.name(), "'"));
   if (!st.ok()) return Prefixed(st, path);
   // TensorFromProto allocates the tensor before checking its data, and
   // other messages (a SequenceProto, say) can parse as a TensorProto with

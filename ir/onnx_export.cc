@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "ir/onnx_import.h"
+#include "ir/onnx_infer.h"
 #include "ir/onnx_proto_util.h"
 #include "onnx/checker.h"
 #include "onnx/onnx_pb.h"
@@ -127,11 +128,8 @@ absl::StatusOr<std::string> ExportModelBytes(const Graph& g) {
 
 absl::StatusOr<bool> InferTypes(Graph& g) {
   onnx::ModelProto m = ToProto(g, /*with_types=*/true);
-  try {
-    onnx::ShapeInferenceOptions options{false, 0, false};
-    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), options);
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("shape inference: ", e.what()));
+  if (absl::Status st = InferShapesGuarded(m); !st.ok()) {
+    return absl::Status(st.code(), absl::StrCat("shape inference: ", st.message()));
   }
   absl::flat_hash_map<std::string, const onnx::TypeProto*> inferred;
   for (const auto& vi : m.graph().value_info()) inferred[vi.name()] = &vi.type();

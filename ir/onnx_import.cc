@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "ir/contrib_ops.h"
 #include "ir/onnx_export.h"
+#include "ir/onnx_infer.h"
 #include "ir/onnx_proto_util.h"
 #include "ir/onnx_upgrade.h"
 #include "onnx/checker.h"
@@ -445,14 +446,9 @@ absl::Status RunOnnxChecks(onnx::ModelProto& m) {
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("ONNX checker: ", e.what()));
   }
-  try {
-    onnx::ShapeInferenceOptions options{/*check_type=*/false, /*error_mode=*/0,
-                                        /*enable_data_propagation=*/false};
-    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), options);
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("ONNX shape inference: ", e.what()));
-  }
-  return absl::OkStatus();
+  // Node by node, each node checked first: libonnx's inference functions
+  // trust their inputs (ir/onnx_infer.h).
+  return InferShapesGuarded(m);
 }
 
 Attribute AttrFromProto(const onnx::AttributeProto& a, absl::Status& st) {

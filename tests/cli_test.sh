@@ -286,8 +286,10 @@ hostile_case() {  # hostile_case NAME CONVERT INSPECT RUN QUANTIZE FRAGMENT FLAG
     esac
     local limit="ulimit -v $HOSTILE_AS_LIMIT_KB;"
     [[ "${QUANTC_SANITIZED:-0}" == 1 ]] && limit=""
+    local env_set=() f
+    for f in ${flags//,/ }; do [[ "$f" == env=* ]] && env_set+=("${f#env=}"); done
     local t0=$SECONDS
-    bash -c "$limit ulimit -c 0; exec timeout -k 2 10 \"\$@\"" _ "$QUANTC" "${args[@]}" \
+    env "${env_set[@]}" bash -c "$limit ulimit -c 0; exec timeout -k 2 10 \"\$@\"" _ "$QUANTC" "${args[@]}" \
       >"$TMP/out" 2>"$TMP/err"
     local rc=$? secs=$((SECONDS - t0)) label="hostile $name $cmd"
     if ((rc >= 124)); then

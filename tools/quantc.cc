@@ -1,6 +1,8 @@
 // The quantc driver: dispatches to a subcommand. All logic lives in the
 // libraries; this file only knows the command table.
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <new>
 #include <string>
@@ -17,6 +19,7 @@
 #include "api/version.h"
 #include "fmt/format.h"
 #include "ir/onnx_import.h"
+#include "ir/tensor.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
 
@@ -61,8 +64,28 @@ std::string MainHelp() {
   }
   absl::StrAppend(&out,
                   "\nRun 'quantc help COMMAND' for a command's options and their defaults.\n"
-                  "exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid input, 4 unsupported\n");
+                  "exit codes: 0 ok, 1 internal error, 2 usage, 3 invalid input, 4 unsupported\n"
+                  "environment: QUANTC_MAX_TENSOR_BYTES  largest tensor quantc creates from "
+                  "input\n             (default 1073741824, 1 GiB); larger ones are refused as "
+                  "invalid\n");
   return out;
+}
+
+// QUANTC_MAX_TENSOR_BYTES overrides the tensor cap (ir/tensor.h) for models
+// with bigger tensors than the default allows.
+bool ApplyTensorCap() {
+  const char* env = std::getenv("QUANTC_MAX_TENSOR_BYTES");
+  if (env == nullptr) return true;
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(env, &end, 10);
+  if (errno != 0 || end == env || *end != '\0' || v <= 0) {
+    std::fprintf(stderr, "quantc: error: QUANTC_MAX_TENSOR_BYTES='%s' is not a positive byte count\n",
+                 env);
+    return false;
+  }
+  quantc::SetMaxTensorBytes(v);
+  return true;
 }
 
 int UnknownCommand(const std::string& name) {
@@ -71,6 +94,7 @@ int UnknownCommand(const std::string& name) {
 }
 
 int Dispatch(int argc, char** argv) {
+  if (!ApplyTensorCap()) return quantc::cli::kUsage;
   if (argc < 2) {
     std::fputs(MainHelp().c_str(), stderr);
     return quantc::cli::kUsage;

@@ -1,6 +1,7 @@
 #include "ir/kernels/kernel.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "absl/strings/str_join.h"
 
@@ -75,12 +76,21 @@ absl::Status CheckScratch(DType dtype, absl::Span<const int64_t> dims) {
   return Unsupported("the interpreter would need a scratch buffer of ", n.status().message());
 }
 
+namespace {
+std::atomic<int64_t> g_max_work{int64_t{1} << 36};
+}  // namespace
+
+int64_t MaxWorkPerNode() { return g_max_work.load(std::memory_order_relaxed); }
+
+void SetMaxWorkPerNode(int64_t steps) { g_max_work.store(steps, std::memory_order_relaxed); }
+
 absl::Status CheckWork(std::initializer_list<int64_t> factors) {
   double steps = 1;
   for (int64_t f : factors) steps *= static_cast<double>(std::max<int64_t>(f, 0));
-  if (steps <= kMaxWorkPerNode) return absl::OkStatus();
-  return Unsupported("the node needs ", steps,
-                     " multiply-accumulates, more than the interpreter's limit of 2^36 per node");
+  const int64_t limit = MaxWorkPerNode();
+  if (steps <= static_cast<double>(limit)) return absl::OkStatus();
+  return Unsupported("the node needs ", steps, " multiply-accumulates, more than the interpreter's ",
+                     "limit of ", limit, " per node");
 }
 
 std::string ShapeStr(absl::Span<const int64_t> dims) {

@@ -112,12 +112,14 @@ absl::StatusOr<int64_t> CheckedAdd(int64_t a, int64_t b);
 absl::Status CheckScratch(DType dtype, absl::Span<const int64_t> dims);
 
 /// The most inner-loop steps (multiply-accumulates, window taps) one node
-/// may take: 2^36, about a minute of interpreter time. A node asking for
-/// more (a huge kernel over a huge input, say) would look like a hang, so
-/// it is Unimplemented instead, naming the count. `factors` multiply to
-/// the step count.
+/// may take: 2^36 unless changed, about a minute of interpreter time. A
+/// node asking for more (a huge kernel over a huge input, say) would look
+/// like a hang, so it is Unimplemented instead, naming the count.
+/// `factors` multiply to the step count. Like the tensor cap, the limit is
+/// process-wide; fuzzers lower it.
 absl::Status CheckWork(std::initializer_list<int64_t> factors);
-inline constexpr double kMaxWorkPerNode = 68719476736.0;  // 2^36
+int64_t MaxWorkPerNode();
+void SetMaxWorkPerNode(int64_t steps);
 
 /// "[2,3,4]" for messages.
 std::string ShapeStr(absl::Span<const int64_t> dims);

@@ -19,7 +19,11 @@
 # and is out of scope only when ORT cannot run that either or it has no
 # expected outputs; one whose inputs .npy cannot carry (strings) is
 # untestable. Neither counts as a failure. The test fails if any model
-# crashed quantc, or a converted model fails in ORT or computes differently.
+# crashed quantc, or a converted model fails in ORT or computes differently,
+# and if any model pinned in tests/conformance/pins/roundtrip_accepted.txt
+# (converted) or roundtrip_passed.txt (bit-identical in ORT) is no longer
+# (tests/lib/pins.sh): the scope cannot shrink unnoticed. Rejections (exit
+# 3 and 4) are counted apart from accepted models.
 #
 # Environment (all optional): QUANTC_BIN, PB_TO_NPY, ORT_RUN_JS override the
 # tools (default: Bazel runfiles, else the workspace's bazel-bin);
@@ -35,6 +39,8 @@ JOBS=2  # the build machines have two cores
 
 # shellcheck source=tests/lib/paths.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/paths.sh"
+# shellcheck source=tests/lib/pins.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/pins.sh"
 PB_TO_NPY="${PB_TO_NPY:-$BIN/tests/tools/pb_to_npy}"
 ORT_RUN="${ORT_RUN_JS:-$ROOT/tests/ort/ort_run.js}"
 export DATA_ROOT QUANTC PB_TO_NPY CONVERT_TIMEOUT
@@ -207,6 +213,18 @@ report | tee "$WORK/summary.txt"
 if [[ -n "${TEST_UNDECLARED_OUTPUTS_DIR:-}" ]]; then
   cp "$WORK/summary.txt" "$TEST_UNDECLARED_OUTPUTS_DIR/roundtrip_summary.txt"
   cp "$WORK/final.tsv" "$TEST_UNDECLARED_OUTPUTS_DIR/roundtrip_results.tsv"
+fi
+
+# Pins: accepted = converted (passed, out of scope, untestable or failed).
+awk -F '\t' '$3 != "crashed" && $3 !~ /^rejected/ { print $1 "/" $2 }' "$WORK/final.tsv" \
+  >"$WORK/accepted.txt"
+awk -F '\t' '$3 == "passed" { print $1 "/" $2 }' "$WORK/final.tsv" >"$WORK/passed.txt"
+pins_ok=1
+check_pins roundtrip_accepted "$WORK/accepted.txt" || pins_ok=0
+check_pins roundtrip_passed "$WORK/passed.txt" || pins_ok=0
+if ((pins_ok == 0)); then
+  echo "roundtrip: FAILED (pinned models left the accepted or passed set)"
+  exit 1
 fi
 
 bad=$(awk -F '\t' '$3 == "crashed" || $3 == "failed"' "$WORK/final.tsv" | wc -l)

@@ -21,6 +21,7 @@
 #include "ir/onnx_infer.h"
 #include "ir/onnx_proto_util.h"
 #include "ir/onnx_upgrade.h"
+#include "ir/verifier.h"
 #include "onnx/checker.h"
 #include "onnx/common/version.h"
 #include "onnx/defs/parser.h"
@@ -301,8 +302,17 @@ absl::Status CheckDeclaredTypes(const onnx::GraphProto& g) {
     if (st.ok()) return st;
     return absl::Status(st.code(), absl::StrCat(label, ": ", st.message()));
   };
+  absl::flat_hash_set<std::string> initializers;
+  for (const auto& t : g.initializer()) initializers.insert(t.name());
   for (const auto& vi : g.input()) {
-    QC_RETURN_IF_ERROR(check(vi, ValueLabel(g, "graph input", vi.name())));
+    const std::string label = ValueLabel(g, "graph input", vi.name());
+    QC_RETURN_IF_ERROR(check(vi, label));
+    // A graph input is fed by the caller: without an element type nothing
+    // can check what it is given (IR < 4 inputs that are initializers
+    // take the initializer's type).
+    if (vi.type().tensor_type().elem_type() == 0 && !initializers.contains(vi.name())) {
+      return absl::InvalidArgumentError(absl::StrCat(label, ": has no element type"));
+    }
   }
   for (const auto& vi : g.output()) QC_RETURN_IF_ERROR(check(vi, ProducedLabel(g, vi.name())));
   for (const auto& vi : g.value_info()) {
@@ -618,6 +628,10 @@ absl::StatusOr<std::unique_ptr<Graph>> ImportProto(onnx::ModelProto& m,
   QC_RETURN_IF_ERROR(RunOnnxChecks(m));
   QC_ASSIGN_OR_RETURN(std::unique_ptr<Graph> g, BuildGraph(m));
   QC_RETURN_IF_ERROR(TypeQuantcNodes(*g));
+  // The importer promises a graph the verifier accepts; what the checks
+  // above let through (a graph output inference could not type, say) is
+  // still bad input, reported as such.
+  QC_RETURN_IF_ERROR(VerifyGraph(*g));
   return g;
 }
 

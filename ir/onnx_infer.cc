@@ -98,6 +98,24 @@ absl::Status GuardWindow(const onnx::NodeProto& n, const TypeMap& types) {
   return absl::OkStatus();
 }
 
+// Signal processing ops new in libonnx 1.12 index their input's dims by the
+// ranks the spec requires, without checking them.
+absl::Status GuardSignal(const onnx::NodeProto& n, const TypeMap& types) {
+  const int rank = InputRank(n, 0, types);
+  if (n.op_type() == "STFT" && rank >= 0 && rank != 3) {
+    return Refuse(absl::StrCat("input signal has rank ", rank, "; 3 expected"));
+  }
+  if (n.op_type() == "DFT" && rank >= 0) {
+    if (rank < 2) return Refuse(absl::StrCat("input has rank ", rank, "; 2 or more expected"));
+    const onnx::AttributeProto* axis = Attr(n, "axis");
+    const int64_t a = axis ? axis->i() : 1;
+    if (a < -rank || a >= rank - 1) {
+      return Refuse(absl::StrCat("attribute 'axis' ", a, " is out of range for rank ", rank));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Checks `n` against what its ONNX inference function assumes but does not
 // check. Each rule here comes from a crash of libonnx 1.12 that fuzzing
 // found (fuzz/corpus/import keeps the inputs).
@@ -108,6 +126,7 @@ absl::Status GuardNode(const onnx::NodeProto& n, const TypeMap& types) {
       op == "MaxPool" || op == "AveragePool" || op == "LpPool") {
     return GuardWindow(n, types);
   }
+  if (op == "STFT" || op == "DFT") return GuardSignal(n, types);
   return absl::OkStatus();
 }
 

@@ -3,21 +3,15 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ir/onnx_import.h"
-#include "ir/verifier.h"
 #include "tools/cli.h"
 #include "util/status_macros.h"
 
 namespace quantc::api {
 
 absl::StatusOr<std::unique_ptr<Graph>> LoadModel(const ModelInput& model) {
-  std::unique_ptr<Graph> graph;
-  if (model.bytes) {
-    QC_ASSIGN_OR_RETURN(graph, ImportModelBytes(*model.bytes, "", model.display_name));
-  } else {
-    QC_ASSIGN_OR_RETURN(graph, ImportModelFile(model.path));
-  }
-  if (absl::Status st = VerifyGraph(*graph); !st.ok()) return InModel(model, st);
-  return graph;
+  // The importers verify the graph they return.
+  if (model.bytes) return ImportModelBytes(*model.bytes, "", model.display_name);
+  return ImportModelFile(model.path);
 }
 
 absl::Status InModel(const ModelInput& model, const absl::Status& status) {

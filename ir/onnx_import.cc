@@ -272,14 +272,9 @@ std::string ProducedLabel(const onnx::GraphProto& g, const std::string& name) {
   return absl::StrCat("value '", name, "'");
 }
 
-absl::Status CheckTensorHeader(const onnx::TensorProto& t, const std::string& label) {
-  absl::StatusOr<DType> dt = DTypeFromCode(t.data_type());
-  absl::Status st = dt.status();
-  if (dt.ok()) {
-    st = CheckShape(*dt, std::vector<int64_t>(t.dims().begin(), t.dims().end())).status();
-  }
-  if (st.ok()) return st;
-  return absl::Status(st.code(), absl::StrCat(label, ": ", st.message()));
+absl::Status CheckTensorHeader(const onnx::TensorProto& t) {
+  QC_ASSIGN_OR_RETURN(const DType dt, DTypeFromCode(t.data_type()));
+  return CheckShape(dt, std::vector<int64_t>(t.dims().begin(), t.dims().end())).status();
 }
 
 // Element types and shapes as the file declares them, checked before the
@@ -287,36 +282,44 @@ absl::Status CheckTensorHeader(const onnx::TensorProto& t, const std::string& la
 // the value and its node, and no third-party code is handed shapes no
 // tensor could have.
 absl::Status CheckDeclaredTypes(const onnx::GraphProto& g) {
+  // Labels scan the graph, so they are built only for an error.
+  auto fail = [](const absl::Status& st, const std::string& label) {
+    return absl::Status(st.code(), absl::StrCat(label, ": ", st.message()));
+  };
   for (const auto& t : g.initializer()) {
-    QC_RETURN_IF_ERROR(CheckTensorHeader(t, ValueLabel(g, "initializer", t.name())));
+    if (absl::Status st = CheckTensorHeader(t); !st.ok()) {
+      return fail(st, ValueLabel(g, "initializer", t.name()));
+    }
   }
   for (int i = 0; i < g.node_size(); ++i) {
     for (const auto& a : g.node(i).attribute()) {
-      const std::string label = absl::StrCat(NodeLabel(g.node(i), i), ": attribute '", a.name(), "'");
-      if (a.has_t()) QC_RETURN_IF_ERROR(CheckTensorHeader(a.t(), label));
-      for (const auto& t : a.tensors()) QC_RETURN_IF_ERROR(CheckTensorHeader(t, label));
+      absl::Status st = a.has_t() ? CheckTensorHeader(a.t()) : absl::OkStatus();
+      for (const auto& t : a.tensors()) {
+        if (st.ok()) st = CheckTensorHeader(t);
+      }
+      if (!st.ok()) {
+        return fail(st, absl::StrCat(NodeLabel(g.node(i), i), ": attribute '", a.name(), "'"));
+      }
     }
   }
-  auto check = [&](const onnx::ValueInfoProto& vi, const std::string& label) -> absl::Status {
-    absl::Status st = TypeFromProto(vi.type()).status();
-    if (st.ok()) return st;
-    return absl::Status(st.code(), absl::StrCat(label, ": ", st.message()));
-  };
   absl::flat_hash_set<std::string> initializers;
   for (const auto& t : g.initializer()) initializers.insert(t.name());
   for (const auto& vi : g.input()) {
-    const std::string label = ValueLabel(g, "graph input", vi.name());
-    QC_RETURN_IF_ERROR(check(vi, label));
+    absl::Status st = TypeFromProto(vi.type()).status();
     // A graph input is fed by the caller: without an element type nothing
     // can check what it is given (IR < 4 inputs that are initializers
     // take the initializer's type).
-    if (vi.type().tensor_type().elem_type() == 0 && !initializers.contains(vi.name())) {
-      return absl::InvalidArgumentError(absl::StrCat(label, ": has no element type"));
+    if (st.ok() && vi.type().tensor_type().elem_type() == 0 && !initializers.contains(vi.name())) {
+      st = absl::InvalidArgumentError("has no element type");
     }
+    if (!st.ok()) return fail(st, ValueLabel(g, "graph input", vi.name()));
   }
-  for (const auto& vi : g.output()) QC_RETURN_IF_ERROR(check(vi, ProducedLabel(g, vi.name())));
-  for (const auto& vi : g.value_info()) {
-    QC_RETURN_IF_ERROR(check(vi, ProducedLabel(g, vi.name())));
+  for (const auto* list : {&g.output(), &g.value_info()}) {
+    for (const auto& vi : *list) {
+      if (absl::Status st = TypeFromProto(vi.type()).status(); !st.ok()) {
+        return fail(st, ProducedLabel(g, vi.name()));
+      }
+    }
   }
   return absl::OkStatus();
 }

@@ -23,8 +23,9 @@ inline constexpr int64_t kMaxOpset = 17;
 const char* OnnxLibraryVersion();
 
 /// Reads, validates (ONNX checker plus quantc's own structural checks),
-/// shape-infers and converts a model file. External data is loaded relative
-/// to the file's folder. Errors: NotFound (no file), InvalidArgument
+/// shape-infers and converts a model file; the graph returned passes
+/// VerifyGraph. External data is loaded relative to the file's folder (and
+/// must really lie there, or next to the real model file). Errors: NotFound (no file), InvalidArgument
 /// (malformed model), Unimplemented (valid ONNX quantc does not handle);
 /// messages start with the file name and name the offending node or value.
 absl::StatusOr<std::unique_ptr<Graph>> ImportModelFile(const std::string& path);

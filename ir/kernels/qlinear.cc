@@ -228,12 +228,14 @@ KernelResult QLinearMatMul(const KernelContext& ctx) {
   // Per-row multiplier a_scale / y_scale, per-column b_scale: their product
   // a_scale * b_scale / y_scale must be formed in that order, so fold
   // y_scale into the column factor only when A is per tensor.
-  std::vector<float> rows(r.m), cols(r.n);
-  for (int64_t i = 0; i < r.m; ++i) rows[i] = 1.0f;
-  for (int64_t j = 0; j < r.n; ++j) cols[j] = sa[0] * sb[j] / sy[0];
-  if (in[1]->num_elements() > 1) {
-    for (int64_t i = 0; i < r.m; ++i) rows[i] = sa[i] / sy[0];
-    for (int64_t j = 0; j < r.n; ++j) cols[j] = sb[j];
+  std::vector<float> rows(r.m, 1.0f), cols(r.n, 0.0f);
+  // Zero rows: an empty output, and no sa[0] to read.
+  if (r.m > 0) {
+    for (int64_t j = 0; j < r.n; ++j) cols[j] = sa[0] * sb[j] / sy[0];
+    if (in[1]->num_elements() > 1) {
+      for (int64_t i = 0; i < r.m; ++i) rows[i] = sa[i] / sy[0];
+      for (int64_t j = 0; j < r.n; ++j) cols[j] = sb[j];
+    }
   }
   QC_ASSIGN_OR_RETURN(Tensor y, Requantize(r.acc, r.out_dims, *in[7], r.n, r.m, rows, r.n, cols));
   return std::vector<Tensor>{std::move(y)};

@@ -79,6 +79,16 @@ TEST(SizeLimits, ConvWithZeroChannels) {
   EXPECT_THAT(Values<float>(*t), ElementsAre(0, 0, 0, 0));
 }
 
+// QLinearMatMul with no rows and per-row (so zero) A scales read sa[0] of
+// an empty vector (found by fuzz/run_fuzzer).
+TEST(SizeLimits, QLinearMatMulWithNoRows) {
+  auto y = NodeRunner("QLinearMatMul", 8)
+               .Run1({U8({0, 2}, {}), F32({0}, {}), U8({}, {0}), U8({2, 3}, {1, 2, 3, 4, 5, 6}),
+                      F32({}, {0.5f}), U8({}, {0}), F32({}, {1}), U8({}, {0})});
+  ASSERT_TRUE(y.ok()) << y.status();
+  EXPECT_EQ(y->dims(), (std::vector<int64_t>{0, 3}));
+}
+
 TEST(SizeLimits, WindowAttributesNearInt64Limits) {
   const Tensor x = F32({1, 1, 2, 2}, {1, 2, 3, 4});
   const Tensor w = F32({1, 1, 1, 1}, {1});

@@ -84,7 +84,8 @@ absl::StatusOr<Rational> FromFloat(float f) {
         "float ", f, " is outside the exactly representable range (|exponent| <= ",
         kMaxExponent, ")"));
   }
-  if (p >= 0) return Rational{static_cast<i128>(m) << p, 1};
+  // A multiply, not m << p: shifting a negative value left is undefined.
+  if (p >= 0) return Rational{static_cast<i128>(m) * (static_cast<i128>(1) << p), 1};
   return Rational{m, static_cast<i128>(1) << -p};
 }
 

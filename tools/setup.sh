@@ -11,6 +11,8 @@ PACKAGES=(
   g++ libonnx-dev libprotobuf-dev protobuf-compiler libabsl-dev libfmt-dev
   libgtest-dev libbenchmark-dev libeigen3-dev
   libtorch-dev
+  libasan8 libubsan1                      # --config=asan (gcc's sanitizer runtimes)
+  clang-14 libclang-rt-14-dev llvm-14     # fuzz/ (libFuzzer, llvm-symbolizer)
   libonnx-testdata
   python3 python3-numpy python3-onnx python3-torch python3-torchvision python3-sklearn
   time

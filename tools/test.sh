@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite (the README's second quick-start command). Prints a
-# closing "N passed, N failed" line counting Bazel test targets.
+# closing "N passed, N failed" line counting Bazel test targets. Extra
+# arguments go to `bazel test`: `bash tools/test.sh --config=asan` is the
+# sanitizer run (.bazelrc, README "Tests").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export QUANTC_ORT_DIR="${QUANTC_ORT_DIR:-/opt/quantc-ort}"

@@ -3,6 +3,7 @@
 #include <deque>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -199,18 +200,27 @@ absl::Status InferShapesGuarded(onnx::ModelProto& m) {
   TypeMap types;
   std::deque<onnx::TypeProto> initializer_types;  // stable addresses
   std::unordered_map<std::string, const onnx::TensorProto*> data;
-  for (auto& vi : *g.mutable_input()) types[vi.name()] = vi.mutable_type();
+  for (auto& vi : *g.mutable_value_info()) types[vi.name()] = vi.mutable_type();
+  for (auto& vi : *g.mutable_output()) types[vi.name()] = vi.mutable_type();
+  // Unlike InferShapes, a graph input's own declaration wins over an output
+  // or value_info entry of the same name: it is what the caller feeds, and
+  // the type quantc's graph keeps (a looser output declaration let a node
+  // escape checks on import that quantc's own export then failed; found by
+  // fuzz/import_fuzzer).
+  std::unordered_set<std::string> inputs;
+  for (auto& vi : *g.mutable_input()) {
+    types[vi.name()] = vi.mutable_type();
+    inputs.insert(vi.name());
+  }
   for (const auto& t : g.initializer()) {
     data[t.name()] = &t;
-    if (types.count(t.name())) continue;
+    if (inputs.count(t.name())) continue;
     onnx::TypeProto& type = initializer_types.emplace_back();
     type.mutable_tensor_type()->set_elem_type(t.data_type());
     auto* shape = type.mutable_tensor_type()->mutable_shape();
     for (int64_t d : t.dims()) shape->add_dim()->set_dim_value(d);
     types[t.name()] = &type;
   }
-  for (auto& vi : *g.mutable_value_info()) types[vi.name()] = vi.mutable_type();
-  for (auto& vi : *g.mutable_output()) types[vi.name()] = vi.mutable_type();
   onnx::shape_inference::SymbolTableImpl symbols;
   symbols.addFromGraph(g);
   const std::unordered_map<std::string, onnx::TypeProto*> outer;

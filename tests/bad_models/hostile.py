@@ -235,7 +235,7 @@ def types(w):
     w.add("complex_initializer",
           model([node("Identity", ["c"], ["k"], "id1"), node("Relu", ["x"], ["y"], "relu1")],
                 [vi("x", F, [1, 4])], [vi("y", F, [1, 4])], [c]),
-          ("4", "4", "4", "4"), "initializer 'c' (read by node 'id1' (Identity))")
+          ("4", "4", "4", "4"), "node 'id1' (Identity): input 'c' has data type COMPLEX64")
     bools = helper.make_tensor("b", TensorProto.BOOL, [4], b"\x00\x01\x02\xff", raw=True)
     w.add("bool_garbage",
           model([node("Not", ["b"], ["n"], "not1"), node("Relu", ["x"], ["y"], "relu1")],

@@ -1,8 +1,12 @@
 #include "api/session.h"
 
+#include <cerrno>
+#include <cstdlib>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ir/onnx_import.h"
+#include "ir/tensor.h"
 #include "tools/cli.h"
 #include "util/status_macros.h"
 
@@ -16,6 +20,20 @@ absl::StatusOr<std::unique_ptr<Graph>> LoadModel(const ModelInput& model) {
 
 absl::Status InModel(const ModelInput& model, const absl::Status& status) {
   return absl::Status(status.code(), absl::StrCat(model.name(), ": ", status.message()));
+}
+
+absl::Status ApplyTensorCapFromEnvironment() {
+  const char* env = std::getenv("QUANTC_MAX_TENSOR_BYTES");
+  if (env == nullptr) return absl::OkStatus();
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(env, &end, 10);
+  if (errno != 0 || end == env || *end != '\0' || v <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("QUANTC_MAX_TENSOR_BYTES='", env, "' is not a positive byte count"));
+  }
+  SetMaxTensorBytes(v);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ReportFormat> ReportFormatOf(const std::string& path) {

@@ -34,6 +34,11 @@ absl::StatusOr<std::unique_ptr<Graph>> LoadModel(const ModelInput& model);
 /// `status` with "<model name>: " in front of its message.
 absl::Status InModel(const ModelInput& model, const absl::Status& status);
 
+/// Applies QUANTC_MAX_TENSOR_BYTES, if set, as the tensor cap (ir/tensor.h)
+/// for models with bigger tensors than the default 1 GiB. Both front ends
+/// call it once at start; InvalidArgument unless it is a positive byte count.
+absl::Status ApplyTensorCapFromEnvironment();
+
 /// --report=FILE's format, from FILE's extension.
 enum class ReportFormat { kJson, kHtml };
 /// .json -> kJson; .html/.htm -> kHtml; anything else a usage error.

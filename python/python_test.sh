@@ -12,8 +12,9 @@ mkdir -p "$PKG/quantc"
 cp "$ROOT/python/quantc/"*.py "$PKG/quantc/"
 cp "$BIN/python/_quantc.so" "$PKG/quantc/_quantc.so"
 cp "$BIN/tools/quantc-train" "$PKG/quantc/quantc-train"
-cp "$ROOT/python/quantc_test.py" "$ROOT/python/quantc_train_test.py" "$PKG/"
+cp "$ROOT/python/quantc_test.py" "$ROOT/python/quantc_train_test.py" "$ROOT/python/hostile_test.py" \
+  "$PKG/"
 export PYTHONPATH="$PKG" QUANTC ROOT QUANTC_FIXTURES="$FIXTURES_DIR"
 # Not from python/, whose quantc/ (without the extension) would shadow it.
 cd "$PKG"
-exec "$PY" -m unittest -v quantc_test quantc_train_test
+exec "$PY" -m unittest -v quantc_test quantc_train_test hostile_test

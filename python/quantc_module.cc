@@ -18,7 +18,9 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <new>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -31,9 +33,11 @@
 #include "api/inspect.h"
 #include "api/quantize.h"
 #include "api/run.h"
+#include "api/session.h"
 #include "api/train.h"
 #include "api/version.h"
 #include "ir/interpreter.h"
+#include "ir/tensor.h"
 #include "tools/cli.h"
 
 namespace py = pybind11;
@@ -102,11 +106,19 @@ absl::StatusOr<DType> DTypeOf(const py::dtype& d, const std::string& source) {
 }
 
 // Copies an array into a Tensor (the GIL is held: numpy memory is read).
+// The tensor cap (checked before the copy) and bool's 0/1 rule hold for
+// arrays as for .npy files.
 Tensor ToTensor(const py::array& a, const std::string& source) {
   DType dtype = Check(DTypeOf(a.dtype(), source));
   std::vector<int64_t> dims(a.shape(), a.shape() + a.ndim());
+  auto fail = [&](const absl::Status& st) {
+    Raise(absl::Status(st.code(), absl::StrCat(source, ": ", st.message())));
+  };
+  if (absl::StatusOr<int64_t> n = CheckShape(dtype, dims); !n.ok()) fail(n.status());
   std::string bytes(static_cast<const char*>(a.data()), a.nbytes());
-  return Tensor(dtype, std::move(dims), std::move(bytes));
+  absl::StatusOr<Tensor> t = Tensor::FromBytes(dtype, std::move(dims), std::move(bytes));
+  if (!t.ok()) fail(t.status());
+  return *std::move(t);
 }
 
 std::vector<api::NamedArray> ToArrays(const Arrays& arrays) {
@@ -198,12 +210,20 @@ class PythonConsole {
 };
 
 // Runs `work` without the GIL, then raises what a callback left pending.
+// Memory that runs out although every tensor is within the cap is the
+// command's out-of-memory error (UnsupportedError), as in tools/quantc.cc.
 template <typename T, typename F>
-T Released(PythonConsole& pc, F&& work) {
+T Released(PythonConsole& pc, const api::ModelInput& model, F&& work) {
   std::optional<absl::StatusOr<T>> r;
   {
     py::gil_scoped_release release;
-    r.emplace(work());
+    try {
+      r.emplace(work());
+    } catch (const std::bad_alloc&) {
+      r.emplace(api::InModel(
+          model, absl::ResourceExhaustedError("out of memory (the model needs more memory than is "
+                                              "available)")));
+    }
   }
   pc.RethrowPending();
   return Check(*std::move(r));
@@ -223,7 +243,7 @@ py::tuple Quantize(std::optional<std::string> path, std::optional<py::bytes> byt
   api::CalibInput data;
   if (calib) data.arrays = ToArrays(*calib);
   PythonConsole pc(progress, print);
-  api::QuantizeOutput out = Released<api::QuantizeOutput>(pc, [&] {
+  api::QuantizeOutput out = Released<api::QuantizeOutput>(pc, model, [&] {
     return api::Quantize(model, data, args, pc.console(), /*want_report=*/true);
   });
   return py::make_tuple(py::bytes(out.model), out.report_json, py::bytes(out.report_file));
@@ -239,7 +259,7 @@ py::list Run(std::optional<std::string> path, std::optional<py::bytes> bytes,
   std::vector<api::NamedArray> arrays = ToArrays(inputs);
   PythonConsole pc(py::none(), false);
   auto outs = Released<std::vector<api::NamedTensor>>(
-      pc, [&] { return api::Run(model, std::move(arrays), args, "inputs"); });
+      pc, model, [&] { return api::Run(model, std::move(arrays), args, "inputs"); });
   py::list result;
   for (const api::NamedTensor& t : outs) result.append(py::make_tuple(t.name, ToNumpy(t.value)));
   return result;
@@ -252,7 +272,7 @@ std::string Inspect(std::optional<std::string> path, std::optional<py::bytes> by
                             {{"format", "quantc.inspect returns the JSON summary as a dict"}});
   args.values["format"] = "json";
   PythonConsole pc(py::none(), false);
-  return Released<std::string>(pc, [&] { return api::Inspect(model, args); });
+  return Released<std::string>(pc, model, [&] { return api::Inspect(model, args); });
 }
 
 py::bytes Convert(std::optional<std::string> path, std::optional<py::bytes> bytes,
@@ -263,7 +283,7 @@ py::bytes Convert(std::optional<std::string> path, std::optional<py::bytes> byte
                              {"list-passes", "call quantc.list_passes()"}});
   PythonConsole pc(py::none(), print);
   return py::bytes(
-      Released<std::string>(pc, [&] { return api::Convert(model, args, pc.console()); }));
+      Released<std::string>(pc, model, [&] { return api::Convert(model, args, pc.console()); }));
 }
 
 py::tuple Compile(std::optional<std::string> path, std::optional<py::bytes> bytes,
@@ -271,8 +291,8 @@ py::tuple Compile(std::optional<std::string> path, std::optional<py::bytes> byte
   const api::ModelInput model = Model(path, bytes, display_name);
   cli::Args args = FlagsFor(api::CompileSpec(), options, {{"output", "the files are returned"}});
   PythonConsole pc(py::none(), false);
-  api::CompileOutput out =
-      Released<api::CompileOutput>(pc, [&] { return api::Compile(model, args, "(memory)"); });
+  api::CompileOutput out = Released<api::CompileOutput>(
+      pc, model, [&] { return api::Compile(model, args, "(memory)"); });
   py::list files;
   for (const auto& [name, text] : out.files) files.append(py::make_tuple(name, text));
   return py::make_tuple(files, py::bytes(out.report));
@@ -289,7 +309,7 @@ py::tuple Eval(std::optional<std::string> path, std::optional<py::bytes> bytes,
   const ArrayInput x = ToInput(data, "data"), y = ToInput(labels, "labels");
   PythonConsole pc(progress, false);
   EvalResult r =
-      Released<EvalResult>(pc, [&] { return api::Eval(model, x, y, args, pc.console()); });
+      Released<EvalResult>(pc, model, [&] { return api::Eval(model, x, y, args, pc.console()); });
   return py::make_tuple(r.metric == Metric::kTop1 ? "top1" : "mse", r.value, r.samples,
                         r.correct);
 }
@@ -313,7 +333,7 @@ py::tuple Train(std::optional<std::string> path, std::optional<py::bytes> bytes,
   if (val_data) in.val = ToInput(*val_data, "val_data");
   if (val_labels) in.val_labels = ToInput(*val_labels, "val_labels");
   PythonConsole pc(progress, /*print=*/!args.Has("quiet"));
-  api::TrainOutput out = Released<api::TrainOutput>(pc, [&] {
+  api::TrainOutput out = Released<api::TrainOutput>(pc, in.model, [&] {
     return api::RunTrainer(api::TrainerPath(module_dir), in, args, pc.console(),
                            [&] { return pc.Poll(); });
   });
@@ -336,6 +356,11 @@ PYBIND11_MODULE(_quantc, m) {
   namespace qp = quantc::python;
   m.doc() = "quantc's C++ core; use the quantc package, not this module.";
   m.attr("__version__") = quantc::kQuantcVersion;
+  // As the command: QUANTC_MAX_TENSOR_BYTES sets the tensor cap (a bad
+  // value fails the import with the command's message).
+  if (absl::Status st = quantc::api::ApplyTensorCapFromEnvironment(); !st.ok()) {
+    throw std::invalid_argument(std::string(st.message()));
+  }
   static py::exception<qp::Failure> failure(m, "Failure");
   py::register_exception_translator([](std::exception_ptr p) {
     try {

@@ -248,7 +248,10 @@ check "run float model" 0 "" "$QUANTC" run "$GOOD" --input "$BAD/calib_good.npy"
 
 # Hostile models (tests/bad_models/hostile.tsv, written by hostile.py): one
 # or more per crash class of issue 11, each run through convert, inspect,
-# run and quantize under a 4 GB address-space limit and a 10 s timeout.
+# run, quantize and compile under a 4 GB address-space limit and a 10 s
+# timeout. compile's column is implied: none of these models is quantized,
+# so compile fails as inspect does when import fails, and otherwise with
+# exit 3 "the model is not quantized".
 # Each command must give the listed exit code (never >= 128, never a
 # timeout) and, when it fails, "quantc: error: <file>" plus the fragment
 # naming the node. Under the sanitizers (QUANTC_SANITIZED=1) there is no
@@ -263,7 +266,9 @@ has_fragments() {  # has_fragments 'A|B|...' FILE: every part occurs in FILE
 hostile_cases=0
 hostile_case() {  # hostile_case NAME CONVERT INSPECT RUN QUANTIZE FRAGMENT FLAGS
   local name="$1" fragment="$6" flags="$7"
-  local -a want=("$2" "$3" "$4" "$5") cmds=(convert inspect run quantize)
+  local -a want=("$2" "$3" "$4" "$5" 3) cmds=(convert inspect run quantize compile)
+  local -a frags=("$fragment" "$fragment" "$fragment" "$fragment" "the model is not quantized")
+  if [[ "$3" != 0 ]]; then want[4]="$3" frags[4]="$fragment"; fi
   if [[ "${QUANTC_SANITIZED:-0}" == 1 && ",$flags," == *",ulimit,"* ]]; then return; fi
   local dir="$TMP/hostile/$name"
   mkdir -p "$dir"
@@ -276,13 +281,14 @@ hostile_case() {  # hostile_case NAME CONVERT INSPECT RUN QUANTIZE FRAGMENT FLAG
   if [[ ",$flags," == *",setup=fifo,"* ]]; then mkfifo "$dir/fifo.bin"; fi
   local model="$dir/$name.onnx" input="$dir/$name.input.npy"
   hostile_cases=$((hostile_cases + 1))
-  for i in 0 1 2 3; do
+  for i in 0 1 2 3 4; do
     local cmd="${cmds[$i]}" args=() out_file=""
     case "$cmd" in
       convert) out_file="$dir/out.onnx"; args=(convert "$model" -o "$out_file") ;;
       inspect) args=(inspect "$model") ;;
       run) args=(run "$model" --input "$input" -o "$dir/run") ;;
       quantize) out_file="$dir/q.onnx"; args=(quantize "$model" -o "$out_file" --calib "$input") ;;
+      compile) out_file="$dir/c"; args=(compile "$model" -o "$out_file") ;;
     esac
     local limit="ulimit -v $HOSTILE_AS_LIMIT_KB;"
     [[ "${QUANTC_SANITIZED:-0}" == 1 ]] && limit=""
@@ -301,8 +307,8 @@ hostile_case() {  # hostile_case NAME CONVERT INSPECT RUN QUANTIZE FRAGMENT FLAG
     elif ((rc != 0)) && ! head -n 1 "$TMP/err" | grep -qF -- "quantc: error: $model"; then
       echo "FAIL $label: stderr does not start with 'quantc: error: $model': $(head -c 300 "$TMP/err")"
       failed=$((failed + 1))
-    elif ((rc != 0)) && ! has_fragments "$fragment" "$TMP/err"; then
-      echo "FAIL $label: stderr lacks '$fragment': $(head -c 300 "$TMP/err")"
+    elif ((rc != 0)) && ! has_fragments "${frags[$i]}" "$TMP/err"; then
+      echo "FAIL $label: stderr lacks '${frags[$i]}': $(head -c 300 "$TMP/err")"
       failed=$((failed + 1))
     elif ((rc != 0)) && [[ -n "$out_file" && -e "$out_file" ]]; then
       echo "FAIL $label: left an output file behind"

@@ -1,8 +1,6 @@
 // The quantc driver: dispatches to a subcommand. All logic lives in the
 // libraries; this file only knows the command table.
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <new>
 #include <string>
@@ -15,11 +13,11 @@
 #include "api/inspect.h"
 #include "api/quantize.h"
 #include "api/run.h"
+#include "api/session.h"
 #include "api/train.h"
 #include "api/version.h"
 #include "fmt/format.h"
 #include "ir/onnx_import.h"
-#include "ir/tensor.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
 
@@ -71,30 +69,16 @@ std::string MainHelp() {
   return out;
 }
 
-// QUANTC_MAX_TENSOR_BYTES overrides the tensor cap (ir/tensor.h) for models
-// with bigger tensors than the default allows.
-bool ApplyTensorCap() {
-  const char* env = std::getenv("QUANTC_MAX_TENSOR_BYTES");
-  if (env == nullptr) return true;
-  char* end = nullptr;
-  errno = 0;
-  const long long v = std::strtoll(env, &end, 10);
-  if (errno != 0 || end == env || *end != '\0' || v <= 0) {
-    std::fprintf(stderr, "quantc: error: QUANTC_MAX_TENSOR_BYTES='%s' is not a positive byte count\n",
-                 env);
-    return false;
-  }
-  quantc::SetMaxTensorBytes(v);
-  return true;
-}
-
 int UnknownCommand(const std::string& name) {
   std::fprintf(stderr, "quantc: error: unknown command '%s'\n%s", name.c_str(), MainHelp().c_str());
   return quantc::cli::kUsage;
 }
 
 int Dispatch(int argc, char** argv) {
-  if (!ApplyTensorCap()) return quantc::cli::kUsage;
+  if (absl::Status st = quantc::api::ApplyTensorCapFromEnvironment(); !st.ok()) {
+    std::fprintf(stderr, "quantc: error: %s\n", std::string(st.message()).c_str());
+    return quantc::cli::kUsage;
+  }
   if (argc < 2) {
     std::fputs(MainHelp().c_str(), stderr);
     return quantc::cli::kUsage;

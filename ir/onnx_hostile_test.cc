@@ -2,7 +2,7 @@
 // crash, a hang or silently wrong weights): external data that lies about
 // its range or leaves the model's folder, element types quantc has no
 // DType for, bool data that is not 0/1, and declared shapes no tensor
-// could have. Several of these imported "successfully" before issue 11
+// could have, a domain imported twice. Several of these imported "successfully" before issue 11
 // (external data past the file's end became all-zero weights).
 #include <sys/stat.h>
 #include <unistd.h>
@@ -244,6 +244,27 @@ TEST(HostileTypes, DeclaredShapesMustBeRepresentable) {
   st = ImportProto(w);
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
   EXPECT_THAT(std::string(st.message()), HasSubstr("initializer 'w'"));
+}
+
+// Two versions of one domain: the checker read one, the opset upgrade
+// another, and quantc's export of the result could not be imported again
+// (import_fuzzer). "" and "ai.onnx" are the same domain.
+TEST(HostileStructure, DomainImportedTwice) {
+  for (const char* second : {"", "ai.onnx"}) {
+    onnx::ModelProto m = Parse(kConvModel);
+    auto* op = m.add_opset_import();
+    op->set_domain(second);
+    op->set_version(3);
+    absl::Status st = ImportProto(m);
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+    EXPECT_THAT(std::string(st.message()),
+                HasSubstr("the model imports ai.onnx twice (opsets 13 and 3)"));
+  }
+  onnx::ModelProto m = Parse(kConvModel);
+  auto* op = m.add_opset_import();
+  op->set_domain("ai.onnx.ml");
+  op->set_version(3);
+  EXPECT_TRUE(ImportProto(m).ok());
 }
 
 }  // namespace

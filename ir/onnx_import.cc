@@ -47,7 +47,16 @@ constexpr char kQuantcDomain[] = "quantc";
 
 absl::Status CheckOpsets(const onnx::ModelProto& m) {
   bool has_default = false;
+  // A domain imported twice has no one version: the checker, the upgrade
+  // and the graph would each pick their own (found by fuzzing).
+  absl::flat_hash_map<std::string, int64_t> seen;
   for (const auto& op : m.opset_import()) {
+    const std::string domain = IsDefaultDomain(op.domain()) ? "ai.onnx" : op.domain();
+    if (auto [it, added] = seen.emplace(domain, op.version()); !added) {
+      return absl::InvalidArgumentError(absl::StrCat("the model imports ", domain,
+                                                     " twice (opsets ", it->second, " and ",
+                                                     op.version(), ")"));
+    }
     if (IsDefaultDomain(op.domain())) {
       has_default = true;
       // Opsets 1 to kMinOpset - 1 are upgraded after the checker has seen

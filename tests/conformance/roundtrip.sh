@@ -21,8 +21,10 @@
 # untestable. Neither counts as a failure. The test fails if any model
 # crashed quantc, or a converted model fails in ORT or computes differently,
 # and if any model pinned in tests/conformance/pins/roundtrip_accepted.txt
-# (converted) or roundtrip_passed.txt (bit-identical in ORT) is no longer
-# (tests/lib/pins.sh): the scope cannot shrink unnoticed. Rejections (exit
+# (converted), roundtrip_passed.txt (bit-identical in ORT) or
+# roundtrip_correct.txt (bit-identical, or within tolerance of the expected
+# outputs) is no longer (tests/lib/pins.sh): the scope cannot shrink
+# unnoticed. Rejections (exit
 # 3 and 4) are counted apart from accepted models.
 #
 # Environment (all optional): QUANTC_BIN, PB_TO_NPY, ORT_RUN_JS override the
@@ -219,9 +221,12 @@ fi
 awk -F '\t' '$3 != "crashed" && $3 !~ /^rejected/ { print $1 "/" $2 }' "$WORK/final.tsv" \
   >"$WORK/accepted.txt"
 awk -F '\t' '$3 == "passed" { print $1 "/" $2 }' "$WORK/final.tsv" >"$WORK/passed.txt"
+awk -F '\t' '$3 == "passed" || $3 == "passed_expected" { print $1 "/" $2 }' "$WORK/final.tsv" \
+  >"$WORK/correct.txt"
 pins_ok=1
 check_pins roundtrip_accepted "$WORK/accepted.txt" || pins_ok=0
 check_pins roundtrip_passed "$WORK/passed.txt" || pins_ok=0
+check_pins roundtrip_correct "$WORK/correct.txt" || pins_ok=0
 if ((pins_ok == 0)); then
   echo "roundtrip: FAILED (pinned models left the accepted or passed set)"
   exit 1

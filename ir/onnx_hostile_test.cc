@@ -267,5 +267,28 @@ TEST(HostileStructure, DomainImportedTwice) {
   EXPECT_TRUE(ImportProto(m).ok());
 }
 
+// A value defined twice is named with what defines it the second time (the
+// label is built only on this error path).
+TEST(HostileStructure, ValueDefinedTwice) {
+  onnx::ModelProto m = Parse(R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[2] x) => (float[2] y) {
+  y = Relu(x)
+  y = Neg(x)
+}
+)");
+  m.mutable_graph()->mutable_node(1)->set_name("neg1");
+  absl::Status st = ImportProto(m);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  EXPECT_THAT(std::string(st.message()),
+              HasSubstr("node 'neg1' (Neg): value 'y' is defined more than once"));
+  // A node may not redefine a graph input or an initializer either.
+  m = Parse(kConvModel);
+  m.mutable_graph()->mutable_node(0)->set_output(0, "w");
+  st = ImportProto(m);
+  EXPECT_THAT(std::string(st.message()),
+              HasSubstr("node '#0' (Conv): value 'w' is defined more than once"));
+}
+
 }  // namespace
 }  // namespace quantc

@@ -4,10 +4,13 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "onnx/defs/schema.h"
 #include "onnx/defs/shape_inference.h"
 #include "onnx/shape_inference/implementation.h"
@@ -64,7 +67,7 @@ absl::Status CheckInts(const onnx::NodeProto& n, const char* name, int size, int
 // The sliding-window ops: ONNX 1.12 divides by strides and dilations and
 // indexes the weight's and attributes' dims by the data's rank unchecked.
 absl::Status GuardWindow(const onnx::NodeProto& n, const TypeMap& types) {
-  const std::string& op = n.op_type();
+  const absl::string_view op = n.op_type();  // compares lengths first
   const bool transpose = op == "ConvTranspose";
   const int w_input = op == "QLinearConv" ? 3 : 1;
   const bool has_weight = op == "Conv" || op == "ConvInteger" || op == "QLinearConv" || transpose;
@@ -122,7 +125,7 @@ absl::Status GuardSignal(const onnx::NodeProto& n, const TypeMap& types) {
 // found (fuzz/corpus/import keeps the inputs).
 absl::Status GuardNode(const onnx::NodeProto& n, const TypeMap& types) {
   if (!n.domain().empty() && n.domain() != "ai.onnx") return absl::OkStatus();
-  const std::string& op = n.op_type();
+  const absl::string_view op = n.op_type();  // compares lengths first
   if (op == "Conv" || op == "ConvInteger" || op == "QLinearConv" || op == "ConvTranspose" ||
       op == "MaxPool" || op == "AveragePool" || op == "LpPool") {
     return GuardWindow(n, types);
@@ -131,18 +134,35 @@ absl::Status GuardNode(const onnx::NodeProto& n, const TypeMap& types) {
   return absl::OkStatus();
 }
 
+// The schema of each (domain, op type) at the model's opsets, looked up
+// once: the registry's nested maps cost more than the rest of a small node.
+class Schemas {
+ public:
+  explicit Schemas(const std::unordered_map<std::string, int>& opsets) : opsets_(opsets) {}
+  const onnx::OpSchema* Get(const std::string& domain, const std::string& op) {
+    auto [it, added] = cache_.try_emplace(std::make_pair(domain, op), nullptr);
+    if (!added) return it->second;
+    auto opset = opsets_.find(domain);
+    if (opset != opsets_.end()) {
+      it->second = onnx::OpSchemaRegistry::Instance()->GetSchema(op, opset->second, domain);
+    }
+    return it->second;
+  }
+
+ private:
+  const std::unordered_map<std::string, int>& opsets_;
+  absl::flat_hash_map<std::pair<std::string, std::string>, const onnx::OpSchema*> cache_;
+};
+
 // One node: guard, inference function (or function body), merge.
 absl::Status InferNode(onnx::NodeProto& n, int index, onnx::GraphProto& g, TypeMap& types,
                        std::unordered_map<std::string, const onnx::TensorProto*>& data,
-                       const std::unordered_map<std::string, int>& opsets,
-                       onnx::shape_inference::SymbolTableImpl& symbols,
+                       Schemas& schemas, onnx::shape_inference::SymbolTableImpl& symbols,
                        onnx::shape_inference::GraphInferenceContext& graph_ctx) {
-  const std::string domain = n.domain() == "ai.onnx" ? "" : n.domain();
-  auto opset = opsets.find(domain);
-  if (opset == opsets.end()) return absl::OkStatus();
-  const auto* registry = onnx::OpSchemaRegistry::Instance();
-  const onnx::OpSchema* schema = registry->GetSchema(n.op_type(), opset->second, domain);
+  const onnx::OpSchema* schema =
+      schemas.Get(n.domain() == "ai.onnx" ? std::string() : n.domain(), n.op_type());
   if (schema == nullptr) return absl::OkStatus();  // e.g. quantc's own ops
+  const auto* registry = onnx::OpSchemaRegistry::Instance();
   if (absl::Status st = GuardNode(n, types); !st.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(NodeLabel(n, index), ": ", st.message()));
   }
@@ -198,6 +218,8 @@ absl::Status InferShapesGuarded(onnx::ModelProto& m) {
     opsets[op.domain() == "ai.onnx" ? "" : op.domain()] = static_cast<int>(op.version());
   }
   TypeMap types;
+  types.reserve(g.value_info_size() + g.output_size() + g.input_size() + g.initializer_size() +
+                g.node_size());
   std::deque<onnx::TypeProto> initializer_types;  // stable addresses
   std::unordered_map<std::string, const onnx::TensorProto*> data;
   for (auto& vi : *g.mutable_value_info()) types[vi.name()] = vi.mutable_type();
@@ -227,8 +249,9 @@ absl::Status InferShapesGuarded(onnx::ModelProto& m) {
   onnx::shape_inference::GraphInferenceContext graph_ctx(outer, opsets, &symbols, {},
                                                          onnx::OpSchemaRegistry::Instance(),
                                                          nullptr, static_cast<int>(m.ir_version()));
+  Schemas schemas(opsets);
   for (int i = 0; i < g.node_size(); ++i) {
-    QC_RETURN_IF_ERROR(InferNode(*g.mutable_node(i), i, g, types, data, opsets, symbols, graph_ctx));
+    QC_RETURN_IF_ERROR(InferNode(*g.mutable_node(i), i, g, types, data, schemas, symbols, graph_ctx));
   }
   return absl::OkStatus();
 }

@@ -1,6 +1,7 @@
 #include "ir/stats.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 
 namespace quantc {
 namespace {
@@ -57,7 +58,7 @@ int64_t MatMulMacs(const Node& n) {
 }
 
 int64_t LayerMacsOf(const Node& n) {
-  const std::string& op = n.op_type();
+  const absl::string_view op = n.op_type();  // compares lengths first
   if (op == "Conv" || op == "ConvInteger" || op == "QLinearConv") return ConvMacs(n);
   if (op == "ConvTranspose") return ConvTransposeMacs(n);
   if (op == "Gemm" || op == "MatMul" || op == "MatMulInteger" || op == "QLinearMatMul") {

@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "ir/printer.h"
 
 namespace quantc {
@@ -74,11 +75,18 @@ absl::Status VerifyGraph(const Graph& g) {
   absl::flat_hash_set<const Node*> all_nodes;
   for (const Node* n : g.nodes()) all_nodes.insert(n);
   absl::flat_hash_set<const Value*> defined;
-  absl::flat_hash_set<std::string> value_names, node_names;
+  // Views of names the graph owns, which outlive this function.
+  absl::flat_hash_set<absl::string_view> value_names, node_names;
   absl::flat_hash_set<UseKey> uses;
-  auto define = [&](const Value* v, const std::string& where) -> absl::Status {
+  const size_t values = g.inputs().size() + g.initializers().size() + all_nodes.size();
+  defined.reserve(values);
+  value_names.reserve(values);
+  node_names.reserve(all_nodes.size());
+  // `where` is built only for the message: the producing node, else `kind`.
+  auto define = [&](const Value* v, const char* kind) -> absl::Status {
     if (!v->name().empty() && !value_names.insert(v->name()).second) {
-      return Fail(where, absl::StrCat("value name '", v->name(), "' is defined twice"));
+      return Fail(v->producer() ? v->producer()->Describe() : kind,
+                  absl::StrCat("value name '", v->name(), "' is defined twice"));
     }
     defined.insert(v);
     return CheckUses(v, all_nodes, uses);
@@ -113,7 +121,7 @@ absl::Status VerifyGraph(const Graph& g) {
     }
     for (const Value* out : n->outputs()) {
       if (out->producer() != n) return Fail(n->Describe(), "output's producer link is wrong");
-      if (auto st = define(out, n->Describe()); !st.ok()) return st;
+      if (auto st = define(out, ""); !st.ok()) return st;
     }
   }
   for (const Value* v : g.outputs()) {

@@ -131,6 +131,14 @@ absl::Status GuardNode(const onnx::NodeProto& n, const TypeMap& types) {
     return GuardWindow(n, types);
   }
   if (op == "STFT" || op == "DFT") return GuardSignal(n, types);
+  if (op == "RNN" || op == "GRU" || op == "LSTM") {
+    // Versions 1-6 (reachable since opsets 1-6 are upgraded on import) read
+    // dims 0 and 1 of X unchecked; the spec's X is [seq, batch, input].
+    const int rank = InputRank(n, 0, types);
+    if (rank >= 0 && rank != 3) {
+      return Refuse(absl::StrCat("input 'X' has rank ", rank, "; 3 expected"));
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -18,8 +18,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "ir/onnx_infer.h"
 #include "onnx/defs/schema.h"
-#include "onnx/shape_inference/implementation.h"
 #include "onnx/version_converter/convert.h"
 #include "util/status_macros.h"
 
@@ -79,11 +79,9 @@ onnx::ModelProto OneNodeModel(const onnx::ModelProto& m, int index,
 std::string FindUnconvertibleNode(const onnx::ModelProto& m, int64_t target,
                                   const std::string& how) {
   onnx::ModelProto typed = m;
-  try {
-    onnx::shape_inference::InferShapes(typed);
-  } catch (const std::exception&) {
-    typed = m;  // probe without intermediate types
-  }
+  // libonnx's own InferShapes would run inference functions that trust
+  // their inputs (RNN-1 read a rank-1 input's second dim; import_fuzzer).
+  if (!InferShapesGuarded(typed).ok()) typed = m;  // probe without intermediate types
   absl::flat_hash_map<std::string, const onnx::TypeProto*> types;
   for (const auto& vi : typed.graph().input()) types[vi.name()] = &vi.type();
   for (const auto& vi : typed.graph().value_info()) types[vi.name()] = &vi.type();
@@ -111,11 +109,7 @@ std::string CannotUpgrade(int64_t from, int64_t target) {
 // The rank of every value shape inference can tell (graph inputs included).
 absl::flat_hash_map<std::string, int> KnownRanks(const onnx::ModelProto& m) {
   onnx::ModelProto typed = m;
-  try {
-    onnx::shape_inference::InferShapes(typed);
-  } catch (const std::exception&) {
-    typed = m;
-  }
+  if (!InferShapesGuarded(typed).ok()) typed = m;
   absl::flat_hash_map<std::string, int> ranks;
   auto add = [&](const onnx::ValueInfoProto& vi) {
     if (vi.type().tensor_type().has_shape()) {

@@ -6,7 +6,8 @@
 import: the bad models of tests/bad_models (every crash class), the small
   fixture models, and from ONNX's own test data (Debian's libonnx-testdata)
   the first small model of each operator, so mutation starts from every op
-  quantc has a kernel for.
+  quantc has a kernel for, and small PyTorch exports at opsets 1-6 (one per
+  set of ops), which import upgrades with ONNX's version converter.
 npy: arrays of every supported dtype and rank, both header versions, and
   edge cases (empty, scalar, bool).
 run: for every model index of fuzz/run_fuzzer.cc, inputs of a few shapes
@@ -54,6 +55,18 @@ def import_seeds(out):
             continue
         seen.add(ops)
         shutil.copy(path, os.path.join(out, "node_" + ops[0] + ".onnx"))
+    seen = set()
+    for path in sorted(glob.glob(os.path.join(TESTDATA, "pytorch-*/*/model.onnx"))):
+        if os.path.getsize(path) > 4096:
+            continue
+        model = onnx.load(path)
+        opset = min([o.version for o in model.opset_import if o.domain in ("", "ai.onnx")] or [99])
+        ops = tuple(sorted({n.op_type for n in model.graph.node}))
+        if opset >= 7 or ops in seen:
+            continue
+        seen.add(ops)
+        name = os.path.basename(os.path.dirname(path))
+        shutil.copy(path, os.path.join(out, "old_opset_" + name + ".onnx"))
 
 
 def npy_bytes(array, version=None):

@@ -107,7 +107,9 @@ absl::StatusOr<TensorType> TypeFromProto(const onnx::TypeProto& t) {
       out.shape->push_back(dim);
     }
     const DType sized = out.dtype == DType::kUndefined ? DType::kUInt8 : out.dtype;
-    QC_RETURN_IF_ERROR(CheckShape(sized, known).status());
+    // A type describes a value, it does not allocate one: the tensor cap
+    // applies where tensors are created (kernels, initializers, .npy).
+    QC_RETURN_IF_ERROR(CheckStaticShape(sized, known).status());
   }
   return out;
 }

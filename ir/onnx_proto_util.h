@@ -23,8 +23,9 @@ void TensorToProto(const Tensor& t, onnx::TensorProto* p);
 /// A value's type from a file (graph inputs/outputs, value_info, inferred
 /// types): an unknown element type is an error (UNDEFINED, 0, means "not
 /// known yet"); so is a shape whose known dims, unknown ones counted as
-/// zero, fail CheckShape, since such a value could never be materialized.
-/// A negative dim_value is read as unknown.
+/// zero, fail CheckStaticShape (no int64 size: nothing downstream could
+/// compute with it). Larger than the tensor cap is allowed: a shape does not
+/// allocate. A negative dim_value is read as unknown.
 absl::StatusOr<TensorType> TypeFromProto(const onnx::TypeProto& t);
 void TypeToProto(const TensorType& t, onnx::TypeProto* p);
 

@@ -136,13 +136,16 @@ void SetMaxTensorBytes(int64_t bytes) {
   g_max_tensor_bytes.store(bytes, std::memory_order_relaxed);
 }
 
-absl::StatusOr<int64_t> CheckShape(DType dtype, absl::Span<const int64_t> dims) {
+namespace {
+
+// CheckShape with `cap`; `limit` names the cap in the message.
+absl::StatusOr<int64_t> CheckShapeUnder(DType dtype, absl::Span<const int64_t> dims, int64_t cap,
+                                        absl::string_view limit) {
   const int64_t elem = ElementBytes(dtype);
   if (elem == 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("element type ", DTypeName(dtype), " has no size"));
   }
-  const int64_t cap = MaxTensorBytes();
   int64_t bytes = elem;  // zero dims counted as one
   double real_bytes = static_cast<double>(elem);
   bool empty = false, too_big = false;
@@ -163,11 +166,20 @@ absl::StatusOr<int64_t> CheckShape(DType dtype, absl::Span<const int64_t> dims) 
         empty ? "is empty, but its non-zero dims alone exceed"
               : absl::StrCat("needs ", ByteText(real_bytes), ", more than");
     return absl::InvalidArgumentError(absl::StrCat("shape ", ShapeText(dims), " of ",
-                                                   DTypeName(dtype), " ", need,
-                                                   " quantc's tensor size limit of ",
+                                                   DTypeName(dtype), " ", need, " ", limit, " ",
                                                    ByteText(static_cast<double>(cap))));
   }
   return empty ? 0 : bytes / elem;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> CheckShape(DType dtype, absl::Span<const int64_t> dims) {
+  return CheckShapeUnder(dtype, dims, MaxTensorBytes(), "quantc's tensor size limit of");
+}
+
+absl::StatusOr<int64_t> CheckStaticShape(DType dtype, absl::Span<const int64_t> dims) {
+  return CheckShapeUnder(dtype, dims, kMaxStaticShapeBytes, "the size a shape may describe,");
 }
 
 absl::StatusOr<Tensor> Tensor::Create(DType dtype, std::vector<int64_t> dims) {

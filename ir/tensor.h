@@ -86,6 +86,17 @@ void SetMaxTensorBytes(int64_t bytes);
 /// count; the error (InvalidArgument) says which rule the shape breaks.
 absl::StatusOr<int64_t> CheckShape(DType dtype, absl::Span<const int64_t> dims);
 
+/// The most bytes a static shape (a value's type, declared or inferred) may
+/// describe: 2^62, so that its element count, byte size and any product of
+/// its dims fit int64 with room to spare. A shape is metadata: a model may
+/// describe a 16 GiB intermediate that nothing materializes (only its shape
+/// is read); the tensor cap applies where a tensor is created.
+constexpr int64_t kMaxStaticShapeBytes = int64_t{1} << 62;
+
+/// CheckShape's rules with kMaxStaticShapeBytes instead of the tensor cap,
+/// for shapes that describe values rather than allocate them.
+absl::StatusOr<int64_t> CheckStaticShape(DType dtype, absl::Span<const int64_t> dims);
+
 /// A dense, row-major tensor. String tensors keep one std::string per element
 /// in `strings()`; every other dtype keeps its little-endian bytes.
 class Tensor {

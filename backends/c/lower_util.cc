@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "ir/kernels/window.h"
+#include "ir/tensor.h"
 #include "quant/fixed_point.h"
 #include "util/status_macros.h"
 
@@ -28,6 +29,12 @@ absl::StatusOr<std::vector<int64_t>> StaticDims(const Value& v) {
         absl::StrCat("tensor '", v.name(),
                      "' has no fully known shape; the C backend plans memory at "
                      "compile time (export the model with fixed input dims)"));
+  }
+  // The C program materializes every tensor it plans: each must be one
+  // quantc could create (a static shape alone may describe far more).
+  const DType dtype = v.type().dtype == DType::kUndefined ? DType::kUInt8 : v.type().dtype;
+  if (absl::Status st = CheckShape(dtype, *d).status(); !st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("tensor '", v.name(), "': ", st.message()));
   }
   return *d;
 }

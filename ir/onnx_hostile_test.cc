@@ -267,6 +267,28 @@ TEST(HostileStructure, DomainImportedTwice) {
   EXPECT_TRUE(ImportProto(m).ok());
 }
 
+// IR < 4 lists initializers among the graph inputs: a declaration that
+// disagrees with the data made shape inference type the value one way and
+// the graph hold it another (import_fuzzer).
+TEST(HostileStructure, InputDeclarationMustMatchItsInitializer) {
+  onnx::ModelProto m = Parse(kConvModel);
+  onnx::ValueInfoProto* vi = m.mutable_graph()->add_input();
+  vi->set_name("w");
+  auto* tt = vi->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : {3, 2, 1, 1}) tt->mutable_shape()->add_dim()->set_dim_value(d);
+  EXPECT_TRUE(ImportProto(m).ok());
+  tt->mutable_shape()->mutable_dim(0)->set_dim_value(1);
+  absl::Status st = ImportProto(m);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  EXPECT_THAT(std::string(st.message()),
+              HasSubstr("graph input 'w' (read by node '#0' (Conv)): its declared type differs "
+                        "from its initializer's (f32[3,2,1,1])"));
+  tt->mutable_shape()->mutable_dim(0)->set_dim_value(3);
+  tt->set_elem_type(onnx::TensorProto::INT64);
+  EXPECT_FALSE(ImportProto(m).ok());
+}
+
 // A value defined twice is named with what defines it the second time (the
 // label is built only on this error path).
 TEST(HostileStructure, ValueDefinedTwice) {

@@ -286,6 +286,27 @@ absl::Status CheckTensorHeader(const onnx::TensorProto& t) {
   return CheckShape(dt, std::vector<int64_t>(t.dims().begin(), t.dims().end())).status();
 }
 
+// A graph input's declared type against the initializer of the same name:
+// same element type (when declared) and, when a shape is declared, the same
+// rank and every known dim.
+absl::Status InitializerAgrees(const onnx::TypeProto& declared, const onnx::TensorProto& t) {
+  const auto& tt = declared.tensor_type();
+  bool agrees = tt.elem_type() == 0 || tt.elem_type() == t.data_type();
+  if (agrees && tt.has_shape()) {
+    agrees = tt.shape().dim_size() == t.dims_size();
+    for (int i = 0; agrees && i < t.dims_size(); ++i) {
+      const auto& d = tt.shape().dim(i);
+      agrees = !d.has_dim_value() || d.dim_value() == t.dims(i);
+    }
+  }
+  if (agrees) return absl::OkStatus();
+  absl::StatusOr<DType> dt = DTypeFromCode(t.data_type());
+  return absl::InvalidArgumentError(absl::StrCat(
+      "its declared type differs from its initializer's (",
+      dt.ok() ? DTypeName(*dt) : absl::StrCat("element type ", t.data_type()), "[",
+      absl::StrJoin(t.dims(), ","), "])"));
+}
+
 // Element types and shapes as the file declares them, checked before the
 // ONNX checker and shape inference see the model: quantc's messages name
 // the value and its node, and no third-party code is handed shapes no
@@ -311,10 +332,16 @@ absl::Status CheckDeclaredTypes(const onnx::GraphProto& g) {
       }
     }
   }
-  absl::flat_hash_set<std::string> initializers;
-  for (const auto& t : g.initializer()) initializers.insert(t.name());
+  absl::flat_hash_map<std::string, const onnx::TensorProto*> initializers;
+  for (const auto& t : g.initializer()) initializers.emplace(t.name(), &t);
   for (const auto& vi : g.input()) {
     absl::Status st = TypeFromProto(vi.type()).status();
+    // IR < 4 lists initializers among the inputs too: the declaration must
+    // agree with the data, or shape inference types the value one way and
+    // the graph holds it another (import_fuzzer).
+    if (auto it = initializers.find(vi.name()); st.ok() && it != initializers.end()) {
+      st = InitializerAgrees(vi.type(), *it->second);
+    }
     // A graph input is fed by the caller: without an element type nothing
     // can check what it is given (IR < 4 inputs that are initializers
     // take the initializer's type).

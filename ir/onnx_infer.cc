@@ -131,12 +131,23 @@ absl::Status GuardNode(const onnx::NodeProto& n, const TypeMap& types) {
     return GuardWindow(n, types);
   }
   if (op == "STFT" || op == "DFT") return GuardSignal(n, types);
+  // Versions 1-6 of these (reachable since opsets 1-6 are upgraded on
+  // import) read dims of their inputs unchecked (import_fuzzer,
+  // import_run_fuzzer): RNN/GRU/LSTM dims 0 and 1 of X, [seq, batch,
+  // input]; Gemm dims 0 and 1 of A and B, which every version requires 2-D.
   if (op == "RNN" || op == "GRU" || op == "LSTM") {
-    // Versions 1-6 (reachable since opsets 1-6 are upgraded on import) read
-    // dims 0 and 1 of X unchecked; the spec's X is [seq, batch, input].
     const int rank = InputRank(n, 0, types);
     if (rank >= 0 && rank != 3) {
       return Refuse(absl::StrCat("input 'X' has rank ", rank, "; 3 expected"));
+    }
+  }
+  if (op == "Gemm") {
+    for (int i : {0, 1}) {
+      const int rank = InputRank(n, i, types);
+      if (rank >= 0 && rank != 2) {
+        return Refuse(absl::StrCat("input ", i == 0 ? "'A'" : "'B'", " has rank ", rank,
+                                   "; 2 expected"));
+      }
     }
   }
   return absl::OkStatus();

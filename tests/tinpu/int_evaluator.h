@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "ir/graph.h"
@@ -104,7 +105,10 @@ class IntEvaluator {
   const Graph& g_;
   std::vector<const Node*> nodes_;
   std::vector<NodePeak> peaks_;
-  absl::flat_hash_map<const Value*, ExactTensor> constants_;
+  // Node-based: Constant() hands out pointers that must survive later
+  // insertions (one node's inputs are gathered before its kernel runs; a
+  // flat map's rehash freed them, which --config=asan caught).
+  absl::node_hash_map<const Value*, ExactTensor> constants_;
 };
 
 /// Converts an exact tensor to float32 (error if a value is not exactly a

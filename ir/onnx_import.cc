@@ -10,14 +10,12 @@
 #include <queue>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "ir/contrib_ops.h"
 #include "ir/onnx_export.h"
+#include "ir/onnx_external_data.h"
 #include "ir/onnx_infer.h"
 #include "ir/onnx_proto_util.h"
 #include "ir/onnx_upgrade.h"
@@ -119,124 +117,6 @@ absl::Status CheckNodesSupported(const onnx::GraphProto& g) {
           absl::StrCat("graph output '", vi.name(), "' is not a plain tensor"));
     }
   }
-  return absl::OkStatus();
-}
-
-// External data's offset and length: plain non-negative decimal integers
-// (not atoll's "whatever digits come first, else 0").
-absl::StatusOr<int64_t> ParseExternalNumber(const std::string& key, const std::string& text) {
-  int64_t v = 0;
-  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos ||
-      !absl::SimpleAtoi(text, &v)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", key, "' is '", text, "', not a non-negative integer"));
-  }
-  return v;
-}
-
-// Where external data may come from: `dir`, the folder locations are
-// relative to (the model path's folder, as given), and the real folders
-// the resolved file must lie in. For a model file these are the real form
-// of `dir` and the real folder of the model file itself, which differ when
-// the model is a symlink (Hugging Face's cache, Bazel's runfiles) and then
-// hold the weights next to the real model file. Empty `dir`: the model did
-// not come from a file and may not use external data.
-struct ExternalRoots {
-  std::string dir;
-  std::vector<std::string> real;
-};
-
-ExternalRoots RootsFor(const std::string& dir, const std::string& model_file) {
-  ExternalRoots r;
-  r.dir = dir;
-  if (dir.empty()) return r;
-  if (absl::StatusOr<std::string> d = RealPath(dir); d.ok()) r.real.push_back(*d);
-  if (!model_file.empty()) {
-    if (absl::StatusOr<std::string> f = RealPath(model_file); f.ok()) {
-      const size_t slash = f->find_last_of('/');
-      r.real.push_back(slash == 0 ? "/" : f->substr(0, slash));
-    }
-  }
-  return r;
-}
-
-// Reads external data into raw_data so the rest of import (and the checker)
-// sees a self-contained model. The file must resolve, symlinks followed, to
-// a regular file inside the model's real folder; offset and length must be
-// numbers that lie inside it; and the length must be exactly what the
-// tensor's shape needs (which CheckShape caps), so nothing is read that
-// the tensor would not hold.
-absl::Status LoadExternal(onnx::TensorProto& t, const ExternalRoots& roots,
-                          const std::string& label) {
-  if (t.data_location() != onnx::TensorProto::EXTERNAL) return absl::OkStatus();
-  std::string where = absl::StrCat(label, ": external data");
-  std::string location;
-  int64_t offset = 0, length = -1;
-  for (const auto& kv : t.external_data()) {
-    absl::Status st;
-    if (kv.key() == "location") {
-      location = kv.value();
-    } else if (kv.key() == "offset") {
-      absl::StatusOr<int64_t> v = ParseExternalNumber(kv.key(), kv.value());
-      if (v.ok()) offset = *v;
-      st = v.status();
-    } else if (kv.key() == "length") {
-      absl::StatusOr<int64_t> v = ParseExternalNumber(kv.key(), kv.value());
-      if (v.ok()) length = *v;
-      st = v.status();
-    }
-    if (!st.ok()) return absl::InvalidArgumentError(absl::StrCat(where, " ", st.message()));
-  }
-  if (location.empty()) return absl::InvalidArgumentError(absl::StrCat(where, " has no location"));
-  if (roots.dir.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, " cannot be resolved: the model was not read from a file"));
-  }
-  for (absl::string_view part : absl::StrSplit(location, absl::ByAnyChar("/\\"))) {
-    if (part == "..") {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, " location '", location, "' leaves the model's folder"));
-    }
-  }
-  if (location[0] == '/') {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, " location '", location, "' is an absolute path"));
-  }
-  const std::string path = absl::StrCat(roots.dir, "/", location);
-  // The lexical checks above give clear messages; this one decides, on
-  // real paths, so a symlink cannot lead out of the folder either.
-  absl::StatusOr<std::string> real = RealPath(path);
-  if (!real.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(where, " file '", path, "' cannot be opened"));
-  }
-  bool inside = false;
-  for (const std::string& root : roots.real) inside = inside || (IsWithin(*real, root) && *real != root);
-  if (!inside) {
-    return absl::InvalidArgumentError(absl::StrCat(where, " location '", location,
-                                                   "' resolves to '", *real,
-                                                   "', outside the model's folder"));
-  }
-  QC_ASSIGN_OR_RETURN(const DType dt, DTypeFromCode(t.data_type()));
-  std::vector<int64_t> dims(t.dims().begin(), t.dims().end());
-  absl::StatusOr<int64_t> n = CheckShape(dt, dims);
-  if (!n.ok() || dt == DType::kString) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": ", n.ok() ? "string tensors cannot be external" : n.status().message()));
-  }
-  const int64_t want = *n * static_cast<int64_t>(DTypeSize(dt));
-  if (length != -1 && length != want) {
-    return absl::InvalidArgumentError(absl::StrCat(where, " length ", length, " but shape [",
-                                                   absl::StrJoin(dims, ","), "] of ",
-                                                   DTypeName(dt), " needs ", want, " bytes"));
-  }
-  absl::StatusOr<std::string> bytes = ReadFileRange(*real, offset, want);
-  if (!bytes.ok()) {
-    return absl::Status(bytes.status().code(), absl::StrCat(where, " file '", path, "' at offset ",
-                                                            offset, ": ", bytes.status().message()));
-  }
-  t.set_raw_data(*std::move(bytes));
-  t.clear_external_data();
-  t.set_data_location(onnx::TensorProto::DEFAULT);
   return absl::OkStatus();
 }
 

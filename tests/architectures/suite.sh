@@ -8,12 +8,17 @@
 #   3. every emitted model runs in ONNX Runtime (opt=disabled) on the test
 #      images, and the TINPU model computes bit for bit what `quantc run`
 #      computes (ORT opt=disabled and opt=all);
-#   4. output SQNR against the float model: generic >= 25 dB, or at least
-#      what PyTorch's own PTQ reaches on the same model and data (export.py
-#      measures it: some of these networks cannot reach 25 dB with 8-bit
-#      activations whoever quantizes them); TINPU within 3 dB of generic, or
+#   4. output SQNR against the float model, the issue's bars where quantc
+#      meets them: generic >= 25 dB and TINPU within 3 dB of generic. The
+#      models listed in GENERIC_BELOW_25 / TINPU_BELOW_3DB below do not
+#      (bench/README.md gives the measured numbers and why: their 8-bit
+#      activation noise floor); for them the check is the weaker one, said
+#      as such on its line: generic at least what PyTorch's own PTQ reaches
+#      on the same model and data (export.py measures it), TINPU within 3 dB
 #      of generic restricted to TINPU's grid (--power2-scale --act-symmetric
-#      --observer=mse), whichever is lower (tests/quantize item 1's rule);
+#      --observer=mse) when that is lower (tests/quantize item 1's rule). A
+#      listed model that reaches the issue's bar is reported, so the list
+#      only shrinks;
 #   5. accuracy on the test images within 2 points of the float model's,
 #      both targets (the networks are trained, so argmax means something).
 # Also printed, not asserted: the layers on the NPU (--report), and with
@@ -38,6 +43,10 @@ PYTHON="${PYTHON:-/usr/bin/python3}"
 export QUANTC_ORT_DIR="${QUANTC_ORT_DIR:-/opt/quantc-ort}"
 
 MODELS="shufflenet_v2_x0_5,mobilenet_v3_small"
+# Known gaps against the issue's SQNR bars (measured on export.py's models,
+# bench/README.md 'Real architectures'): the rest must meet them.
+GENERIC_BELOW_25=" mobilenet_v2 shufflenet_v2_x0_5 mnasnet0_5 efficientnet_b0 "
+TINPU_BELOW_3DB=" mobilenet_v2 mobilenet_v3_small efficientnet_b0 "
 MODELS_DIR=""
 EPOCHS=6
 BENCH=0
@@ -157,14 +166,29 @@ for m in "${names[@]}"; do
   fi
   # 4. SQNR bars.
   torch_db="$(sed -n 's/.*"torch_ptq_sqnr_db": \([-0-9.]*\).*/\1/p' "$d/info.json")"
-  gbar="$(min 25 "${torch_db:-25}")"
+  if [[ $GENERIC_BELOW_25 == *" $m "* ]]; then
+    gbar="$(min 25 "${torch_db:-25}")"
+    why="known gap: the issue's 25 dB not met; PyTorch PTQ's ${torch_db:-?}"
+    ge "$g" 25 && echo "note $m: generic SQNR $g dB now meets 25 dB: drop it from GENERIC_BELOW_25"
+  else
+    gbar=25
+    why="the issue's bar"
+  fi
   ge "$g" "$gbar"
-  [[ $? -eq 0 ]] && pass "$m: generic SQNR $g dB >= $gbar (25, or PyTorch PTQ's ${torch_db:-?})" ||
-      fail "$m: generic SQNR $g dB < $gbar (25, or PyTorch PTQ's ${torch_db:-?})"
-  tbar="$(awk -v a="$(min "$g" "$gp")" 'BEGIN { print a - 3 }')"
+  [[ $? -eq 0 ]] && pass "$m: generic SQNR $g dB >= $gbar ($why)" ||
+      fail "$m: generic SQNR $g dB < $gbar ($why)"
+  if [[ $TINPU_BELOW_3DB == *" $m "* ]]; then
+    tbar="$(awk -v a="$(min "$g" "$gp")" 'BEGIN { print a - 3 }')"
+    why="known gap: not within 3 dB of generic $g; 3 dB under generic on TINPU's grid $gp"
+    ge "$t" "$(awk -v a="$g" 'BEGIN { print a - 3 }')" &&
+        echo "note $m: TINPU SQNR $t dB now within 3 dB of generic: drop it from TINPU_BELOW_3DB"
+  else
+    tbar="$(awk -v a="$g" 'BEGIN { print a - 3 }')"
+    why="the issue's bar: generic $g minus 3"
+  fi
   ge "$t" "$tbar"
-  [[ $? -eq 0 ]] && pass "$m: TINPU SQNR $t dB >= $tbar (generic $g, on TINPU's grid $gp, minus 3)" ||
-      fail "$m: TINPU SQNR $t dB < $tbar (generic $g, on TINPU's grid $gp, minus 3)"
+  [[ $? -eq 0 ]] && pass "$m: TINPU SQNR $t dB >= $tbar ($why)" ||
+      fail "$m: TINPU SQNR $t dB < $tbar ($why)"
   # 5. Accuracy.
   for pair in "generic:$gacc" "tinpu:$tacc"; do
     acc="${pair#*:}"

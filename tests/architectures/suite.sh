@@ -11,8 +11,10 @@
 #   4. output SQNR against the float model, the bars where quantc
 #      meets them: generic >= 25 dB and TINPU within 3 dB of generic. The
 #      models listed in GENERIC_BELOW_25 / TINPU_BELOW_3DB below do not
-#      (bench/README.md gives the measured numbers and why: their 8-bit
-#      activation noise floor); for them the check is the weaker one, said
+#      (bench/README.md gives the measured numbers and why: generic is at
+#      the noise floor of 8-bit post-training quantization, which
+#      bench/noise_floor.py measures independently; TINPU at that of its
+#      power-of-two grid); for them the check is the weaker one, said
 #      as such on its line: generic at least what PyTorch's own PTQ reaches
 #      on the same model and data (export.py measures it), TINPU within 3 dB
 #      of generic restricted to TINPU's grid (--power2-scale --act-symmetric

@@ -97,6 +97,14 @@ absl::StatusOr<std::vector<Tensor>> EvaluateNode(const Node& node,
   return Evaluate(kernels::KernelContext(node, inputs, opset));
 }
 
+absl::StatusOr<std::vector<Tensor>> EvaluateNode(const Node& node,
+                                                 absl::Span<const Tensor* const> inputs,
+                                                 int64_t opset,
+                                                 std::unique_ptr<kernels::KernelState>* state,
+                                                 const std::vector<bool>* constant) {
+  return Evaluate(kernels::KernelContext(node, inputs, opset, state, constant));
+}
+
 bool HasKernel(absl::string_view op_type) {
   bool any = false;
   kernels::FindKernel(op_type, 0, &any);

@@ -43,6 +43,16 @@ absl::StatusOr<std::vector<Tensor>> EvaluateNode(const Node& node,
                                                  absl::Span<const Tensor* const> inputs,
                                                  int64_t opset);
 
+/// EvaluateNode for a caller that runs one node once per sample: `state`
+/// keeps what kernels derive from the inputs `constant` marks (e.g. packed
+/// weights), which must be the very same tensors, alive and unchanged, on
+/// every call sharing that state. Results equal EvaluateNode's.
+absl::StatusOr<std::vector<Tensor>> EvaluateNode(const Node& node,
+                                                 absl::Span<const Tensor* const> inputs,
+                                                 int64_t opset,
+                                                 std::unique_ptr<kernels::KernelState>* state,
+                                                 const std::vector<bool>* constant);
+
 /// Whether EvaluateNode has a kernel for this op type (at some opset).
 bool HasKernel(absl::string_view op_type);
 

@@ -30,6 +30,7 @@
 #include "passes/correct_bias.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -147,6 +148,13 @@ EmitFunction QdqEmitter(InsertQdqOptions qdq) {
   };
 }
 
+BiasUpdateFunction QdqBiasUpdater(InsertQdqOptions qdq) {
+  qdq.log = nullptr;
+  return [qdq](Graph& emitted, const Node& layer, const Tensor& bias) {
+    return UpdateQuantizedBias(emitted, layer, bias, qdq);
+  };
+}
+
 absl::StatusOr<bool> CorrectBiasPass::Run(Graph& graph) {
   if (!options_.data || !options_.emit) {
     return absl::FailedPreconditionError("correct_bias needs calibration data and an emitter");
@@ -164,10 +172,14 @@ absl::StatusOr<bool> CorrectBiasPass::Run(Graph& graph) {
   // Layer by layer, in order: each layer is measured in a model whose
   // earlier layers are already corrected, so corrections do not compound.
   IncrementalEvaluator eval(*options_.data, options_.memory_budget);
+  std::optional<EmittedModel> current;  // the emitted model, corrections so far applied
   bool changed = false;
   for (Target& t : targets) {
     if (t.count == 0) continue;
-    QC_ASSIGN_OR_RETURN(EmittedModel emitted, options_.emit(graph.Clone()));
+    if (!current) {
+      QC_ASSIGN_OR_RETURN(current, options_.emit(graph.Clone()));
+    }
+    EmittedModel& emitted = *current;
     const Reading r = ReadingOf(*emitted.graph, emitted.taps, t);
     if (!r.value) continue;  // the emitted model has no such output
     std::vector<double> sums(static_cast<size_t>(t.channels), 0.0);
@@ -193,6 +205,14 @@ absl::StatusOr<bool> CorrectBiasPass::Run(Graph& graph) {
     if (corrected == bias->initializer()) continue;
     t.node->SetInput(bias_index, graph.AddInitializer(bias->name() + "_corrected", corrected));
     changed = true;
+    // The next layer is measured in the model with this correction: the
+    // same model with a new bias constant where the target allows, one
+    // emission per sweep instead of one per layer.
+    bool updated = false;
+    if (options_.update_bias) {
+      QC_ASSIGN_OR_RETURN(updated, options_.update_bias(*emitted.graph, *t.node, corrected));
+    }
+    if (!updated) current.reset();
   }
   return changed;
 }

@@ -28,10 +28,22 @@ using EmitFunction = std::function<absl::StatusOr<EmittedModel>(std::unique_ptr<
 /// output stays where it was.
 EmitFunction QdqEmitter(InsertQdqOptions qdq);
 
+/// Sets `layer`'s bias (a node of the calibrated graph) in an emitted model
+/// to what emitting with `bias` gives. False, changing nothing, when only a
+/// new emission can (the model is then emitted anew).
+using BiasUpdateFunction =
+    std::function<absl::StatusOr<bool>(Graph& emitted, const Node& layer, const Tensor& bias)>;
+
+/// The generic target's: insert_qdq's int32 bias for `bias`, in place
+/// (UpdateQuantizedBias); `qdq` must be QdqEmitter's, weight cache included.
+BiasUpdateFunction QdqBiasUpdater(InsertQdqOptions qdq);
+
 struct CorrectBiasOptions {
   const CalibrationData* data = nullptr;  ///< required; outlives the pass
   double factor = 1.0;                    ///< fraction of the mean error to remove
   EmitFunction emit;                      ///< how the model will be quantized; required
+  /// Optional: without it, the model is emitted anew after each correction.
+  BiasUpdateFunction update_bias;
   /// Bytes of per-sample activations kept in memory between layers; more
   /// goes to a temporary file.
   int64_t memory_budget = int64_t{1} << 29;  // 512 MiB

@@ -93,5 +93,52 @@ TEST(CorrectBias, RemovesMostOfTheMeanError) {
   }
 }
 
+// Two layers: the second is measured in a model carrying the first's
+// correction. Updating that model's bias in place (one emission per sweep)
+// gives bit for bit the corrections of emitting it anew per layer.
+TEST(CorrectBias, InPlaceBiasUpdateGivesTheSameCorrections) {
+  constexpr char kTwoLayers[] = R"(
+<ir_version: 8, opset_import: ["" : 13]>
+m (float[1,3] x) => (float[1,2] y)
+  <float[3,3] w1 = {1, 0.3, 0.2, -1, 0.6, 0.35, 0.4, -0.7, 0.15}, float[3] b1 = {0, 0.1, -0.1},
+   float[2,3] w2 = {0.9, -0.3, 0.45, 0.2, 0.7, -0.55}, float[2] b2 = {0.05, 0}> {
+  h = Gemm<transB = 1>(x, w1, b1)
+  r = Relu(h)
+  y = Gemm<transB = 1>(r, w2, b2)
+}
+)";
+  auto corrected = [&](bool in_place) {
+    auto g = ImportModelText(kTwoLayers);
+    EXPECT_TRUE(g.ok()) << g.status();
+    std::vector<float> v;
+    for (int i = 0; i < 64; ++i) {
+      for (int k = 0; k < 3; ++k) v.push_back(0.3f + 0.013f * ((i * (k + 3)) % 17));
+    }
+    auto d = CalibrationData::FromTensors(**g, {Tensor::FromVector<float>({64, 3}, v)}, {"t"});
+    EXPECT_TRUE(d.ok()) << d.status();
+    EXPECT_TRUE(InsertObserversPass().Run(**g).ok());
+    CalibrateOptions c;
+    c.data = &*d;
+    EXPECT_TRUE(CalibratePass(c).Run(**g).ok());
+    InsertQdqOptions qdq;
+    qdq.weight_bits = 2;
+    qdq.weight_cache = MakeWeightQuantCache();
+    CorrectBiasOptions o{&*d, 1.0, QdqEmitter(qdq)};
+    if (in_place) o.update_bias = QdqBiasUpdater(qdq);
+    auto r = CorrectBiasPass(o).Run(**g);
+    EXPECT_TRUE(r.ok() && *r) << r.status();
+    std::vector<Tensor> biases;
+    for (const Node* n : (*g)->nodes()) {
+      if (n->op_type() == "Gemm") biases.push_back(n->input(2)->initializer());
+    }
+    return biases;
+  };
+  std::vector<Tensor> anew = corrected(false), in_place = corrected(true);
+  ASSERT_EQ(anew.size(), 2u);
+  EXPECT_EQ(anew[0], in_place[0]);
+  EXPECT_EQ(anew[1], in_place[1]);
+  EXPECT_NE(anew[1], Tensor::FromVector<float>({2}, {0.05f, 0.f}));  // really corrected
+}
+
 }  // namespace
 }  // namespace quantc

@@ -22,6 +22,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "ir/interpreter.h"
+#include "ir/kernels/kernel.h"
 #include "util/status_macros.h"
 
 namespace quantc {
@@ -239,9 +241,22 @@ absl::Status IncrementalEvaluator::Impl::ForEachSample(
   }
   absl::flat_hash_map<const Value*, int> input_index;
   for (size_t k = 0; k < g.inputs().size(); ++k) input_index[g.inputs()[k]] = static_cast<int>(k);
+  // Per node: kernel state (packed weights) shared by its per-sample runs,
+  // valid because its constant inputs stay the same tensors for this call.
+  std::vector<std::unique_ptr<kernels::KernelState>> states(per_sample.size());
+  std::vector<std::vector<bool>> constant(per_sample.size());
+  for (size_t i = 0; i < per_sample.size(); ++i) {
+    for (const Value* in : per_sample[i]->inputs()) {
+      constant[i].push_back(in != nullptr && (in->is_initializer() ||
+                                              (!in->is_graph_input() &&
+                                               constants_.contains(fp_.at(in)))));
+    }
+  }
   absl::Status st = absl::OkStatus();
   for (int64_t s = 0; s < data_.num_samples() && st.ok(); ++s) {
-    QC_ASSIGN_OR_RETURN(std::vector<Tensor> sample, data_.Sample(s));
+    // Read only when a node reads a graph input: most calls start from
+    // kept values.
+    std::optional<std::vector<Tensor>> sample;
     // Pointers into env must survive later insertions (args of one node).
     absl::node_hash_map<const Value*, Tensor> env;
     // A value this walk did not compute: constant, graph input or kept.
@@ -249,7 +264,12 @@ absl::Status IncrementalEvaluator::Impl::ForEachSample(
       if (v == nullptr) return nullptr;
       if (auto it = env.find(v); it != env.end()) return &it->second;
       if (v->is_initializer()) return &v->initializer();
-      if (v->is_graph_input()) return &sample[static_cast<size_t>(input_index.at(v))];
+      if (v->is_graph_input()) {
+        if (!sample) {
+          QC_ASSIGN_OR_RETURN(sample, data_.Sample(s));
+        }
+        return &(*sample)[static_cast<size_t>(input_index.at(v))];
+      }
       const Fp f = fp_.at(v);
       if (auto c = constants_.find(f); c != constants_.end()) return &c->second;
       auto k = kept_.find(f);
@@ -257,13 +277,15 @@ absl::Status IncrementalEvaluator::Impl::ForEachSample(
       QC_ASSIGN_OR_RETURN(Tensor t, Load(k->second, s));
       return &(env[v] = std::move(t));
     };
-    for (const Node* n : per_sample) {
+    for (size_t i = 0; i < per_sample.size(); ++i) {
+      const Node* n = per_sample[i];
       std::vector<const Tensor*> args;
       for (const Value* in : n->inputs()) {
         QC_ASSIGN_OR_RETURN(const Tensor* t, resolve(in));
         args.push_back(t);
       }
-      QC_ASSIGN_OR_RETURN(std::vector<Tensor> outs, EvaluateNode(*n, args, g.opset()));
+      QC_ASSIGN_OR_RETURN(std::vector<Tensor> outs,
+                          EvaluateNode(*n, args, g.opset(), &states[i], &constant[i]));
       ++node_evaluations;
       for (int j = 0; j < n->num_outputs(); ++j) {
         const Value* out = n->output(j);

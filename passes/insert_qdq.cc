@@ -279,4 +279,39 @@ absl::StatusOr<bool> InsertQdqPass::Run(Graph& graph) {
   return changed;
 }
 
+absl::StatusOr<bool> UpdateQuantizedBias(Graph& emitted, const Node& layer, const Tensor& bias,
+                                         const InsertQdqOptions& options) {
+  const WeightInputs wi = WeightInputsOf(layer);
+  const Value* w = layer.input(wi.weight);
+  const Value* out = emitted.FindValue(layer.output(0)->name());
+  Node* n = out ? out->producer() : nullptr;
+  if (!options.weight_cache || !w || !w->is_initializer() || !n || wi.bias < 0 ||
+      n->op_type() != layer.op_type()) {
+    return false;
+  }
+  const Tensor& wt = w->initializer();
+  auto memo = options.weight_cache->entries.find(wt.raw());
+  Value* bq = DequantizedConstant(n->input(wi.bias));
+  const Value* wq = DequantizedConstant(n->input(wi.weight));
+  const QuantParams* xp = DequantizedParams(n->input(0));
+  // The old bias was quantized (bq), so this one, of the same shape and
+  // type, passes QuantizableBias too.
+  if (memo == options.weight_cache->entries.end() || !bq || !wq || !xp ||
+      bias.dtype() != DType::kFloat32 || bq->initializer().dims() != bias.dims()) {
+    return false;
+  }
+  // What QuantizeWeights would do with this bias: the scales before the
+  // int32 fit, fitted to the new bias, must be the ones the model has.
+  InsertQdqOptions quiet = options;
+  quiet.log = nullptr;
+  QdqBuilder b{emitted, quiet};
+  std::vector<float> scales = memo->second.scales;
+  FitScalesToInt32Bias(b, layer, bias, xp->scale[0], scales);
+  if (scales != wq->quant()->scale) return false;
+  auto q = QuantizeBias(bias, xp->scale[0], scales);
+  if (!q.ok()) return absl::InvalidArgumentError(absl::StrCat(layer.Describe(), ": ", q.status().message()));
+  emitted.SetInitializer(bq, *std::move(q));
+  return true;
+}
+
 }  // namespace quantc

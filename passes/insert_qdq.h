@@ -46,6 +46,15 @@ class InsertQdqPass : public Pass {
   InsertQdqOptions options_;
 };
 
+/// Bias correction's one model per sweep: sets `layer`'s int32 bias in
+/// `emitted` (this pass's output, with `options`, for a copy of `layer`'s
+/// graph) to what the pass gives when `layer` has `bias`, computed as the
+/// pass computes it. False, changing nothing, when that is more than a new
+/// bias constant (the int32 fit would move weight scales, or
+/// options.weight_cache does not hold the layer's weight): emit anew then.
+absl::StatusOr<bool> UpdateQuantizedBias(Graph& emitted, const Node& layer, const Tensor& bias,
+                                         const InsertQdqOptions& options);
+
 }  // namespace quantc
 
 #endif  // QUANTC_PASSES_INSERT_QDQ_H_

@@ -162,5 +162,33 @@ m (float[1,1,2,2] x) => (float[1,1,1,1] y) {
   EXPECT_EQ(qs[0]->input(2), qs[1]->input(2));
 }
 
+// Bias correction's in-place update gives the int32 bias a fresh run gives
+// (by hand: 0.3 / (3/255 * 0.5/127) = 6477.0, -0.1 / (3/255 * 0.25/127) =
+// -4318.0), and refuses a bias whose int32 fit would move a weight scale.
+TEST(InsertQdq, UpdateQuantizedBiasMatchesAFreshRun) {
+  auto calibrated = Load(kConv);
+  InsertQdqOptions o;
+  o.weight_cache = MakeWeightQuantCache();
+  std::unique_ptr<Graph> emitted = calibrated->Clone();
+  ASSERT_TRUE(*InsertQdqPass(o).Run(*emitted));
+  const Node* layer = calibrated->FindValue("c")->producer();
+  const Tensor moved = Tensor::FromVector<float>({2}, {0.3f, -0.1f});
+  auto updated = UpdateQuantizedBias(*emitted, *layer, moved, o);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_TRUE(*updated);
+  EXPECT_THAT(Values(Init(*emitted, "b_quantized")->initializer()), ElementsAre(6477, -4318));
+
+  std::unique_ptr<Graph> fresh = calibrated->Clone();
+  fresh->SetInitializer(fresh->FindValue("b"), moved);
+  ASSERT_TRUE(*InsertQdqPass(o).Run(*fresh));
+  EXPECT_EQ(Init(*fresh, "b_quantized")->initializer(), Init(*emitted, "b_quantized")->initializer());
+
+  const Tensor huge = Tensor::FromVector<float>({2}, {1e9f, 0.f});
+  updated = UpdateQuantizedBias(*emitted, *layer, huge, o);
+  ASSERT_TRUE(updated.ok());
+  EXPECT_FALSE(*updated);
+  EXPECT_THAT(Values(Init(*emitted, "b_quantized")->initializer()), ElementsAre(6477, -4318));
+}
+
 }  // namespace
 }  // namespace quantc

@@ -174,8 +174,9 @@ QuantizeStages GenericQuantizeStages(const GenericQuantizeOptions& o) {
     InsertQdqOptions qdq = o.qdq;
     qdq.log = nullptr;  // the real insert_qdq below reports its repairs
     qdq.weight_cache = MakeWeightQuantCache();  // one model per layer: quantize weights once
-    s.quantize.push_back(std::make_unique<CorrectBiasPass>(
-        CorrectBiasOptions{o.calibrate.data, o.bias_correction, QdqEmitter(qdq)}));
+    CorrectBiasOptions correct{o.calibrate.data, o.bias_correction, QdqEmitter(qdq)};
+    correct.update_bias = QdqBiasUpdater(qdq);
+    s.quantize.push_back(std::make_unique<CorrectBiasPass>(std::move(correct)));
   }
   // Observers become Q/DQ pairs; weights and biases become integers.
   InsertQdqOptions qdq = o.qdq;

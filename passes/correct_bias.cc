@@ -19,12 +19,17 @@
 // each correction sees the error that remains rather than compounding with
 // its predecessors'. The layer's output is read where the emitted model has
 // it (a LayerTap: for TINPU the integer accumulator, (acc + qbias) * s_acc).
-// Cost: one emitted model per layer, but not one run per layer: an
-// IncrementalEvaluator keeps every sample's values at the frontier of what
-// is computed (bounded memory, spilling to a temporary file) and evaluates
-// only what changed, so each node runs about once per sample overall (the
-// corrected layer twice) instead of L times; the values, and so the
-// corrections, are bit-identical to running each emitted model in full.
+// Cost: not one run per layer: an IncrementalEvaluator keeps every sample's
+// values at the frontier of what is computed (bounded memory, spilling to a
+// temporary file) and evaluates only what changed, so each node runs about
+// once per sample overall (the corrected layer twice) instead of L times;
+// the values, and so the corrections, are bit-identical to running each
+// emitted model in full. Nor one emission per layer where the target can
+// update a bias in place (options.update_bias; the generic target's int32
+// bias, computed as insert_qdq computes it): the model is emitted once per
+// sweep, and again only when a correction needs more than a new bias
+// constant. TINPU re-emits per layer (its bias also enters legalization and
+// the requantization constants).
 // Only Conv/ConvTranspose/Gemm with a float per-channel bias initializer
 // are corrected; a shared bias is copied first.
 #include "passes/correct_bias.h"

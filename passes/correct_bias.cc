@@ -28,8 +28,9 @@
 // update a bias in place (options.update_bias; the generic target's int32
 // bias, computed as insert_qdq computes it): the model is emitted once per
 // sweep, and again only when a correction needs more than a new bias
-// constant. TINPU re-emits per layer (its bias also enters legalization and
-// the requantization constants).
+// constant. TINPU's update (tinpu_bias_update.h) also moves the layer's
+// requantization constants, and re-emits when legalization repairs the
+// layer.
 // Only Conv/ConvTranspose/Gemm with a float per-channel bias initializer
 // are corrected; a shared bias is copied first.
 #include "passes/correct_bias.h"
@@ -146,17 +147,17 @@ EmitFunction QdqEmitter(InsertQdqOptions qdq) {
     // that bypasses it.
     for (const Node* n : g->nodes()) {
       if (IsObserver(*n) && !n->output(0)->uses().empty()) {
-        return EmittedModel{CloneWithoutObservers(*g), {}};
+        return EmittedModel{CloneWithoutObservers(*g), {}, nullptr};
       }
     }
-    return EmittedModel{std::move(g), {}};
+    return EmittedModel{std::move(g), {}, nullptr};
   };
 }
 
 BiasUpdateFunction QdqBiasUpdater(InsertQdqOptions qdq) {
   qdq.log = nullptr;
-  return [qdq](Graph& emitted, const Node& layer, const Tensor& bias) {
-    return UpdateQuantizedBias(emitted, layer, bias, qdq);
+  return [qdq](EmittedModel& emitted, const Node& layer, const Tensor& bias) {
+    return UpdateQuantizedBias(*emitted.graph, layer, bias, qdq);
   };
 }
 
@@ -215,7 +216,7 @@ absl::StatusOr<bool> CorrectBiasPass::Run(Graph& graph) {
     // emission per sweep instead of one per layer.
     bool updated = false;
     if (options_.update_bias) {
-      QC_ASSIGN_OR_RETURN(updated, options_.update_bias(*emitted.graph, *t.node, corrected));
+      QC_ASSIGN_OR_RETURN(updated, options_.update_bias(emitted, *t.node, corrected));
     }
     if (!updated) current.reset();
   }

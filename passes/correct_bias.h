@@ -16,8 +16,14 @@ namespace quantc {
 /// pre-activation output can be read in it (layers without a tap are read
 /// by their output's name).
 struct EmittedModel {
+  /// What a target's in-place bias update needs besides the model (TINPU:
+  /// the models before lowering).
+  struct State {
+    virtual ~State() = default;
+  };
   std::unique_ptr<Graph> graph;
   std::vector<LayerTap> taps;
+  std::unique_ptr<State> state;
 };
 
 /// Builds the emitted model from a copy of the calibrated graph (observers
@@ -29,10 +35,10 @@ using EmitFunction = std::function<absl::StatusOr<EmittedModel>(std::unique_ptr<
 EmitFunction QdqEmitter(InsertQdqOptions qdq);
 
 /// Sets `layer`'s bias (a node of the calibrated graph) in an emitted model
-/// to what emitting with `bias` gives. False, changing nothing, when only a
-/// new emission can (the model is then emitted anew).
+/// (graph, taps, state) to what emitting with `bias` gives. False when only
+/// a new emission can: the model is then dropped and emitted anew.
 using BiasUpdateFunction =
-    std::function<absl::StatusOr<bool>(Graph& emitted, const Node& layer, const Tensor& bias)>;
+    std::function<absl::StatusOr<bool>(EmittedModel& emitted, const Node& layer, const Tensor& bias)>;
 
 /// The generic target's: insert_qdq's int32 bias for `bias`, in place
 /// (UpdateQuantizedBias); `qdq` must be QdqEmitter's, weight cache included.
@@ -43,7 +49,7 @@ struct CorrectBiasOptions {
   double factor = 1.0;                    ///< fraction of the mean error to remove
   EmitFunction emit;                      ///< how the model will be quantized; required
   /// Optional: without it, the model is emitted anew after each correction.
-  BiasUpdateFunction update_bias;
+  BiasUpdateFunction update_bias = nullptr;
   /// Bytes of per-sample activations kept in memory between layers; more
   /// goes to a temporary file.
   int64_t memory_budget = int64_t{1} << 29;  // 512 MiB

@@ -278,6 +278,9 @@ bool Legalizer::FitRequantizations(Node* q, const TinpuMatch& m, float& s, int64
       if (m.pattern == TinpuPattern::kWeighted) CheckAccumulator(*m.op, (*requants)[0]);
       return true;
     }
+    if (m.pattern == TinpuPattern::kWeighted && o_.refit_layers) {
+      o_.refit_layers->push_back(m.op->output(0)->name());
+    }
     if (problem->kind == Problem::Kind::kOutputTooFine && legal > s) {
       SetParams(q, static_cast<float>(legal), zp);
       std::string hint = m.pattern == TinpuPattern::kInput
@@ -435,17 +438,9 @@ void Legalizer::RequantizeBias(Node* m) {
   const QuantParams& bp = *b->quant();
   std::vector<float> target = BiasScales(xp->scale[0], w->quant()->scale);
   if (bp.scale.size() != target.size() || bp.scale == target) return;
-  const Tensor& old = b->initializer();
-  Tensor nb(DType::kInt32, old.dims());
-  const double lim = static_cast<double>(RangeFor(DType::kInt32, 32, false).qmax);
-  for (int64_t i = 0; i < old.num_elements(); ++i) {
-    const size_t c = target.size() == 1 ? 0 : static_cast<size_t>(i);
-    double q = RoundHalfEven(old.GetAsDouble(i) * bp.scale[c] / target[c]);
-    nb.mutable_data<int32_t>()[i] = static_cast<int32_t>(std::clamp(q, -lim - 1, lim));
-  }
   QuantParams np = bp;
   np.scale = target;
-  g_.SetInitializer(b, nb);
+  g_.SetInitializer(b, RequantizedBias(b->initializer(), bp.scale, target));
   b->set_quant(np);
   Node* dq = DequantizeOf(m->input(2));
   const Tensor& st = dq->input(1)->initializer();
@@ -535,6 +530,17 @@ absl::Status Legalizer::MeasurePerturbations() {
 }
 
 }  // namespace
+
+Tensor RequantizedBias(const Tensor& q, absl::Span<const float> from, absl::Span<const float> to) {
+  Tensor nb(DType::kInt32, q.dims());
+  const double lim = static_cast<double>(RangeFor(DType::kInt32, 32, false).qmax);
+  for (int64_t i = 0; i < q.num_elements(); ++i) {
+    const size_t c = to.size() == 1 ? 0 : static_cast<size_t>(i);
+    double v = RoundHalfEven(q.GetAsDouble(i) * from[c] / to[c]);
+    nb.mutable_data<int32_t>()[i] = static_cast<int32_t>(std::clamp(v, -lim - 1, lim));
+  }
+  return nb;
+}
 
 absl::StatusOr<bool> LegalizeTinpuPass::Run(Graph& graph) {
   return Legalizer(graph, options_).Run();

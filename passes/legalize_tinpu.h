@@ -29,7 +29,15 @@ struct LegalizeTinpuOptions {
   /// Receives one diagnostic per repair or notice; the driver prints them
   /// (passes never print). May be null.
   std::vector<Diagnostic>* log = nullptr;
+  /// Receives the output name of every weighted layer whose requantization
+  /// needed a repair (a coarser output or weight scale). May be null.
+  std::vector<std::string>* refit_layers = nullptr;
 };
+
+/// A layer's int32 bias `q` at scales `from` requantized to scales `to`
+/// (one entry, or one per element), rounded half to even and clamped to
+/// int32: what legalization does when the accumulator scale moves.
+Tensor RequantizedBias(const Tensor& q, absl::Span<const float> from, absl::Span<const float> to);
 
 /// Makes a power-of-two QDQ model representable in TINPU integers by
 /// adjusting scales, instead of rejecting it. See the .cc banner.

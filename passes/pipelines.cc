@@ -35,6 +35,7 @@
 #include "passes/remove_identity.h"
 #include "passes/split_to_slices.h"
 #include "passes/squeeze_to_reshape.h"
+#include "passes/tinpu_bias_update.h"
 #include "passes/update_batch_norm.h"
 #include "util/check.h"
 #include "util/status_macros.h"
@@ -101,26 +102,6 @@ PassList CalibrationPipeline(const GenericQuantizeOptions& o) {
   // Observe the float model on the user's data.
   p.push_back(std::make_unique<CalibratePass>(o.calibrate));
   return p;
-}
-
-// The TINPU back half on a copy of a calibrated graph, for bias correction:
-// it measures each layer in the integer model that will be emitted.
-EmitFunction TinpuEmitter(const TinpuQuantizeOptions& o) {
-  TinpuQuantizeOptions quiet = o;
-  quiet.generic.log = nullptr;  // the real run reports the repairs
-  // One model per corrected layer, from copies of one graph: quantize each
-  // weight once.
-  quiet.generic.qdq.weight_cache = MakeWeightQuantCache();
-  return [quiet](std::unique_ptr<Graph> g) -> absl::StatusOr<EmittedModel> {
-    EmittedModel e;
-    // Not verified after every pass: a model only measured, never emitted
-    // (the real run that follows is verified).
-    PassManager pm(PassManagerOptions{/*verify_each=*/false});
-    pm.AddAll(TinpuLowerPipeline(quiet, nullptr, &e.taps));
-    QC_RETURN_IF_ERROR(pm.Run(*g).status());
-    e.graph = std::move(g);
-    return e;
-  };
 }
 
 }  // namespace
@@ -231,7 +212,8 @@ namespace {
 
 // Legalization of a TINPU QDQ model (o already has TINPU's schemes).
 PassList TinpuLegalize(const TinpuQuantizeOptions& o, std::shared_ptr<FloatReference> reference,
-                       bool reference_is_quantized) {
+                       bool reference_is_quantized,
+                       std::vector<std::string>* refit_layers = nullptr) {
   const GenericQuantizeOptions& g = o.generic;
   PassList p;
   // Adjust scales TINPU cannot realize instead of rejecting the model, and
@@ -242,6 +224,7 @@ PassList TinpuLegalize(const TinpuQuantizeOptions& o, std::shared_ptr<FloatRefer
   legalize.reference = std::move(reference);
   legalize.reference_is_quantized = reference_is_quantized;
   legalize.log = g.log;
+  legalize.refit_layers = refit_layers;
   p.push_back(std::make_unique<LegalizeTinpuPass>(legalize));
   return p;
 }
@@ -274,7 +257,54 @@ PassList TinpuLegalizeAndLower(const TinpuQuantizeOptions& o,
   return p;
 }
 
+// The TINPU back half on a copy of a calibrated graph, for bias correction:
+// it measures each layer in the integer model that will be emitted, and
+// keeps the models before lowering so a correction can update that model in
+// place (UpdateTinpuBias) instead of emitting it again.
+struct TinpuEmitState : EmittedModel::State {
+  TinpuBiasState bias;
+};
+
+absl::Status RunQuietly(PassList passes, Graph& g) {
+  // Not verified after every pass: a model only measured, never emitted
+  // (the real run that follows is verified).
+  PassManager pm(PassManagerOptions{/*verify_each=*/false});
+  pm.AddAll(std::move(passes));
+  return pm.Run(g).status();
+}
+
 }  // namespace
+
+std::pair<EmitFunction, BiasUpdateFunction> TinpuBiasCorrectionEmitter(
+    const TinpuQuantizeOptions& options) {
+  TinpuQuantizeOptions quiet = options;
+  quiet.generic.log = nullptr;  // the real run reports the repairs
+  // Emitted again only when an update cannot be made in place, from copies
+  // of one graph: quantize each weight once.
+  quiet.generic.qdq.weight_cache = MakeWeightQuantCache();
+  const TinpuQuantizeOptions o = WithTinpuSchemes(quiet);
+  EmitFunction emit = [o](std::unique_ptr<Graph> g) -> absl::StatusOr<EmittedModel> {
+    auto st = std::make_unique<TinpuEmitState>();
+    TinpuBiasState& b = st->bias;
+    QC_RETURN_IF_ERROR(RunQuietly(TinpuInsertQdq(o), *g));
+    b.qdq = g->Clone();
+    QC_RETURN_IF_ERROR(RunQuietly(TinpuLegalize(o, nullptr, false, &b.refit), *g));
+    b.legalized = g->Clone();
+    EmittedModel e;
+    QC_RETURN_IF_ERROR(RunQuietly(TinpuLower(o, &e.taps), *g));
+    b.qdq_options = o.generic.qdq;
+    b.weight_bits = o.generic.qdq.weight_bits;
+    b.input_prequantized = o.input_prequantized;
+    e.graph = std::move(g);
+    e.state = std::move(st);
+    return e;
+  };
+  BiasUpdateFunction update = [](EmittedModel& e, const Node& layer, const Tensor& bias) {
+    auto* st = dynamic_cast<TinpuEmitState*>(e.state.get());
+    return st ? UpdateTinpuBias(st->bias, *e.graph, e.taps, layer, bias) : absl::StatusOr<bool>(false);
+  };
+  return {std::move(emit), std::move(update)};
+}
 
 QuantizeStages TinpuQuantizeStages(const TinpuQuantizeOptions& options) {
   QC_CHECK(ValidateTinpuOptions(options).ok());
@@ -310,8 +340,10 @@ QuantizeStages TinpuQuantizeStages(const TinpuQuantizeOptions& options) {
   // Optionally cancel each layer's mean error, measured in the integer
   // model that will be emitted.
   if (o.generic.bias_correction != 0) {
-    s.quantize.push_back(std::make_unique<CorrectBiasPass>(CorrectBiasOptions{
-        o.generic.calibrate.data, o.generic.bias_correction, TinpuEmitter(options)}));
+    auto [emit, update] = TinpuBiasCorrectionEmitter(options);
+    CorrectBiasOptions correct{o.generic.calibrate.data, o.generic.bias_correction, std::move(emit)};
+    correct.update_bias = std::move(update);
+    s.quantize.push_back(std::make_unique<CorrectBiasPass>(std::move(correct)));
   }
   // Q/DQ with TINPU's schemes, then legalization: the QDQ model TINPU
   // realizes; then the integer lowering.

@@ -3,12 +3,14 @@
 #define QUANTC_PASSES_PIPELINES_H_
 
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "backends/tinpu/target.h"
 #include "passes/calibrate.h"
+#include "passes/correct_bias.h"
 #include "passes/diagnostic.h"
 #include "passes/float_reference.h"
 #include "passes/fold_batch_norm.h"
@@ -98,6 +100,12 @@ QuantizeStages GenericQuantizeStages(const GenericQuantizeOptions& o);
 std::vector<std::unique_ptr<Pass>> TinpuLowerPipeline(
     const TinpuQuantizeOptions& o, std::shared_ptr<FloatReference> reference = nullptr,
     std::vector<LayerTap>* taps = nullptr, std::vector<LoweringProblem>* problems = nullptr);
+
+/// Bias correction's view of the TINPU back half: the model TinpuLowerPipeline
+/// emits from a calibrated graph (with its taps), and the in-place update of
+/// one layer's bias in it (UpdateTinpuBias).
+std::pair<EmitFunction, BiasUpdateFunction> TinpuBiasCorrectionEmitter(
+    const TinpuQuantizeOptions& o);
 
 /// TinpuLowerPipeline with default options as one pass named "tinpu_lower",
 /// for golden tests that start from calibrated observers.

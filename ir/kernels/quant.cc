@@ -50,6 +50,18 @@ absl::StatusOr<QuantAxis> ResolveAxis(const KernelContext& ctx, const Tensor& x,
   return q;
 }
 
+// std::nearbyint (round half to even in the default rounding mode) without
+// the libm call, which kept the quantize loop from vectorizing: adding and
+// subtracting 1.5 * 2^23 leaves |v| < 2^22 rounded to an integer by the
+// float adder's own ties-to-even. Larger |v|, +-Inf and NaN come back
+// unrounded: the callers saturate the first two to the integer range
+// (|v| >= 2^22 is far outside it) and test the third, so their results are
+// nearbyint's. (-0.4 gives +0 instead of -0, the same integer.)
+inline float RoundHalfEvenFast(float v) {
+  constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23
+  return std::fabs(v) < 4194304.0f ? (v + kMagic) - kMagic : v;
+}
+
 template <typename X, typename Q>
 void Quantize(const X* x, int64_t n, const float* scale, const Q* zp, const QuantAxis& q, Q* y) {
   constexpr float lo = static_cast<float>(std::numeric_limits<Q>::min());
@@ -62,7 +74,7 @@ void Quantize(const X* x, int64_t n, const float* scale, const Q* zp, const Quan
     const float z = zp ? static_cast<float>(zp[c]) : 0.0f;
     const float s = scale[c];
     for (int64_t i = start; i < start + inner; ++i) {
-      float v = std::nearbyint(static_cast<float>(x[i]) / s);
+      float v = RoundHalfEvenFast(static_cast<float>(x[i]) / s);
       v = std::isnan(v) ? z : v + z;
       y[i] = static_cast<Q>(v < lo ? lo : (v > hi ? hi : v));
     }

@@ -1,4 +1,8 @@
 // QuantizeLinear / DequantizeLinear and the integer matrix ops.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ir/kernels/testing/node_runner.h"
@@ -22,6 +26,32 @@ TEST(Quantize, RoundsHalfToEvenAndSaturates) {
   auto dflt = NodeRunner("QuantizeLinear", 2).Run1({F32({2}, {-1, 1}), F32({}, {0.5f})});
   EXPECT_EQ(dflt->dtype(), DType::kUInt8);
   EXPECT_THAT(Values<uint8_t>(*dflt), ElementsAre(0, 2));
+}
+
+// Against std::nearbyint on every half step in [-300, 300], values around
+// 2^22 and 2^23 (where float spacing reaches 0.5 and 1), and the
+// infinities: the kernel's rounding is round half to even everywhere.
+TEST(Quantize, RoundingMatchesNearbyintAtTiesAndLargeValues) {
+  std::vector<float> v;
+  for (int k = -600; k <= 600; ++k) v.push_back(0.5f * static_cast<float>(k));
+  for (float base : {4194304.0f, 8388608.0f}) {
+    for (float d : {-2.5f, -1.5f, -1.0f, -0.5f, 0.0f, 0.5f, 1.0f, 1.5f, 2.5f}) {
+      v.push_back(base + d);
+      v.push_back(-(base + d));
+    }
+  }
+  v.push_back(std::numeric_limits<float>::infinity());
+  v.push_back(-std::numeric_limits<float>::infinity());
+  const int64_t n = static_cast<int64_t>(v.size());
+  for (int zp : {-128, 0, 5}) {
+    auto y = NodeRunner("QuantizeLinear", 3).Run1({F32({n}, v), F32({}, {1}), I8({}, {zp})});
+    ASSERT_TRUE(y.ok()) << y.status();
+    std::vector<int8_t> got = Values<int8_t>(*y);
+    for (int64_t i = 0; i < n; ++i) {
+      const float want = std::clamp(std::nearbyint(v[i]) + static_cast<float>(zp), -128.f, 127.f);
+      EXPECT_EQ(got[i], static_cast<int8_t>(want)) << v[i] << " zp " << zp;
+    }
+  }
 }
 
 TEST(Quantize, DividesRatherThanMultipliesByTheReciprocal) {

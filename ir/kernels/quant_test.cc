@@ -43,13 +43,13 @@ TEST(Quantize, RoundingMatchesNearbyintAtTiesAndLargeValues) {
   v.push_back(std::numeric_limits<float>::infinity());
   v.push_back(-std::numeric_limits<float>::infinity());
   const int64_t n = static_cast<int64_t>(v.size());
-  for (int zp : {-128, 0, 5}) {
+  for (int8_t zp : {int8_t{-128}, int8_t{0}, int8_t{5}}) {
     auto y = NodeRunner("QuantizeLinear", 3).Run1({F32({n}, v), F32({}, {1}), I8({}, {zp})});
     ASSERT_TRUE(y.ok()) << y.status();
     std::vector<int8_t> got = Values<int8_t>(*y);
     for (int64_t i = 0; i < n; ++i) {
       const float want = std::clamp(std::nearbyint(v[i]) + static_cast<float>(zp), -128.f, 127.f);
-      EXPECT_EQ(got[i], static_cast<int8_t>(want)) << v[i] << " zp " << zp;
+      EXPECT_EQ(got[i], static_cast<int8_t>(want)) << v[i] << " zp " << int{zp};
     }
   }
 }

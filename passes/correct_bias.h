@@ -37,8 +37,8 @@ EmitFunction QdqEmitter(InsertQdqOptions qdq);
 /// Sets `layer`'s bias (a node of the calibrated graph) in an emitted model
 /// (graph, taps, state) to what emitting with `bias` gives. False when only
 /// a new emission can: the model is then dropped and emitted anew.
-using BiasUpdateFunction =
-    std::function<absl::StatusOr<bool>(EmittedModel& emitted, const Node& layer, const Tensor& bias)>;
+using BiasUpdateFunction = std::function<absl::StatusOr<bool>(
+    EmittedModel& emitted, const Node& layer, const Tensor& bias)>;
 
 /// The generic target's: insert_qdq's int32 bias for `bias`, in place
 /// (UpdateQuantizedBias); `qdq` must be QdqEmitter's, weight cache included.

@@ -309,7 +309,9 @@ absl::StatusOr<bool> UpdateQuantizedBias(Graph& emitted, const Node& layer, cons
   FitScalesToInt32Bias(b, layer, bias, xp->scale[0], scales);
   if (scales != wq->quant()->scale) return false;
   auto q = QuantizeBias(bias, xp->scale[0], scales);
-  if (!q.ok()) return absl::InvalidArgumentError(absl::StrCat(layer.Describe(), ": ", q.status().message()));
+  if (!q.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(layer.Describe(), ": ", q.status().message()));
+  }
   emitted.SetInitializer(bq, *std::move(q));
   return true;
 }

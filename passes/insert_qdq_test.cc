@@ -181,7 +181,8 @@ TEST(InsertQdq, UpdateQuantizedBiasMatchesAFreshRun) {
   std::unique_ptr<Graph> fresh = calibrated->Clone();
   fresh->SetInitializer(fresh->FindValue("b"), moved);
   ASSERT_TRUE(*InsertQdqPass(o).Run(*fresh));
-  EXPECT_EQ(Init(*fresh, "b_quantized")->initializer(), Init(*emitted, "b_quantized")->initializer());
+  EXPECT_EQ(Init(*fresh, "b_quantized")->initializer(),
+            Init(*emitted, "b_quantized")->initializer());
 
   const Tensor huge = Tensor::FromVector<float>({2}, {1e9f, 0.f});
   updated = UpdateQuantizedBias(*emitted, *layer, huge, o);

@@ -301,7 +301,8 @@ std::pair<EmitFunction, BiasUpdateFunction> TinpuBiasCorrectionEmitter(
   };
   BiasUpdateFunction update = [](EmittedModel& e, const Node& layer, const Tensor& bias) {
     auto* st = dynamic_cast<TinpuEmitState*>(e.state.get());
-    return st ? UpdateTinpuBias(st->bias, *e.graph, e.taps, layer, bias) : absl::StatusOr<bool>(false);
+    if (st == nullptr) return absl::StatusOr<bool>(false);
+    return UpdateTinpuBias(st->bias, *e.graph, e.taps, layer, bias);
   };
   return {std::move(emit), std::move(update)};
 }
@@ -341,7 +342,8 @@ QuantizeStages TinpuQuantizeStages(const TinpuQuantizeOptions& options) {
   // model that will be emitted.
   if (o.generic.bias_correction != 0) {
     auto [emit, update] = TinpuBiasCorrectionEmitter(options);
-    CorrectBiasOptions correct{o.generic.calibrate.data, o.generic.bias_correction, std::move(emit)};
+    CorrectBiasOptions correct{o.generic.calibrate.data, o.generic.bias_correction,
+                               std::move(emit)};
     correct.update_bias = std::move(update);
     s.quantize.push_back(std::make_unique<CorrectBiasPass>(std::move(correct)));
   }

@@ -40,7 +40,9 @@ std::unique_ptr<Calibrated> Calibrate(float amplitude = 1) {
   auto g = ImportModelText(kTwoConvs);
   EXPECT_TRUE(g.ok()) << g.status();
   std::vector<float> v;
-  for (int i = 0; i < 16 * 16; ++i) v.push_back(amplitude * (static_cast<float>((i * 37) % 101) / 50.f - 1.f));
+  for (int i = 0; i < 16 * 16; ++i) {
+    v.push_back(amplitude * (static_cast<float>((i * 37) % 101) / 50.f - 1.f));
+  }
   auto d = CalibrationData::FromTensors(**g, {Tensor::FromVector<float>({16, 1, 4, 4}, v)}, {"t"});
   EXPECT_TRUE(d.ok()) << d.status();
   auto s = std::make_unique<Calibrated>(Calibrated{*std::move(g), *std::move(d), {}});

@@ -123,6 +123,11 @@ std::string Uniquify(absl::flat_hash_set<std::string>& taken, absl::string_view 
 }
 }  // namespace
 
+void Graph::ReserveNames(size_t values, size_t nodes) {
+  names_.reserve(names_.size() + values);
+  node_names_.reserve(node_names_.size() + nodes);
+}
+
 std::string Graph::UniqueName(absl::string_view base) {
   return Uniquify(names_, base, name_counter_);
 }
@@ -183,6 +188,9 @@ Node* Graph::AddNode(absl::string_view op_type, absl::Span<Value* const> inputs,
   n->op_type_ = std::string(op_type);
   n->domain_ = std::string(domain);
   n->name_ = node_name.empty() ? std::string() : UniqueNodeName(node_name);
+  n->inputs_.reserve(inputs.size());
+  n->outputs_.reserve(output_names.size());
+  n->owned_outputs_.reserve(output_names.size());
   for (Value* v : inputs) n->AddInput(v);
   for (const std::string& out : output_names) {
     auto v = std::make_unique<Value>();

@@ -223,6 +223,9 @@ class Graph {
   /// `from`) are left alone.
   void ReplaceAllUsesWith(Value* from, Value* to, const Node* except = nullptr);
 
+  /// Makes room for `values` more value names and `nodes` more node names
+  /// (an importer that knows its sizes saves the name sets' regrowth).
+  void ReserveNames(size_t values, size_t nodes);
   /// A name not yet used by any value or node, derived from `base`.
   std::string UniqueName(absl::string_view base);
   std::string UniqueNodeName(absl::string_view base);

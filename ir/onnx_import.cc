@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <queue>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -212,7 +213,8 @@ absl::Status CheckDeclaredTypes(const onnx::GraphProto& g) {
       }
     }
   }
-  absl::flat_hash_map<std::string, const onnx::TensorProto*> initializers;
+  absl::flat_hash_map<absl::string_view, const onnx::TensorProto*> initializers;
+  initializers.reserve(g.initializer_size());
   for (const auto& t : g.initializer()) initializers.emplace(t.name(), &t);
   for (const auto& vi : g.input()) {
     absl::Status st = TypeFromProto(vi.type()).status();
@@ -244,7 +246,9 @@ absl::Status CheckDeclaredTypes(const onnx::GraphProto& g) {
 // topologically (stable) in place. The ONNX checker finds these too, but
 // with messages that do not say which node is wrong.
 absl::Status CheckAndSortNodes(onnx::GraphProto& g) {
-  absl::flat_hash_map<std::string, int> producer;  // value -> node index, -1 = input/init
+  // value -> node index, -1 = input/init; keys view the proto's strings
+  // (SwapElements below moves element pointers, not strings).
+  absl::flat_hash_map<absl::string_view, int> producer;
   producer.reserve(g.initializer_size() + g.input_size() + g.node_size());
   // An initializer may also be listed as a graph input (IR < 4); a name
   // listed twice among them is left to the ONNX checker.
@@ -259,7 +263,10 @@ absl::Status CheckAndSortNodes(onnx::GraphProto& g) {
     }
   }
   std::vector<int> pending(g.node_size(), 0);
-  std::vector<std::vector<int>> users(g.node_size());
+  // (producer, user) edges, then grouped by producer below (one array for
+  // all nodes' user lists, not a vector per node).
+  std::vector<std::pair<int, int>> edges;
+  edges.reserve(g.node_size());
   // marked[p] == i: node p is already counted as a predecessor of node i
   // (O(1) per input however many inputs a node has).
   std::vector<int> marked(g.node_size(), -1);
@@ -274,7 +281,7 @@ absl::Status CheckAndSortNodes(onnx::GraphProto& g) {
       }
       if (it->second >= 0 && marked[it->second] != i) {
         marked[it->second] = i;
-        users[it->second].push_back(i);
+        edges.emplace_back(it->second, i);
         ++pending[i];
       }
     }
@@ -284,6 +291,13 @@ absl::Status CheckAndSortNodes(onnx::GraphProto& g) {
       return absl::InvalidArgumentError(
           absl::StrCat("graph output '", vi.name(), "' is not defined by any node"));
     }
+  }
+  std::vector<int> first_user(g.node_size() + 1, 0), users(edges.size());
+  for (const auto& [p, u] : edges) ++first_user[p + 1];
+  for (int i = 0; i < g.node_size(); ++i) first_user[i + 1] += first_user[i];
+  {
+    std::vector<int> fill(first_user.begin(), first_user.end() - 1);
+    for (const auto& [p, u] : edges) users[fill[p]++] = u;
   }
   // Stable Kahn: repeatedly take the lowest-index ready node (a min-heap,
   // so a wide graph costs O(n log n), not O(n^2)).
@@ -297,7 +311,9 @@ absl::Status CheckAndSortNodes(onnx::GraphProto& g) {
     ready.pop();
     order.push_back(i);
     done[i] = true;
-    for (int u : users[i]) if (--pending[u] == 0) ready.push(u);
+    for (int k = first_user[i]; k < first_user[i + 1]; ++k) {
+      if (--pending[users[k]] == 0) ready.push(users[k]);
+    }
   }
   if (static_cast<int>(order.size()) != g.node_size()) {
     for (int i = 0; i < g.node_size(); ++i) {
@@ -450,10 +466,15 @@ absl::StatusOr<std::unique_ptr<Graph>> BuildGraph(const onnx::ModelProto& m) {
   info.doc_string = m.doc_string();
   for (const auto& kv : m.metadata_props()) info.metadata.emplace_back(kv.key(), kv.value());
 
-  absl::flat_hash_map<std::string, Value*> values;
+  // Keys view strings of the proto or of the graph's values, which both
+  // outlive this function: no name is copied to be looked up.
+  absl::flat_hash_map<absl::string_view, Value*> values;
+  values.reserve(g.initializer_size() + g.input_size() + g.node_size());
+  graph->ReserveNames(g.initializer_size() + g.input_size() + g.node_size(), g.node_size());
   // Types are converted (and checked) only for values a node produces, so
   // the message can name the node; value_info about nothing is ignored.
-  absl::flat_hash_map<std::string, const onnx::TypeProto*> types;
+  absl::flat_hash_map<absl::string_view, const onnx::TypeProto*> types;
+  types.reserve(g.value_info_size() + g.output_size());
   for (const auto& vi : g.value_info()) types[vi.name()] = &vi.type();
   for (const auto& vi : g.output()) types[vi.name()] = &vi.type();
 
@@ -478,11 +499,14 @@ absl::StatusOr<std::unique_ptr<Graph>> BuildGraph(const onnx::ModelProto& m) {
     }
     values[vi.name()] = graph->AddInput(vi.name(), *std::move(type));
   }
+  // Reused from node to node (one allocation each, not one per node).
+  std::vector<Value*> inputs;
+  std::vector<std::string> outs;
   for (int i = 0; i < g.node_size(); ++i) {
     const auto& np = g.node(i);
-    std::vector<Value*> inputs;
+    inputs.clear();
     for (const auto& in : np.input()) inputs.push_back(in.empty() ? nullptr : values.at(in));
-    std::vector<std::string> outs(np.output().begin(), np.output().end());
+    outs.assign(np.output().begin(), np.output().end());
     Node* n = graph->AddNode(np.op_type(), inputs, outs, nullptr, np.name(),
                              IsDefaultDomain(np.domain()) ? "" : np.domain());
     absl::Status st;

@@ -155,22 +155,26 @@ absl::Status GuardNode(const onnx::NodeProto& n, const TypeMap& types) {
 
 // The schema of each (domain, op type) at the model's opsets, looked up
 // once: the registry's nested maps cost more than the rest of a small node.
+// Keys view the nodes' own strings (the graph outlives the cache), so a
+// cache hit copies nothing.
 class Schemas {
  public:
   explicit Schemas(const std::unordered_map<std::string, int>& opsets) : opsets_(opsets) {}
-  const onnx::OpSchema* Get(const std::string& domain, const std::string& op) {
+  const onnx::OpSchema* Get(absl::string_view domain, absl::string_view op) {
     auto [it, added] = cache_.try_emplace(std::make_pair(domain, op), nullptr);
     if (!added) return it->second;
-    auto opset = opsets_.find(domain);
+    auto opset = opsets_.find(std::string(domain));
     if (opset != opsets_.end()) {
-      it->second = onnx::OpSchemaRegistry::Instance()->GetSchema(op, opset->second, domain);
+      it->second = onnx::OpSchemaRegistry::Instance()->GetSchema(
+          std::string(op), opset->second, std::string(domain));
     }
     return it->second;
   }
 
  private:
   const std::unordered_map<std::string, int>& opsets_;
-  absl::flat_hash_map<std::pair<std::string, std::string>, const onnx::OpSchema*> cache_;
+  absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, const onnx::OpSchema*>
+      cache_;
 };
 
 // One node: guard, inference function (or function body), merge.
@@ -179,7 +183,7 @@ absl::Status InferNode(onnx::NodeProto& n, int index, onnx::GraphProto& g, TypeM
                        Schemas& schemas, onnx::shape_inference::SymbolTableImpl& symbols,
                        onnx::shape_inference::GraphInferenceContext& graph_ctx) {
   const onnx::OpSchema* schema =
-      schemas.Get(n.domain() == "ai.onnx" ? std::string() : n.domain(), n.op_type());
+      schemas.Get(n.domain() == "ai.onnx" ? absl::string_view() : n.domain(), n.op_type());
   if (schema == nullptr) return absl::OkStatus();  // e.g. quantc's own ops
   const auto* registry = onnx::OpSchemaRegistry::Instance();
   if (absl::Status st = GuardNode(n, types); !st.ok()) {

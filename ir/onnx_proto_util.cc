@@ -1,6 +1,7 @@
 #include "ir/onnx_proto_util.h"
 
 #include <cstring>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -95,7 +96,9 @@ absl::StatusOr<TensorType> TypeFromProto(const onnx::TypeProto& t) {
   }
   if (tt.has_shape()) {
     out.shape.emplace();
+    out.shape->reserve(tt.shape().dim_size());
     std::vector<int64_t> known;  // unknown dims as 0: they cannot excuse the rest
+    known.reserve(tt.shape().dim_size());
     for (const auto& d : tt.shape().dim()) {
       Dim dim;
       if (d.has_dim_value() && d.dim_value() >= 0) {
@@ -104,7 +107,7 @@ absl::StatusOr<TensorType> TypeFromProto(const onnx::TypeProto& t) {
         dim.param = d.dim_param();
       }
       known.push_back(dim.known() ? dim.value : 0);
-      out.shape->push_back(dim);
+      out.shape->push_back(std::move(dim));
     }
     const DType sized = out.dtype == DType::kUndefined ? DType::kUInt8 : out.dtype;
     // A type describes a value, it does not allocate one: the tensor cap

@@ -40,6 +40,15 @@ std::string Quote(const std::string& s) {
 
 std::string Name(const std::string& s) { return IsPlainName(s) ? s : Quote(s); }
 
+// Name(s) appended in place: a plain name (nearly all) is copied once.
+void AppendName(std::string& out, const std::string& s) {
+  if (IsPlainName(s)) {
+    out += s;
+  } else {
+    out += Quote(s);
+  }
+}
+
 std::string ValueRef(const Value* v) { return v ? "%" + Name(v->name()) : "_"; }
 
 std::string Element(const Tensor& t, int64_t i) {
@@ -130,24 +139,72 @@ std::string FormatFloat(double v) { return FormatReal(v); }
 std::string PrintType(const TensorType& t) {
   std::string out = DTypeName(t.dtype);
   if (!t.shape) return out + "[*]";
-  std::vector<std::string> dims;
-  for (const Dim& d : *t.shape) {
-    dims.push_back(d.known() ? absl::StrCat(d.value) : d.param.empty() ? "?" : Name(d.param));
+  out += '[';
+  for (size_t i = 0; i < t.shape->size(); ++i) {
+    const Dim& d = (*t.shape)[i];
+    if (i > 0) out += ',';
+    if (d.known()) {
+      absl::StrAppend(&out, d.value);
+    } else if (d.param.empty()) {
+      out += '?';
+    } else {
+      AppendName(out, d.param);
+    }
   }
-  return absl::StrCat(out, "[", absl::StrJoin(dims, ","), "]");
+  out += ']';
+  return out;
 }
 
+namespace {
+
+void AppendValueRef(std::string& out, const Value* v) {
+  if (v == nullptr) {
+    out += '_';
+    return;
+  }
+  out += '%';
+  AppendName(out, v->name());
+}
+
+// PrintNode's text appended to `out`: printing a graph builds no per-node
+// string vectors.
+void AppendNode(std::string& out, const Node& n) {
+  for (size_t i = 0; i < n.outputs().size(); ++i) {
+    if (i > 0) out += ", ";
+    const Value* o = n.outputs()[i];
+    if (o->name().empty()) {
+      out += '_';
+    } else {
+      AppendValueRef(out, o);
+      absl::StrAppend(&out, ": ", PrintType(o->type()));
+      if (o->quant()) out += PrintQuant(*o->quant());
+    }
+  }
+  out += " = ";
+  if (!n.domain().empty()) absl::StrAppend(&out, n.domain(), ".");
+  absl::StrAppend(&out, n.op_type(), "(");
+  for (size_t i = 0; i < n.inputs().size(); ++i) {
+    if (i > 0) out += ", ";
+    AppendValueRef(out, n.inputs()[i]);
+  }
+  out += ')';
+  for (size_t i = 0; i < n.attributes().size(); ++i) {
+    out += i == 0 ? " {" : ", ";
+    out += PrintAttr(n.attributes()[i]);
+  }
+  if (!n.attributes().empty()) out += '}';
+  if (!n.name().empty()) {
+    out += " @";
+    AppendName(out, n.name());
+  }
+  if (n.float_op()) out += " [float]";
+}
+
+}  // namespace
+
 std::string PrintNode(const Node& n) {
-  std::vector<std::string> outs, ins, attrs;
-  for (const Value* o : n.outputs()) outs.push_back(o->name().empty() ? "_" : ValueDecl(o));
-  for (const Value* i : n.inputs()) ins.push_back(ValueRef(i));
-  for (const Attribute& a : n.attributes()) attrs.push_back(PrintAttr(a));
-  std::string op = n.domain().empty() ? n.op_type() : absl::StrCat(n.domain(), ".", n.op_type());
-  std::string out = absl::StrCat(absl::StrJoin(outs, ", "), " = ", op, "(",
-                                 absl::StrJoin(ins, ", "), ")");
-  if (!attrs.empty()) absl::StrAppend(&out, " {", absl::StrJoin(attrs, ", "), "}");
-  if (!n.name().empty()) absl::StrAppend(&out, " @", Name(n.name()));
-  if (n.float_op()) absl::StrAppend(&out, " [float]");
+  std::string out;
+  AppendNode(out, n);
   return out;
 }
 
@@ -164,7 +221,10 @@ std::string PrintGraph(const Graph& g) {
     if (v->quant()) absl::StrAppend(&out, PrintQuant(*v->quant()));
     absl::StrAppend(&out, "\n");
   }
-  for (const Node* n : g.nodes()) absl::StrAppend(&out, PrintNode(*n), "\n");
+  for (const Node* n : g.nodes()) {
+    AppendNode(out, *n);
+    out += '\n';
+  }
   for (const Value* v : g.outputs()) absl::StrAppend(&out, "output ", ValueRef(v), "\n");
   return out;
 }

@@ -67,20 +67,31 @@ int64_t LayerMacsOf(const Node& n) {
   return -2;  // not a compute layer
 }
 
+// Reads the shape in place (every value is sized; a copy of its dims each
+// would be an allocation per value).
 int64_t ByteSize(const Value* v, int64_t& unknown) {
-  auto d = Dims(v);
-  size_t elem = DTypeSize(v->type().dtype);
-  if (!d || elem == 0) {
+  const TensorType& t = v->type();
+  const size_t elem = DTypeSize(t.dtype);
+  bool known = t.shape.has_value() && elem != 0;
+  int64_t p = 1;
+  for (size_t i = 0; known && i < t.shape->size(); ++i) {
+    const Dim& d = (*t.shape)[i];
+    known = d.known();
+    if (known) p = SatMul(p, d.value);
+  }
+  if (!known) {
     ++unknown;
     return 0;
   }
-  return SatMul(Product(*d), static_cast<int64_t>(elem));
+  return SatMul(p, static_cast<int64_t>(elem));
 }
 
 int64_t PeakActivationBytes(const Graph& g, int64_t& unknown) {
   // Last node index that reads each value; graph outputs live to the end.
   absl::flat_hash_map<const Value*, int> last_use;
   std::vector<const Node*> nodes;
+  nodes.reserve(g.num_nodes());
+  last_use.reserve(g.num_nodes() + g.inputs().size());
   for (const Node* n : g.nodes()) {
     int idx = static_cast<int>(nodes.size());
     nodes.push_back(n);
@@ -93,6 +104,7 @@ int64_t PeakActivationBytes(const Graph& g, int64_t& unknown) {
   for (const auto& [v, idx] : last_use) frees[idx].push_back(v);
   int64_t live = 0, peak = 0;
   absl::flat_hash_map<const Value*, int64_t> sizes;
+  sizes.reserve(g.num_nodes() + g.inputs().size());
   for (const Value* in : g.inputs()) live = SatAdd(live, sizes[in] = ByteSize(in, unknown));
   peak = live;
   for (size_t i = 0; i < nodes.size(); ++i) {
@@ -118,13 +130,21 @@ GraphStats ComputeStats(const Graph& g) {
     s.parameters = SatAdd(s.parameters, v->initializer().num_elements());
     s.weight_bytes = SatAdd(s.weight_bytes, static_cast<int64_t>(v->initializer().num_bytes()));
   }
+  // Counted by views of the nodes' op types first: the ordered map of
+  // copied names is filled once per distinct op, not once per node.
+  absl::flat_hash_map<absl::string_view, int64_t> default_ops;
   for (const Node* n : g.nodes()) {
-    ++s.op_histogram[n->domain().empty() ? n->op_type() : n->domain() + "." + n->op_type()];
+    if (n->domain().empty()) {
+      ++default_ops[n->op_type()];
+    } else {
+      ++s.op_histogram[n->domain() + "." + n->op_type()];
+    }
     int64_t macs = LayerMacsOf(*n);
     if (macs == -2) continue;
     s.layers.push_back({n, macs});
     if (macs > 0) s.total_macs = SatAdd(s.total_macs, macs);
   }
+  for (const auto& [op, count] : default_ops) s.op_histogram[std::string(op)] += count;
   s.peak_activation_bytes = PeakActivationBytes(g, s.unknown_size_values);
   return s;
 }

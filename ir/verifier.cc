@@ -73,7 +73,12 @@ absl::Status CheckUses(const Value* v, const absl::flat_hash_set<const Node*>& a
 
 absl::Status VerifyGraph(const Graph& g) {
   absl::flat_hash_set<const Node*> all_nodes;
-  for (const Node* n : g.nodes()) all_nodes.insert(n);
+  all_nodes.reserve(g.num_nodes());
+  size_t node_inputs = 0;
+  for (const Node* n : g.nodes()) {
+    all_nodes.insert(n);
+    node_inputs += n->inputs().size();
+  }
   absl::flat_hash_set<const Value*> defined;
   // Views of names the graph owns, which outlive this function.
   absl::flat_hash_set<absl::string_view> value_names, node_names;
@@ -82,6 +87,7 @@ absl::Status VerifyGraph(const Graph& g) {
   defined.reserve(values);
   value_names.reserve(values);
   node_names.reserve(all_nodes.size());
+  uses.reserve(node_inputs);  // a use list entry per (non-omitted) node input
   // `where` is built only for the message: the producing node, else `kind`.
   auto define = [&](const Value* v, const char* kind) -> absl::Status {
     if (!v->name().empty() && !value_names.insert(v->name()).second) {

@@ -16,7 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ir/onnx_import.h"
-#include "onnx/defs/parser.h"
+#include "ir/onnx_test_util.h"
 #include "onnx/onnx_pb.h"
 
 namespace quantc {
@@ -32,21 +32,6 @@ conv_model (float[1,2,4,4] x) => (float[1,3,4,4] y)
   y = Conv<kernel_shape = [1,1]>(x, w)
 }
 )";
-
-onnx::ModelProto Parse(const char* text) {
-  onnx::ModelProto m;
-  auto st = onnx::OnnxParser::Parse(m, text);
-  EXPECT_TRUE(st.IsOK()) << st.ErrorMessage();
-  return m;
-}
-
-fs::path TempDir() {
-  fs::path d = fs::path(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp") /
-               ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
 
 void Write(const fs::path& p, const std::string& bytes) {
   std::ofstream(p, std::ios::binary) << bytes;
@@ -65,7 +50,7 @@ std::string WeightBytes() {
 // `dir`/m.onnx; returns the import status.
 absl::Status ImportWithExternal(const fs::path& dir,
                                 const std::vector<std::pair<std::string, std::string>>& kv) {
-  onnx::ModelProto m = Parse(kConvModel);
+  onnx::ModelProto m = ParseOnnxText(kConvModel);
   auto* w = m.mutable_graph()->mutable_initializer(0);
   w->clear_float_data();
   w->set_data_location(onnx::TensorProto::EXTERNAL);
@@ -85,7 +70,7 @@ void ExpectRejected(const absl::Status& st, const std::string& fragment) {
 }
 
 TEST(HostileExternalData, GoodRangesLoad) {
-  fs::path dir = TempDir();
+  fs::path dir = FreshTestDir();
   Write(dir / "w.bin", "0123" + WeightBytes());
   EXPECT_TRUE(ImportWithExternal(dir, {{"location", "w.bin"}, {"offset", "4"}}).ok());
   EXPECT_TRUE(ImportWithExternal(dir, {{"location", "w.bin"}, {"offset", "4"}, {"length", "24"}})
@@ -97,7 +82,7 @@ TEST(HostileExternalData, GoodRangesLoad) {
 }
 
 TEST(HostileExternalData, NumbersMustBeNumbers) {
-  fs::path dir = TempDir();
+  fs::path dir = FreshTestDir();
   Write(dir / "w.bin", WeightBytes());
   // atoll() read these as 12, 0 and "unspecified".
   ExpectRejected(ImportWithExternal(dir, {{"location", "w.bin"}, {"offset", "12abc"}}),
@@ -111,7 +96,7 @@ TEST(HostileExternalData, NumbersMustBeNumbers) {
 }
 
 TEST(HostileExternalData, RangesMustLieInsideTheFile) {
-  fs::path dir = TempDir();
+  fs::path dir = FreshTestDir();
   Write(dir / "w.bin", WeightBytes());
   // offset + length wrapped around int64 and passed the size check; the
   // failed read then left all-zero weights and the import succeeded.
@@ -128,7 +113,7 @@ TEST(HostileExternalData, RangesMustLieInsideTheFile) {
 }
 
 TEST(HostileExternalData, MustStayInTheModelsRealFolder) {
-  fs::path dir = TempDir();
+  fs::path dir = FreshTestDir();
   fs::path outside = dir.parent_path() / "outside_weights.bin";
   Write(outside, WeightBytes());
   fs::create_directories(dir / "model");
@@ -151,7 +136,7 @@ TEST(HostileExternalData, MustStayInTheModelsRealFolder) {
 // counts as the model's folder too. A real model file does not lend its
 // trust to a link leading elsewhere.
 TEST(HostileExternalData, SymlinkedModelsFindTheirWeights) {
-  fs::path dir = TempDir();
+  fs::path dir = FreshTestDir();
   fs::create_directories(dir / "blobs");
   fs::create_directories(dir / "snapshot");
   // Writes blobs/m.onnx; its import fails, as blobs/w.bin does not exist.
@@ -167,7 +152,7 @@ TEST(HostileExternalData, SymlinkedModelsFindTheirWeights) {
 }
 
 TEST(HostileExternalData, OnlyRegularFiles) {
-  fs::path dir = TempDir();
+  fs::path dir = FreshTestDir();
   // A FIFO nobody writes to: reading it blocked the import forever.
   ASSERT_EQ(mkfifo((dir / "fifo.bin").c_str(), 0600), 0);
   ExpectRejected(ImportWithExternal(dir, {{"location", "fifo.bin"}}), "not a regular file");
@@ -177,7 +162,7 @@ TEST(HostileExternalData, OnlyRegularFiles) {
 }
 
 TEST(HostileExternalData, BytesWithoutAFileCannotUseIt) {
-  onnx::ModelProto m = Parse(kConvModel);
+  onnx::ModelProto m = ParseOnnxText(kConvModel);
   auto* w = m.mutable_graph()->mutable_initializer(0);
   w->clear_float_data();
   w->set_data_location(onnx::TensorProto::EXTERNAL);
@@ -193,12 +178,12 @@ absl::Status ImportProto(const onnx::ModelProto& m) {
 }
 
 TEST(HostileTypes, UnknownElementTypes) {
-  onnx::ModelProto m = Parse(kConvModel);
+  onnx::ModelProto m = ParseOnnxText(kConvModel);
   m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(99);
   absl::Status st = ImportProto(m);
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
   EXPECT_THAT(std::string(st.message()), HasSubstr("graph input 'x' (read by node '#0' (Conv)): element type 99"));
-  m = Parse(kConvModel);
+  m = ParseOnnxText(kConvModel);
   m.mutable_graph()->mutable_initializer(0)->set_data_type(14);  // complex64
   st = ImportProto(m);
   EXPECT_EQ(st.code(), absl::StatusCode::kUnimplemented) << st;
@@ -212,7 +197,7 @@ g (bool[2] x) => (bool[2] y) <bool[2] b = {1, 0}> {
   y = And(x, b)
 }
 )";
-  onnx::ModelProto m = Parse(text);
+  onnx::ModelProto m = ParseOnnxText(text);
   auto* b = m.mutable_graph()->mutable_initializer(0);
   b->set_int32_data(0, 2);
   absl::Status st = ImportProto(m);
@@ -225,7 +210,7 @@ g (bool[2] x) => (bool[2] y) <bool[2] b = {1, 0}> {
 }
 
 TEST(HostileTypes, DeclaredShapesMustBeRepresentable) {
-  onnx::ModelProto m = Parse(kConvModel);
+  onnx::ModelProto m = ParseOnnxText(kConvModel);
   auto* dims = m.mutable_graph()->mutable_output(0)->mutable_type()->mutable_tensor_type()
                    ->mutable_shape();
   dims->mutable_dim(2)->set_dim_value(int64_t{1} << 40);
@@ -234,7 +219,7 @@ TEST(HostileTypes, DeclaredShapesMustBeRepresentable) {
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
   EXPECT_THAT(std::string(st.message()), HasSubstr("node '#0' (Conv): output 'y': shape"));
   // An initializer whose dims wrap to its one byte of data.
-  onnx::ModelProto w = Parse(kConvModel);
+  onnx::ModelProto w = ParseOnnxText(kConvModel);
   auto* init = w.mutable_graph()->mutable_initializer(0);
   init->clear_dims();
   init->add_dims(7);
@@ -251,7 +236,7 @@ TEST(HostileTypes, DeclaredShapesMustBeRepresentable) {
 // (import_fuzzer). "" and "ai.onnx" are the same domain.
 TEST(HostileStructure, DomainImportedTwice) {
   for (const char* second : {"", "ai.onnx"}) {
-    onnx::ModelProto m = Parse(kConvModel);
+    onnx::ModelProto m = ParseOnnxText(kConvModel);
     auto* op = m.add_opset_import();
     op->set_domain(second);
     op->set_version(3);
@@ -260,7 +245,7 @@ TEST(HostileStructure, DomainImportedTwice) {
     EXPECT_THAT(std::string(st.message()),
                 HasSubstr("the model imports ai.onnx twice (opsets 13 and 3)"));
   }
-  onnx::ModelProto m = Parse(kConvModel);
+  onnx::ModelProto m = ParseOnnxText(kConvModel);
   auto* op = m.add_opset_import();
   op->set_domain("ai.onnx.ml");
   op->set_version(3);
@@ -271,7 +256,7 @@ TEST(HostileStructure, DomainImportedTwice) {
 // disagrees with the data made shape inference type the value one way and
 // the graph hold it another (import_fuzzer).
 TEST(HostileStructure, InputDeclarationMustMatchItsInitializer) {
-  onnx::ModelProto m = Parse(kConvModel);
+  onnx::ModelProto m = ParseOnnxText(kConvModel);
   onnx::ValueInfoProto* vi = m.mutable_graph()->add_input();
   vi->set_name("w");
   auto* tt = vi->mutable_type()->mutable_tensor_type();
@@ -292,7 +277,7 @@ TEST(HostileStructure, InputDeclarationMustMatchItsInitializer) {
 // A value defined twice is named with what defines it the second time (the
 // label is built only on this error path).
 TEST(HostileStructure, ValueDefinedTwice) {
-  onnx::ModelProto m = Parse(R"(
+  onnx::ModelProto m = ParseOnnxText(R"(
 <ir_version: 8, opset_import: ["" : 13]>
 g (float[2] x) => (float[2] y) {
   y = Relu(x)
@@ -305,7 +290,7 @@ g (float[2] x) => (float[2] y) {
   EXPECT_THAT(std::string(st.message()),
               HasSubstr("node 'neg1' (Neg): value 'y' is defined more than once"));
   // A node may not redefine a graph input or an initializer either.
-  m = Parse(kConvModel);
+  m = ParseOnnxText(kConvModel);
   m.mutable_graph()->mutable_node(0)->set_output(0, "w");
   st = ImportProto(m);
   EXPECT_THAT(std::string(st.message()),

@@ -7,10 +7,10 @@
 #include "gtest/gtest.h"
 #include "ir/onnx_export.h"
 #include "ir/onnx_import.h"
+#include "ir/onnx_test_util.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
 #include "util/file.h"
-#include "onnx/defs/parser.h"
 #include "onnx/onnx_pb.h"
 
 namespace quantc {
@@ -26,20 +26,6 @@ conv_model (float[1,2,4,4] x) => (float[1,3,4,4] y)
   y = Relu(c)
 }
 )";
-
-onnx::ModelProto Parse(const char* text) {
-  onnx::ModelProto m;
-  auto st = onnx::OnnxParser::Parse(m, text);
-  EXPECT_TRUE(st.IsOK()) << st.ErrorMessage();
-  return m;
-}
-
-fs::path TempDir() {
-  fs::path d = fs::path(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp") /
-               ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  fs::create_directories(d);
-  return d;
-}
 
 std::string WriteBytes(const fs::path& p, const std::string& bytes) {
   std::ofstream(p, std::ios::binary) << bytes;
@@ -74,7 +60,7 @@ TEST(OnnxExport, RoundTripIsStableAndDeterministic) {
 }
 
 TEST(OnnxExport, OldIrVersionListsInitializersAsInputs) {
-  onnx::ModelProto m = Parse(kConvModel);
+  onnx::ModelProto m = ParseOnnxText(kConvModel);
   m.set_ir_version(3);
   for (const auto& t : m.graph().initializer()) {
     auto* in = m.mutable_graph()->add_input();
@@ -100,7 +86,7 @@ TEST(OnnxImport, MissingFile) {
 }
 
 TEST(OnnxImport, EmptyFile) {
-  auto g = ImportModelFile(WriteBytes(TempDir() / "empty.onnx", ""));
+  auto g = ImportModelFile(WriteBytes(FreshTestDir() / "empty.onnx", ""));
   EXPECT_EQ(g.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(g.status().message().find("empty file"), std::string::npos);
 }
@@ -116,7 +102,7 @@ TEST(OnnxImport, RandomBytes) {
 }
 
 TEST(OnnxImport, TruncatedProtobuf) {
-  std::string full = Parse(kConvModel).SerializeAsString();
+  std::string full = ParseOnnxText(kConvModel).SerializeAsString();
   for (size_t cut : {full.size() / 3, full.size() / 2, full.size() - 3}) {
     absl::Status st = ImportBytes(full.substr(0, cut));
     EXPECT_FALSE(st.ok()) << "cut at " << cut;
@@ -124,7 +110,7 @@ TEST(OnnxImport, TruncatedProtobuf) {
 }
 
 TEST(OnnxImport, UndefinedInputNamesTheNode) {
-  onnx::ModelProto m = Parse(kConvModel);
+  onnx::ModelProto m = ParseOnnxText(kConvModel);
   m.mutable_graph()->mutable_node(1)->set_input(0, "ghost");
   m.mutable_graph()->mutable_node(1)->set_name("relu_1");
   absl::Status st = ImportBytes(m.SerializeAsString());
@@ -135,7 +121,7 @@ TEST(OnnxImport, UndefinedInputNamesTheNode) {
 }
 
 TEST(OnnxImport, CycleNamesANode) {
-  auto m = Parse(R"(
+  auto m = ParseOnnxText(R"(
 <ir_version: 8, opset_import: ["" : 13]>
 cyc (float[4] x) => (float[4] y) {
   a = Add(x, b)
@@ -149,7 +135,7 @@ cyc (float[4] x) => (float[4] y) {
 }
 
 TEST(OnnxImport, UnsortedButAcyclicIsSorted) {
-  auto m = Parse(R"(
+  auto m = ParseOnnxText(R"(
 <ir_version: 8, opset_import: ["" : 13]>
 unsorted (float[4] x) => (float[4] y) {
   y = Relu(a)
@@ -162,7 +148,7 @@ unsorted (float[4] x) => (float[4] y) {
 }
 
 TEST(OnnxImport, UnknownDomainIsUnsupported) {
-  onnx::ModelProto m = Parse(kConvModel);
+  onnx::ModelProto m = ParseOnnxText(kConvModel);
   m.mutable_graph()->mutable_node(1)->set_domain("com.example");
   auto* op = m.add_opset_import();
   op->set_domain("com.example");
@@ -172,7 +158,7 @@ TEST(OnnxImport, UnknownDomainIsUnsupported) {
 
 TEST(OnnxImport, OpsetOutsideRangeIsUnsupported) {
   for (int v : {0, 18}) {
-    onnx::ModelProto m = Parse(kConvModel);
+    onnx::ModelProto m = ParseOnnxText(kConvModel);
     m.mutable_opset_import(0)->set_version(v);
     absl::Status st = ImportBytes(m.SerializeAsString());
     EXPECT_EQ(st.code(), absl::StatusCode::kUnimplemented) << v;
@@ -181,7 +167,7 @@ TEST(OnnxImport, OpsetOutsideRangeIsUnsupported) {
 }
 
 TEST(OnnxImport, ControlFlowIsUnsupported) {
-  auto m = Parse(R"(
+  auto m = ParseOnnxText(R"(
 <ir_version: 8, opset_import: ["" : 13]>
 cf (bool c, float[4] x) => (float[4] y) {
   y = If(c) <then_branch = g1 () => (float[4] t) { t = Relu(x) },
@@ -194,7 +180,7 @@ cf (bool c, float[4] x) => (float[4] y) {
 }
 
 TEST(OnnxImport, InitializerSizeMismatch) {
-  onnx::ModelProto m = Parse(kConvModel);
+  onnx::ModelProto m = ParseOnnxText(kConvModel);
   auto* w = m.mutable_graph()->mutable_initializer(0);
   w->clear_float_data();
   w->set_raw_data(std::string(12, '\0'));  // 3 floats for a [3,2,1,1] shape
@@ -204,8 +190,8 @@ TEST(OnnxImport, InitializerSizeMismatch) {
 }
 
 TEST(OnnxImport, ExternalDataLoadsAndMissingFileFails) {
-  fs::path dir = TempDir();
-  onnx::ModelProto m = Parse(kConvModel);
+  fs::path dir = FreshTestDir();
+  onnx::ModelProto m = ParseOnnxText(kConvModel);
   auto* w = m.mutable_graph()->mutable_initializer(0);
   std::string raw;
   for (float f : w->float_data()) raw.append(reinterpret_cast<const char*>(&f), sizeof f);
@@ -226,7 +212,7 @@ TEST(OnnxImport, ExternalDataLoadsAndMissingFileFails) {
 }
 
 TEST(OnnxImport, ExternalDataMayNotLeaveTheFolder) {
-  onnx::ModelProto m = Parse(kConvModel);
+  onnx::ModelProto m = ParseOnnxText(kConvModel);
   auto* w = m.mutable_graph()->mutable_initializer(0);
   w->clear_float_data();
   w->set_data_location(onnx::TensorProto::EXTERNAL);
@@ -238,7 +224,7 @@ TEST(OnnxImport, ExternalDataMayNotLeaveTheFolder) {
 }
 
 TEST(OnnxExport, WriteFileAtomicallyLeavesNoPartialFile) {
-  fs::path dir = TempDir();
+  fs::path dir = FreshTestDir();
   absl::Status st = WriteFileAtomically((dir / "no/such/dir/out.onnx").string(), "abc");
   EXPECT_FALSE(st.ok());
   EXPECT_FALSE(fs::exists(dir / "no"));
